@@ -1,0 +1,56 @@
+"""skxfer: transfer learning and domain adaptation as scikit-learn estimators.
+
+Importing skxfer is light: it imports neither torch, matplotlib nor dask, and leaves
+sklearn's global configuration untouched. Deep estimators and heavy strategies load on
+first use.
+"""
+
+from importlib import import_module
+
+from ._domains import (
+    check_sample_domain,
+    is_masked,
+    merge_domains,
+    split_domains,
+    validate_da_data,
+)
+from .alignment import CORALAligner, SubspaceAligner
+from .base import BaseAdapter, DATags, DomainAwareMixin, get_da_tags
+from .pipeline import LabelledOnly, make_da_pipeline
+from .registry import get_strategy, list_strategies, make_strategy, register_strategy
+
+__version__ = "0.1.0.dev0"
+
+# public name -> submodule that defines it, imported on first access
+_LAZY = {}
+
+__all__ = [
+    "BaseAdapter",
+    "CORALAligner",
+    "DATags",
+    "DomainAwareMixin",
+    "LabelledOnly",
+    "SubspaceAligner",
+    "check_sample_domain",
+    "get_da_tags",
+    "get_strategy",
+    "is_masked",
+    "list_strategies",
+    "make_da_pipeline",
+    "make_strategy",
+    "merge_domains",
+    "register_strategy",
+    "split_domains",
+    "validate_da_data",
+    *_LAZY,
+]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'skxfer' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

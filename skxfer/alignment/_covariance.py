@@ -1,0 +1,99 @@
+"""Shrunk covariances as "scaled identity + low rank", and their matrix powers.
+
+CORAL and the linear OT map need ``C^{1/2}`` and ``C^{-1/2}``. One symmetric eigen-
+decomposition gives every power. When there are more features than rows, the
+covariance is computed from the ``n x n`` Gram matrix instead of the ``d x d`` one, and
+the power is applied as ``a I + U diag(c) U^T`` without ever forming a ``d x d`` matrix.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+
+
+@dataclass
+class SpectralCovariance:
+    """``C = floor * I + U diag(values - floor) U^T`` with orthonormal columns ``U``.
+
+    ``values`` are the eigenvalues of ``C`` along ``U``; every direction orthogonal to
+    ``U`` has eigenvalue ``floor``.
+    """
+
+    mean: np.ndarray
+    vectors: np.ndarray
+    values: np.ndarray
+    floor: float
+
+    def power_operator(self, p):
+        """Return ``(scale, U, coef)`` with ``C**p = scale * I + U diag(coef) U^T``."""
+        scale = self.floor**p if self.floor > 0 else 0.0
+        return scale, self.vectors, self.values**p - scale
+
+    def dense_power(self, p):
+        """``C**p`` as a dense ``d x d`` array (only for moderate ``d``)."""
+        scale, U, coef = self.power_operator(p)
+        return scale * np.eye(U.shape[0]) + (U * coef) @ U.T
+
+
+def ledoit_wolf_shrinkage(Xc):
+    """Ledoit-Wolf shrinkage of the covariance of centred rows ``Xc``.
+
+    Works through the Gram matrix when ``n < d``, so it is ``O(n^2 d)`` rather than
+    ``O(n d^2)``. Returns the shrinkage in ``[0, 1]`` and ``mu = trace(S) / d``.
+    """
+    n, d = Xc.shape
+    X2 = Xc**2
+    trace = X2.sum() / n
+    mu = trace / d
+    beta_ = np.sum(X2.sum(axis=1) ** 2)
+    gram = Xc @ Xc.T if n < d else Xc.T @ Xc
+    delta_ = np.sum(gram**2) / n**2
+    beta = (beta_ / n - delta_) / (d * n)
+    delta = (delta_ - 2.0 * mu * trace + d * mu**2) / d
+    beta = min(beta, delta)
+    shrinkage = 0.0 if beta <= 0 else beta / delta
+    return float(np.clip(shrinkage, 0.0, 1.0)), float(mu)
+
+
+def spectral_covariance(X, reg="auto", rtol=1e-10):
+    """Regularised covariance of ``X`` in spectral form.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    reg : "auto" or float
+        ``"auto"``: Ledoit-Wolf shrinkage towards ``mu I``; a float: ``S + reg * I``.
+
+    Returns
+    -------
+    SpectralCovariance
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n, d = X.shape
+    mean = X.mean(axis=0)
+    Xc = X - mean
+    if isinstance(reg, str):
+        shrinkage, mu = ledoit_wolf_shrinkage(Xc)
+        # a tiny floor keeps a rank-deficient covariance invertible when LW picks 0
+        weight, floor = 1.0 - shrinkage, max(shrinkage * mu, 1e-10 * mu, 1e-300)
+    else:
+        weight, floor = 1.0, float(reg)
+    if d <= n:
+        values, vectors = linalg.eigh(Xc.T @ Xc / n)
+    else:
+        gram_values, gram_vectors = linalg.eigh(Xc @ Xc.T / n)
+        keep = gram_values > rtol * max(gram_values.max(), 1e-300)
+        values = gram_values[keep]
+        vectors = Xc.T @ gram_vectors[:, keep] / np.sqrt(n * values)
+    values = np.clip(values, 0.0, None) * weight + floor
+    if floor <= 0 and (len(values) < d or np.any(values <= 0)):
+        raise ValueError(
+            "The covariance is singular; use a positive reg (or reg='auto') to regularise it."
+        )
+    return SpectralCovariance(mean=mean, vectors=vectors, values=values, floor=floor)
+
+
+def apply_operator(X, scale, U, coef):
+    """``X @ (scale * I + U diag(coef) U^T)`` without forming the ``d x d`` matrix."""
+    return scale * X + ((X @ U) * coef) @ U.T

@@ -1,0 +1,98 @@
+"""Subspace alignment (Fernando, Habrard, Sebban and Tuytelaars, ICCV 2013)."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.utils._param_validation import Interval
+
+from ..base import BaseAdapter
+
+__all__ = ["SubspaceAligner"]
+
+
+class SubspaceAligner(BaseAdapter):
+    """Align the principal subspace of the source with that of the target.
+
+    Each domain is reduced to its ``n_components`` principal directions (``P_s``,
+    ``P_t``). Source rows are projected on ``P_s`` and mapped by the alignment matrix
+    ``M = P_s^T P_t``; target rows are projected on ``P_t``. Both end up in the target
+    subspace's coordinates.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Dimension of the subspaces; ``None`` uses ``min(50, n_features, n_source - 1,
+        n_target - 1)``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the randomised PCA solver used on large inputs.
+
+    Attributes
+    ----------
+    n_components_ : int
+        The subspace dimension used.
+    source_pca_, target_pca_ : PCA
+        The fitted principal subspaces.
+    alignment_ : ndarray of shape (n_components_, n_components_)
+        The alignment matrix ``M``.
+
+    References
+    ----------
+    B. Fernando, A. Habrard, M. Sebban and T. Tuytelaars. Unsupervised Visual Domain
+    Adaptation Using Subspace Alignment. ICCV 2013.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import SubspaceAligner, make_da_pipeline
+    >>> from skxfer.datasets import make_shifted_classification
+    >>> X, y, sample_domain = make_shifted_classification(shift="subspace", random_state=0)
+    >>> pipe = make_da_pipeline(SubspaceAligner(n_components=2), LogisticRegression())
+    >>> pipe.fit(X, y).predict(X[sample_domain < 0]).shape
+    (200,)
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_components=None, random_state=None):
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def _fit(self, X, y, source, target):
+        self._validate_params()
+        n_source, n_target = int(source.sum()), int(target.sum())
+        limit = min(X.shape[1], n_source, n_target)
+        if self.n_components is None:
+            k = max(1, min(50, X.shape[1], n_source - 1, n_target - 1))
+        elif self.n_components > limit:
+            raise ValueError(
+                f"n_components={self.n_components} is larger than the smallest of the number "
+                f"of features ({X.shape[1]}), source rows ({n_source}) and target rows "
+                f"({n_target}); choose n_components <= {limit}."
+            )
+        else:
+            k = self.n_components
+        self.n_components_ = k
+        self.source_pca_ = PCA(k, random_state=self.random_state).fit(X[source])
+        self.target_pca_ = PCA(k, random_state=self.random_state).fit(X[target])
+        self.alignment_ = self.source_pca_.components_ @ self.target_pca_.components_.T
+        return self
+
+    def _transform(self, X, sample_domain):
+        out = np.empty((X.shape[0], self.n_components_))
+        source = sample_domain > 0
+        if source.any():
+            out[source] = self.source_pca_.transform(X[source]) @ self.alignment_
+        if (~source).any():
+            out[~source] = self.target_pca_.transform(X[~source])
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``subspacealigner0``, ``subspacealigner1``, ... of the output columns."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        return np.asarray([f"subspacealigner{i}" for i in range(self.n_components_)], dtype=object)

@@ -1,0 +1,188 @@
+"""Plain estimators in DA pipelines: fit on the labelled rows only."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier, is_regressor
+from sklearn.pipeline import make_pipeline
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._domains import is_masked
+from .base import DATags, DomainAwareMixin, get_da_tags
+
+__all__ = ["LabelledOnly", "make_da_pipeline"]
+
+
+def _estimator_has(attr):
+    def check(self):
+        getattr(self.estimator, attr)
+        return True
+
+    return check
+
+
+class LabelledOnly(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
+    """Fit a plain estimator on the labelled rows only.
+
+    A plain classifier at the end of a DA pipeline would learn ``-1`` (the mask of
+    unknown target labels) as a class. ``LabelledOnly`` drops the masked rows before
+    fitting its estimator (labelled target rows, if any, are kept) and delegates
+    prediction. :func:`make_da_pipeline` adds it automatically.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A scikit-learn classifier or regressor.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted clone of ``estimator``.
+    classes_ : ndarray
+        Class labels (classifiers only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import LabelledOnly
+    >>> X = np.array([[0.0], [1.0], [0.2], [0.9]])
+    >>> clf = LabelledOnly(LogisticRegression()).fit(X, [0, 1, -1, -1])
+    >>> clf.classes_.tolist()
+    [0, 1]
+    """
+
+    _da_tags = DATags(family="feature", kind="estimator", requires_target=False,
+                      uses_target_labels=True)
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y, sample_domain=None, **fit_params):
+        """Fit the estimator on the rows whose label is not masked.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Labels; masked rows (``-1`` / ``NaN``) are dropped.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for the data contract; the mask alone decides which rows are used.
+        **fit_params : dict
+            Passed to the estimator's ``fit`` (row-aligned arrays are subset too).
+
+        Returns
+        -------
+        self : object
+        """
+        if y is None:
+            raise ValueError(
+                "LabelledOnly requires y: pass the labels, with unknown target labels masked."
+            )
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        keep = ~is_masked(y)
+        if not keep.any():
+            raise ValueError(
+                "LabelledOnly found no labelled row: every label is masked (-1 / NaN). "
+                "Give the source rows their labels."
+            )
+        n = y.shape[0]
+        fit_params = {
+            k: (np.asarray(v)[keep] if hasattr(v, "__len__") and len(v) == n else v)
+            for k, v in fit_params.items()
+        }
+        Xk = X[keep] if hasattr(X, "shape") else np.asarray(X)[keep]
+        if hasattr(X, "iloc"):
+            Xk = X.iloc[np.flatnonzero(keep)]
+        self.estimator_ = clone(self.estimator).fit(Xk, y[keep], **fit_params)
+        if hasattr(self.estimator_, "classes_"):
+            self.classes_ = self.estimator_.classes_
+        if hasattr(self.estimator_, "n_features_in_"):
+            self.n_features_in_ = self.estimator_.n_features_in_
+        return self
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X, sample_domain=None):
+        """Predict with the fitted estimator."""
+        check_is_fitted(self)
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities from the fitted estimator."""
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, sample_domain=None):
+        """Log class probabilities from the fitted estimator."""
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, sample_domain=None):
+        """Decision function of the fitted estimator."""
+        check_is_fitted(self)
+        return self.estimator_.decision_function(X)
+
+    def score(self, X, y, sample_weight=None, sample_domain=None):
+        """Score of the fitted estimator on the labelled rows of ``(X, y)``.
+
+        Masked rows carry no label and are left out; with every row masked the score is
+        undefined and ``nan`` is returned (use a DA scorer from
+        :mod:`skxfer.model_selection` to score unlabelled target rows).
+        """
+        check_is_fitted(self)
+        y = np.asarray(y)
+        keep = ~is_masked(y)
+        if not keep.any():
+            return float("nan")
+        X = X.iloc[np.flatnonzero(keep)] if hasattr(X, "iloc") else X[keep]
+        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        return self.estimator_.score(X, y[keep], sample_weight=sw)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.target_tags.required = True
+        tags.input_tags = inner.input_tags
+        return tags
+
+
+def make_da_pipeline(*steps, memory=None, verbose=False):
+    """Build a :class:`~sklearn.pipeline.Pipeline` for domain adaptation.
+
+    Like :func:`sklearn.pipeline.make_pipeline`, but a final step that is a plain
+    classifier or regressor is wrapped in :class:`LabelledOnly`, so it learns from the
+    labelled rows only.
+
+    Parameters
+    ----------
+    *steps : estimators
+    memory, verbose
+        As in :func:`sklearn.pipeline.make_pipeline`.
+
+    Returns
+    -------
+    pipeline : Pipeline
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skxfer import CORALAligner, make_da_pipeline
+    >>> pipe = make_da_pipeline(StandardScaler(), CORALAligner(), LogisticRegression())
+    >>> [name for name, _ in pipe.steps]
+    ['standardscaler', 'coralaligner', 'labelledonly']
+    """
+    if not steps:
+        raise ValueError("make_da_pipeline needs at least one step.")
+    *head, last = steps
+    if (is_classifier(last) or is_regressor(last)) and get_da_tags(last) is None:
+        last = LabelledOnly(last)
+    return make_pipeline(*head, last, memory=memory, verbose=verbose)

@@ -1,0 +1,195 @@
+"""The strategy registry: every transfer strategy under a short name.
+
+Strategies are found through the ``importlib.metadata`` entry-point group
+``skxfer.strategies``; skxfer's own strategies are registered there by its
+``pyproject.toml``, exactly as a third-party package registers its own::
+
+    [project.entry-points."skxfer.strategies"]
+    my_aligner = "my_package.module:MyAligner"
+
+Entry points are loaded lazily, when a strategy is looked up, so importing skxfer does
+not import torch. :func:`register_strategy` adds one at run time (tests, notebooks).
+
+A strategy is a class whose :class:`~skxfer.base.DATags` ``kind`` says how it is
+combined with a user's estimator by :func:`make_strategy`:
+
+- ``"adapter"``: a transformer; the strategy is ``make_da_pipeline(adapter, estimator)``;
+- ``"weighting"``: a density-ratio estimator; the strategy is
+  ``InstanceReweighter(estimator, method=name)``;
+- ``"estimator"``: a complete classifier / regressor; built with ``estimator=`` when
+  its constructor takes one.
+"""
+
+import inspect
+from importlib.metadata import entry_points
+
+from sklearn.base import clone
+
+from .base import get_da_tags
+
+__all__ = ["list_strategies", "get_strategy", "register_strategy", "make_strategy"]
+
+ENTRY_POINT_GROUP = "skxfer.strategies"
+
+_runtime = {}
+_loaded = {}
+
+
+def _entry_points():
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def register_strategy(name, strategy, *, overwrite=False):
+    """Register a strategy class under ``name`` for this process.
+
+    Parameters
+    ----------
+    name : str
+        Short name, e.g. ``"coral"``.
+    strategy : type
+        An estimator class with skxfer DA tags (see :mod:`skxfer.registry`).
+    overwrite : bool, default=False
+        Replace an existing registration instead of raising.
+
+    Examples
+    --------
+    >>> from skxfer import CORALAligner, register_strategy, get_strategy
+    >>> register_strategy("my_coral", CORALAligner)
+    >>> get_strategy("my_coral") is CORALAligner
+    True
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"A strategy name must be a non-empty string, got {name!r}.")
+    if not overwrite and name in list_strategies():
+        raise ValueError(
+            f"A strategy named {name!r} is already registered; pass overwrite=True to "
+            "replace it or choose another name."
+        )
+    if not inspect.isclass(strategy) or get_da_tags(_instantiate(strategy)) is None:
+        raise TypeError(
+            f"{strategy!r} is not a skxfer strategy: register an estimator class whose "
+            "__sklearn_tags__ carry DA tags (derive from skxfer.base.BaseAdapter or use "
+            "skxfer.base.DomainAwareMixin)."
+        )
+    _runtime[name] = strategy
+    _loaded.pop(name, None)
+
+
+def list_strategies(kind=None, family=None):
+    """Names of the registered strategies, sorted.
+
+    Parameters
+    ----------
+    kind : str, default=None
+        Keep only ``"adapter"``, ``"weighting"`` or ``"estimator"`` strategies.
+        Filtering loads the strategies' modules.
+    family : str, default=None
+        Keep only one family of the taxonomy (``"feature"``, ``"instance"``, ...).
+
+    Returns
+    -------
+    names : list of str
+
+    Examples
+    --------
+    >>> from skxfer import list_strategies
+    >>> {"coral", "sa"} <= set(list_strategies())
+    True
+    """
+    names = sorted(set(_entry_points()) | set(_runtime))
+    if kind is None and family is None:
+        return names
+    kept = []
+    for name in names:
+        tags = get_da_tags(_instantiate(get_strategy(name)))
+        if (kind is None or tags.kind == kind) and (family is None or tags.family == family):
+            kept.append(name)
+    return kept
+
+
+def get_strategy(name):
+    """Return the strategy class registered under ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    cls : type
+
+    Examples
+    --------
+    >>> from skxfer import get_strategy
+    >>> get_strategy("coral").__name__
+    'CORALAligner'
+    """
+    if name in _runtime:
+        return _runtime[name]
+    if name not in _loaded:
+        eps = _entry_points()
+        if name not in eps:
+            raise ValueError(
+                f"Unknown strategy {name!r}. Registered strategies: "
+                f"{', '.join(list_strategies())}. Install the package that provides it or "
+                "register it with skxfer.register_strategy."
+            )
+        _loaded[name] = eps[name].load()
+    return _loaded[name]
+
+
+def _instantiate(cls, **params):
+    return cls(**params)
+
+
+def make_strategy(name, estimator=None, **params):
+    """Build a complete DA estimator from a strategy name and a base estimator.
+
+    Parameters
+    ----------
+    name : str or estimator
+        Registered name, or an already built skxfer estimator (returned as a clone).
+    estimator : estimator, default=None
+        The user's classifier or regressor (required for adapter and weighting
+        strategies; passed as ``estimator=`` to estimator strategies that take one).
+    **params : dict
+        Parameters of the strategy class.
+
+    Returns
+    -------
+    da_estimator : estimator
+        Ready to ``fit(X, y, sample_domain=None)``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import make_strategy
+    >>> make_strategy("coral", LogisticRegression())
+    Pipeline(steps=[('coralaligner', CORALAligner()),
+                    ('labelledonly', LabelledOnly(estimator=LogisticRegression()))])
+    """
+    from .pipeline import make_da_pipeline
+
+    if not isinstance(name, str):
+        return clone(name)
+    cls = get_strategy(name)
+    kind = get_da_tags(_instantiate(cls)).kind
+    if kind == "adapter":
+        _require_estimator(name, estimator)
+        return make_da_pipeline(cls(**params), clone(estimator))
+    if kind == "weighting":
+        from .reweighting import InstanceReweighter
+
+        _require_estimator(name, estimator)
+        return InstanceReweighter(clone(estimator), method=name, method_params=params or None)
+    if estimator is not None and "estimator" in inspect.signature(cls).parameters:
+        params["estimator"] = clone(estimator)
+    return cls(**params)
+
+
+def _require_estimator(name, estimator):
+    if estimator is None:
+        raise ValueError(
+            f"Strategy {name!r} transfers through a base estimator: pass one, e.g. "
+            "make_strategy(name, LogisticRegression())."
+        )
