@@ -1,0 +1,255 @@
+"""Kernels shared by every skxfer estimator: bandwidths, chunked products, low rank.
+
+One module computes kernels for the whole library, so that reweighting, MMD alignment
+and the shift diagnostics agree on bandwidths and never build an ``n x m`` matrix
+larger than a fixed memory budget.
+"""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.kernel_approximation import Nystroem, RBFSampler
+from sklearn.metrics.pairwise import euclidean_distances, pairwise_kernels
+from sklearn.utils import check_random_state
+
+__all__ = [
+    "KERNELS",
+    "median_bandwidth",
+    "resolve_gamma",
+    "kernel_matrix",
+    "iter_kernel_blocks",
+    "kernel_matvec",
+    "kernel_row_means",
+    "low_rank_features",
+]
+
+#: Kernels accepted by skxfer estimators.
+KERNELS = ("linear", "rbf", "laplacian", "poly")
+
+#: Default memory budget of one kernel block, in bytes.
+BLOCK_BYTES = 64 * 2**20
+
+
+def median_bandwidth(X, Y=None, *, max_samples=1000, random_state=0):
+    """Median of the pairwise Euclidean distances (the median heuristic).
+
+    Computed on at most ``max_samples`` rows of each input, so it costs
+    ``O(max_samples^2 d)`` whatever the data size.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    Y : array-like of shape (m_samples, n_features), default=None
+        When given, the median of the distances between all rows of ``X`` and ``Y``
+        stacked.
+    max_samples : int, default=1000
+    random_state : int or RandomState, default=0
+
+    Returns
+    -------
+    sigma : float
+        A positive bandwidth (1.0 when every row is identical).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.kernels import median_bandwidth
+    >>> round(median_bandwidth(np.array([[0.0], [1.0], [3.0]])), 2)
+    2.0
+    """
+    rng = check_random_state(random_state)
+    Z = X if Y is None else _vstack(X, Y)
+    if Z.shape[0] > max_samples:
+        Z = Z[rng.choice(Z.shape[0], max_samples, replace=False)]
+    D = euclidean_distances(Z)
+    d = D[np.triu_indices_from(D, k=1)]
+    d = d[d > 0]
+    return float(np.median(d)) if d.size else 1.0
+
+
+def resolve_gamma(gamma, X, Y=None, *, kernel="rbf", random_state=0):
+    """Turn a ``gamma`` parameter into a number.
+
+    Parameters
+    ----------
+    gamma : "median", "scale", float or None
+        ``"median"`` (and ``None``): ``1 / (2 sigma^2)`` with the median heuristic
+        ``sigma``, for the laplacian ``1 / sigma``; ``"scale"``: sklearn's SVC rule
+        ``1 / (n_features * X.var())``; a float is returned unchanged.
+    X, Y : array-like
+        The data the kernel is applied to.
+    kernel : str, default="rbf"
+
+    Returns
+    -------
+    gamma : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.kernels import resolve_gamma
+    >>> resolve_gamma(0.5, np.zeros((3, 2)))
+    0.5
+    """
+    if isinstance(gamma, Real) and not isinstance(gamma, bool):
+        return float(gamma)
+    if gamma in (None, "median"):
+        sigma = median_bandwidth(X, Y, random_state=random_state)
+        return 1.0 / sigma if kernel == "laplacian" else 1.0 / (2.0 * sigma**2)
+    if gamma == "scale":
+        Z = X if Y is None else _vstack(X, Y)
+        var = Z.multiply(Z).mean() - Z.mean() ** 2 if hasattr(Z, "multiply") else Z.var()
+        return 1.0 / (Z.shape[1] * var) if var > 0 else 1.0
+    raise ValueError(f"gamma must be 'median', 'scale' or a positive float; got {gamma!r}.")
+
+
+def _kernel_params(kernel, gamma, degree, coef0):
+    if kernel not in KERNELS:
+        raise ValueError(f"Unknown kernel {kernel!r}; choose one of {', '.join(KERNELS)}.")
+    if kernel == "linear":
+        return {}
+    if kernel == "poly":
+        return {"gamma": gamma, "degree": degree, "coef0": coef0}
+    return {"gamma": gamma}
+
+
+def kernel_matrix(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=1.0):
+    """The full kernel matrix ``K(X, Y)`` (use only when it fits in memory).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+    Y : array-like of shape (m, d), default=None (``Y = X``)
+    kernel : {"linear", "rbf", "laplacian", "poly"}, default="rbf"
+    gamma : float, default=1.0
+        A number; see :func:`resolve_gamma` for the data-driven choices.
+    degree, coef0 : float
+        Polynomial kernel parameters.
+
+    Returns
+    -------
+    K : ndarray of shape (n, m)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.kernels import kernel_matrix
+    >>> kernel_matrix(np.zeros((2, 3)), gamma=1.0).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    params = _kernel_params(kernel, gamma, degree, coef0)
+    return pairwise_kernels(X, Y, metric=kernel, filter_params=True, **params)
+
+
+def iter_kernel_blocks(X, Y=None, *, block_bytes=BLOCK_BYTES, **kernel_params):
+    """Yield ``(rows, K(X[rows], Y))`` row blocks of the kernel matrix.
+
+    Each block holds at most ``block_bytes`` bytes of float64, so any size of ``X``
+    streams through a bounded amount of memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.kernels import iter_kernel_blocks
+    >>> [K.shape for _, K in iter_kernel_blocks(np.zeros((5, 2)), block_bytes=16)]
+    [(1, 5), (1, 5), (1, 5), (1, 5), (1, 5)]
+    """
+    Y = X if Y is None else Y
+    rows_per_block = max(1, int(block_bytes // (8 * max(1, Y.shape[0]))))
+    for start in range(0, X.shape[0], rows_per_block):
+        rows = slice(start, min(start + rows_per_block, X.shape[0]))
+        yield rows, kernel_matrix(X[rows], Y, **kernel_params)
+
+
+def kernel_matvec(X, Y, v, **kernel_params):
+    """``K(X, Y) @ v`` computed block by block.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+    Y : array-like of shape (m, d)
+    v : ndarray of shape (m,) or (m, k)
+    **kernel_params : dict
+        ``kernel``, ``gamma``, ``degree``, ``coef0``, ``block_bytes``.
+
+    Returns
+    -------
+    out : ndarray of shape (n,) or (n, k)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.kernels import kernel_matvec
+    >>> kernel_matvec(np.zeros((2, 1)), np.zeros((3, 1)), np.ones(3), gamma=1.0).tolist()
+    [3.0, 3.0]
+    """
+    v = np.asarray(v)
+    out = np.empty((X.shape[0],) + v.shape[1:])
+    for rows, K in iter_kernel_blocks(X, Y, **kernel_params):
+        out[rows] = K @ v
+    return out
+
+
+def kernel_row_means(X, Y, **kernel_params):
+    """Mean kernel value of each row of ``X`` against all rows of ``Y``, in blocks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.kernels import kernel_row_means
+    >>> kernel_row_means(np.zeros((2, 1)), np.zeros((4, 1)), gamma=1.0).tolist()
+    [1.0, 1.0]
+    """
+    return kernel_matvec(X, Y, np.full(Y.shape[0], 1.0 / Y.shape[0]), **kernel_params)
+
+
+def low_rank_features(
+    X, *, kernel="rbf", gamma=1.0, n_components=500, method="nystroem", degree=3, coef0=1.0,
+    random_state=None,
+):
+    """A fitted feature map ``phi`` with ``phi(x) . phi(y) ~ k(x, y)``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        Rows the map is fitted on (Nyström landmarks are drawn from them).
+    kernel, gamma, degree, coef0
+        As in :func:`kernel_matrix`.
+    n_components : int, default=500
+        Rank of the approximation.
+    method : {"nystroem", "rff"}, default="nystroem"
+        Nyström landmarks, or random Fourier features (rbf kernel only).
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    feature_map : fitted :class:`~sklearn.kernel_approximation.Nystroem` or
+        :class:`~sklearn.kernel_approximation.RBFSampler`
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.kernels import low_rank_features
+    >>> X = np.random.RandomState(0).randn(50, 3)
+    >>> low_rank_features(X, n_components=10, random_state=0).transform(X).shape
+    (50, 10)
+    """
+    if method == "rff":
+        if kernel != "rbf":
+            raise ValueError("Random Fourier features approximate the rbf kernel only.")
+        return RBFSampler(gamma=gamma, n_components=n_components, random_state=random_state).fit(X)
+    if method != "nystroem":
+        raise ValueError(f"method must be 'nystroem' or 'rff'; got {method!r}.")
+    n_components = min(n_components, X.shape[0])
+    return Nystroem(
+        kernel=kernel, n_components=n_components, random_state=random_state,
+        **_kernel_params(kernel, gamma, degree, coef0),
+    ).fit(X)
+
+
+def _vstack(X, Y):
+    if hasattr(X, "tocsr") or hasattr(Y, "tocsr"):
+        from scipy import sparse
+
+        return sparse.vstack([X, Y], format="csr")
+    return np.vstack([X, Y])

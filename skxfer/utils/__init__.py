@@ -1,0 +1,1 @@
+"""Utilities for people who write skxfer estimators and plugins."""
