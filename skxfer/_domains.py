@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_array, column_or_1d, validate_data
 
 __all__ = [
     "MASKED_LABEL",
@@ -118,11 +118,12 @@ def check_sample_domain(sample_domain, n_samples):
 
 
 def _check_labels(y, n_samples):
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y.ravel()
+    y = column_or_1d(y, warn=True)
     if y.shape[0] != n_samples:
-        raise ValueError(f"y has {y.shape[0]} entries but X has {n_samples} rows.")
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: y has "
+            f"{y.shape[0]} entries but X has {n_samples} rows."
+        )
     if y.dtype.kind in "OUS":
         masked = is_masked(y)
         if masked.any() and not masked.all():

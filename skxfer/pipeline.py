@@ -5,9 +5,9 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._domains import is_masked
+from ._domains import is_masked, validate_da_data
 from .base import DATags, DomainAwareMixin, get_da_tags
 
 __all__ = ["LabelledOnly", "make_da_pipeline"]
@@ -77,11 +77,12 @@ class LabelledOnly(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         """
         if y is None:
             raise ValueError(
-                "LabelledOnly requires y: pass the labels, with unknown target labels masked."
+                "LabelledOnly requires y to be passed, but the target y is None: pass the "
+                "labels, with unknown target labels masked (-1 / NaN)."
             )
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+        X, y, _ = validate_da_data(
+            self, X, y, sample_domain, accept_sparse="csr", ensure_all_finite=False, dtype=None
+        )
         keep = ~is_masked(y)
         if not keep.any():
             raise ValueError(
@@ -93,39 +94,41 @@ class LabelledOnly(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             k: (np.asarray(v)[keep] if hasattr(v, "__len__") and len(v) == n else v)
             for k, v in fit_params.items()
         }
-        Xk = X[keep] if hasattr(X, "shape") else np.asarray(X)[keep]
-        if hasattr(X, "iloc"):
-            Xk = X.iloc[np.flatnonzero(keep)]
-        self.estimator_ = clone(self.estimator).fit(Xk, y[keep], **fit_params)
+        self.estimator_ = clone(self.estimator).fit(X[keep], y[keep], **fit_params)
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
-        if hasattr(self.estimator_, "n_features_in_"):
-            self.n_features_in_ = self.estimator_.n_features_in_
         return self
 
     @available_if(_estimator_has("predict"))
     def predict(self, X, sample_domain=None):
         """Predict with the fitted estimator."""
-        check_is_fitted(self)
+        X = self._validate_X(X)
         return self.estimator_.predict(X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X, sample_domain=None):
         """Class probabilities from the fitted estimator."""
-        check_is_fitted(self)
+        X = self._validate_X(X)
         return self.estimator_.predict_proba(X)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, sample_domain=None):
         """Log class probabilities from the fitted estimator."""
-        check_is_fitted(self)
+        X = self._validate_X(X)
         return self.estimator_.predict_log_proba(X)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X, sample_domain=None):
         """Decision function of the fitted estimator."""
-        check_is_fitted(self)
+        X = self._validate_X(X)
         return self.estimator_.decision_function(X)
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        X, _, _ = validate_da_data(
+            self, X, reset=False, accept_sparse="csr", ensure_all_finite=False, dtype=None
+        )
+        return X
 
     def score(self, X, y, sample_weight=None, sample_domain=None):
         """Score of the fitted estimator on the labelled rows of ``(X, y)``.
@@ -134,12 +137,12 @@ class LabelledOnly(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         undefined and ``nan`` is returned (use a DA scorer from
         :mod:`skxfer.model_selection` to score unlabelled target rows).
         """
-        check_is_fitted(self)
-        y = np.asarray(y)
+        X = self._validate_X(X)
+        y = column_or_1d(y)
         keep = ~is_masked(y)
         if not keep.any():
             return float("nan")
-        X = X.iloc[np.flatnonzero(keep)] if hasattr(X, "iloc") else X[keep]
+        X = X[keep]
         sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
         return self.estimator_.score(X, y[keep], sample_weight=sw)
 
