@@ -56,7 +56,7 @@ def _list(args):
         print("\n".join(datasets.list_tasks(args.tasks)))
         return 0
     print("strategies:", ", ".join(list_strategies()))
-    print("data sets: ", ", ".join(datasets.DATASETS))
+    print("data sets: ", ", ".join(datasets.list_datasets()))
     return 0
 
 
