@@ -107,6 +107,16 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         tags.input_tags.allow_nan = False
         return tags
 
+    _own_params = frozenset({
+        "alignment", "alignment_weight", "alignment_schedule", "feature_layer", "random_state",
+        "pretrain_epochs", "adversarial_lr", "discriminator_hidden_units",
+    })
+
+    def _validate_params(self):
+        # skorch validates set_params names against its prefixes; ours are explicit
+        self._params_to_validate = set(self._params_to_validate) - self._own_params
+        super()._validate_params()
+
     def get_metadata_routing(self):
         # a plain consumer (requests sample_domain), not skorch's router
         return self._get_metadata_request()
@@ -134,7 +144,8 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
     def _validate_fit(self, X, y, sample_domain):
         if y is None:
             raise ValueError(
-                f"{type(self).__name__} requires y: the source labels, with target rows "
+                f"{type(self).__name__} requires y to be passed, but the target y is None: "
+                "pass the source labels, with target rows "
                 "masked as -1 (classification) or NaN (regression)."
             )
         y = np.asarray(y)
@@ -363,7 +374,7 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             return np.empty((0, self.n_outputs_), dtype=np.float32)
         return torch.cat(outs).numpy()
 
-    def transform(self, X, sample_domain=None):
+    def extract_features(self, X, sample_domain=None):
         """Feature vectors of the rows (the layer that DA aligns).
 
         Parameters
