@@ -22,7 +22,16 @@ from .registry import get_strategy, list_strategies, make_strategy, register_str
 __version__ = "0.1.0.dev0"
 
 # public name -> submodule that defines it, imported on first access
-_LAZY = {}
+_LAZY = {
+    "DeepDAClassifier": ".deep",
+    "DeepDARegressor": ".deep",
+    "DANNClassifier": ".deep",
+    "DANNRegressor": ".deep",
+    "DANClassifier": ".deep",
+    "DeepCORALClassifier": ".deep",
+    "DeepJDOTClassifier": ".deep",
+    "ADDAClassifier": ".deep",
+}
 
 __all__ = [
     "BaseAdapter",
