@@ -23,6 +23,7 @@ __version__ = "0.1.0.dev0"
 
 # public name -> submodule that defines it, imported on first access
 _LAZY = {
+    "InstanceReweighter": ".reweighting",
     "DeepDAClassifier": ".deep",
     "DeepDARegressor": ".deep",
     "DANNClassifier": ".deep",
