@@ -14,7 +14,14 @@ from ._domains import (
     split_domains,
     validate_da_data,
 )
-from .alignment import CORALAligner, SubspaceAligner
+from .alignment import (
+    CORALAligner,
+    JDAAligner,
+    LinearOTAligner,
+    MMDAligner,
+    OTAligner,
+    SubspaceAligner,
+)
 from .base import BaseAdapter, DATags, DomainAwareMixin, get_da_tags
 from .pipeline import LabelledOnly, make_da_pipeline
 from .registry import get_strategy, list_strategies, make_strategy, register_strategy
@@ -39,7 +46,11 @@ __all__ = [
     "CORALAligner",
     "DATags",
     "DomainAwareMixin",
+    "JDAAligner",
     "LabelledOnly",
+    "LinearOTAligner",
+    "MMDAligner",
+    "OTAligner",
     "SubspaceAligner",
     "check_sample_domain",
     "get_da_tags",

@@ -21,6 +21,8 @@ __all__ = [
     "kernel_matvec",
     "kernel_row_means",
     "low_rank_features",
+    "KernelFeatureMap",
+    "FEATURE_MAPS",
 ]
 
 #: Kernels accepted by skxfer estimators.
@@ -253,3 +255,120 @@ def _vstack(X, Y):
 
         return sparse.vstack([X, Y], format="csr")
     return np.vstack([X, Y])
+
+
+#: Feature-map methods of :class:`KernelFeatureMap`.
+FEATURE_MAPS = ("identity", "exact", "nystroem", "rff")
+
+
+class KernelFeatureMap:
+    """A finite feature map ``phi`` with ``phi(x) . phi(y) = k(x, y)`` (exactly or not).
+
+    This is the one place where skxfer turns a kernel into features, so that kernel
+    methods can be solved in an ``r``-dimensional space at ``O(n r^2)`` instead of on the
+    ``n x n`` kernel matrix. Rows are mapped block by block (at most ``block_bytes`` of
+    kernel values at a time), so mapping any number of rows uses bounded memory.
+
+    Parameters
+    ----------
+    kernel : {"linear", "rbf", "laplacian", "poly"}, default="rbf"
+    gamma : float, default=1.0
+        A number (see :func:`resolve_gamma` for data-driven values).
+    degree, coef0 : float
+        Polynomial kernel parameters.
+    method : {"identity", "exact", "nystroem", "rff"}, default="nystroem"
+        ``"identity"``: the input features themselves (linear kernel only, exact);
+        ``"exact"``: every fitted row is a landmark, so ``phi`` reproduces the kernel
+        exactly on the fitted rows (``O(n^3)``: small ``n`` only); ``"nystroem"``:
+        ``n_components`` random landmarks; ``"rff"``: random Fourier features (rbf only).
+    n_components : int, default=500
+        Rank of the ``"nystroem"`` and ``"rff"`` maps.
+    random_state : int, RandomState or None, default=None
+    block_bytes : int, default=BLOCK_BYTES
+
+    Attributes
+    ----------
+    n_features_out_ : int
+        Dimension of ``phi``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.kernels import KernelFeatureMap, kernel_matrix
+    >>> X = np.random.RandomState(0).randn(20, 3)
+    >>> phi = KernelFeatureMap(gamma=0.5, method="exact").fit(X).transform(X)
+    >>> bool(np.allclose(phi @ phi.T, kernel_matrix(X, gamma=0.5), atol=1e-6))
+    True
+    """
+
+    def __init__(self, kernel="rbf", gamma=1.0, degree=3, coef0=1.0, method="nystroem",
+                 n_components=500, random_state=None, block_bytes=BLOCK_BYTES):
+        self.kernel = kernel
+        self.gamma = gamma
+        self.degree = degree
+        self.coef0 = coef0
+        self.method = method
+        self.n_components = n_components
+        self.random_state = random_state
+        self.block_bytes = block_bytes
+
+    def _params(self):
+        return {"kernel": self.kernel, "gamma": self.gamma, "degree": self.degree,
+                "coef0": self.coef0}
+
+    def fit(self, X):
+        """Fit the map on the rows ``X`` (landmarks / random frequencies)."""
+        if self.method not in FEATURE_MAPS:
+            raise ValueError(f"method must be one of {FEATURE_MAPS}; got {self.method!r}.")
+        _kernel_params(self.kernel, self.gamma, self.degree, self.coef0)
+        rng = check_random_state(self.random_state)
+        if self.method == "identity":
+            if self.kernel != "linear":
+                raise ValueError("The identity feature map is exact for the linear kernel only.")
+            self.n_features_out_ = X.shape[1]
+        elif self.method == "rff":
+            if self.kernel != "rbf":
+                raise ValueError("Random Fourier features approximate the rbf kernel only.")
+            self.sampler_ = RBFSampler(
+                gamma=self.gamma, n_components=self.n_components, random_state=rng
+            ).fit(X[:1])
+            self.n_features_out_ = self.n_components
+        else:
+            n = X.shape[0]
+            if self.method == "exact" or self.n_components >= n:
+                idx = np.arange(n)
+            else:
+                idx = np.sort(rng.choice(n, self.n_components, replace=False))
+            self.landmarks_ = X[idx]
+            K = kernel_matrix(self.landmarks_, **self._params())
+            values, vectors = np.linalg.eigh((K + K.T) / 2.0)
+            keep = values > max(values.max(), 0.0) * 1e-10
+            if not keep.any():
+                keep = values >= values.max()
+                values = np.where(keep, 1.0, values)
+            self.normalization_ = vectors[:, keep] / np.sqrt(values[keep])
+            self.n_features_out_ = int(keep.sum())
+        return self
+
+    def transform(self, X):
+        """Map rows ``X`` to ``phi(X)``, a dense array of shape (n, n_features_out_)."""
+        n = X.shape[0]
+        out = np.empty((n, self.n_features_out_))
+        width = self.n_features_out_ if self.method != "exact" else max(
+            self.n_features_out_, self.landmarks_.shape[0])
+        rows_per_block = max(1, int(self.block_bytes // (8 * max(1, width))))
+        for start in range(0, n, rows_per_block):
+            rows = slice(start, min(start + rows_per_block, n))
+            out[rows] = self._transform_block(X[rows])
+        return out
+
+    def _transform_block(self, Xb):
+        if self.method == "identity":
+            return Xb.toarray() if hasattr(Xb, "toarray") else np.asarray(Xb, dtype=np.float64)
+        if self.method == "rff":
+            return self.sampler_.transform(Xb)
+        return kernel_matrix(Xb, self.landmarks_, **self._params()) @ self.normalization_
+
+    def fit_transform(self, X):
+        """Fit on ``X`` and map it."""
+        return self.fit(X).transform(X)
