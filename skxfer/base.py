@@ -4,13 +4,14 @@ from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, TransformerMixin
 from sklearn.utils import Tags, get_tags
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, column_or_1d
 
-from ._domains import validate_da_data
+from ._domains import is_masked, validate_da_data
 
-__all__ = ["DATags", "DomainAwareMixin", "BaseAdapter", "get_da_tags"]
+__all__ = ["DATags", "DomainAwareMixin", "BaseAdapter", "BaseDAMetaEstimator", "get_da_tags"]
 
 #: Families of the transfer taxonomy, used in tags and by ``list_strategies``.
 FAMILIES = (
@@ -186,6 +187,24 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator, metaclass=A
         self._fit(X, y, source, target)
         return X, sample_domain
 
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names.
+
+        The input names when the adapter keeps the feature space (CORAL, OT); otherwise
+        ``<classname>0``, ``<classname>1``, ... for its ``n_components_`` outputs.
+        """
+        check_is_fitted(self)
+        n_out = getattr(self, "n_components_", None)
+        if n_out is None:
+            return _check_feature_names_in(self, input_features)
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(n_out)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = bool(self._accept_sparse)
+        return tags
+
     @abstractmethod
     def _fit(self, X, y, source, target):
         """Learn the alignment from boolean row masks ``source`` and ``target``."""
@@ -193,3 +212,85 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator, metaclass=A
     @abstractmethod
     def _transform(self, X, sample_domain):
         """Map validated rows given their domains (source rows moved, target kept)."""
+
+
+def _estimator_has(attr):
+    def check(self):
+        getattr(self.estimator, attr)
+        return True
+
+    return check
+
+
+class BaseDAMetaEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
+    """Base of meta-estimators that fit a clone of ``estimator`` as ``estimator_``.
+
+    Subclasses implement ``fit`` (setting ``estimator_`` and, for classifiers,
+    ``classes_``); this base delegates ``predict``, ``predict_proba``,
+    ``predict_log_proba`` and ``decision_function`` to ``estimator_`` (each available
+    when the wrapped estimator has it), scores on the labelled rows only, and takes its
+    estimator type and input tags from the wrapped estimator.
+    """
+
+    #: Sparse formats accepted at predict time (``False``: dense only).
+    _accept_sparse = ("csr", "csc")
+    #: Whether NaN / inf in ``X`` are left for the wrapped estimator to handle.
+    _allow_nan = False
+
+    def _validate_predict_X(self, X):
+        check_is_fitted(self)
+        X, _, _ = validate_da_data(
+            self, X, reset=False, accept_sparse=self._accept_sparse,
+            ensure_all_finite=not self._allow_nan, dtype=None if self._allow_nan else "numeric",
+        )
+        return X
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X, sample_domain=None):
+        """Predict with the fitted estimator (every row is a target row)."""
+        X = self._validate_predict_X(X)
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities from the fitted estimator."""
+        X = self._validate_predict_X(X)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, sample_domain=None):
+        """Log class probabilities from the fitted estimator."""
+        X = self._validate_predict_X(X)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, sample_domain=None):
+        """Decision function of the fitted estimator."""
+        X = self._validate_predict_X(X)
+        return self.estimator_.decision_function(X)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None, sample_domain=None):
+        """Score of the fitted estimator on the labelled rows of ``(X, y)``.
+
+        Masked rows carry no label and are left out; with every row masked the score is
+        undefined and ``nan`` is returned (score unlabelled target rows with a DA scorer
+        from :mod:`skxfer.model_selection`).
+        """
+        X = self._validate_predict_X(X)
+        y = column_or_1d(y)
+        keep = ~is_masked(y)
+        if not keep.any():
+            return float("nan")
+        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        return self.estimator_.score(X[np.flatnonzero(keep)], y[keep], sample_weight=sw)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.target_tags.required = True
+        tags.input_tags = inner.input_tags
+        return tags

@@ -1,27 +1,16 @@
 """Plain estimators in DA pipelines: fit on the labelled rows only."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier, is_regressor
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.pipeline import make_pipeline
-from sklearn.utils import get_tags
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._domains import is_masked, validate_da_data
-from .base import DATags, DomainAwareMixin, get_da_tags
+from .base import BaseDAMetaEstimator, DATags, get_da_tags
 
 __all__ = ["LabelledOnly", "make_da_pipeline"]
 
 
-def _estimator_has(attr):
-    def check(self):
-        getattr(self.estimator, attr)
-        return True
-
-    return check
-
-
-class LabelledOnly(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
+class LabelledOnly(BaseDAMetaEstimator):
     """Fit a plain estimator on the labelled rows only.
 
     A plain classifier at the end of a DA pipeline would learn ``-1`` (the mask of
@@ -54,6 +43,7 @@ class LabelledOnly(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
 
     _da_tags = DATags(family="feature", kind="estimator", requires_target=False,
                       uses_target_labels=True)
+    _allow_nan = True
 
     def __init__(self, estimator):
         self.estimator = estimator
@@ -98,63 +88,6 @@ class LabelledOnly(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
         return self
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X, sample_domain=None):
-        """Predict with the fitted estimator."""
-        X = self._validate_X(X)
-        return self.estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, sample_domain=None):
-        """Class probabilities from the fitted estimator."""
-        X = self._validate_X(X)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X, sample_domain=None):
-        """Log class probabilities from the fitted estimator."""
-        X = self._validate_X(X)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X, sample_domain=None):
-        """Decision function of the fitted estimator."""
-        X = self._validate_X(X)
-        return self.estimator_.decision_function(X)
-
-    def _validate_X(self, X):
-        check_is_fitted(self)
-        X, _, _ = validate_da_data(
-            self, X, reset=False, accept_sparse="csr", ensure_all_finite=False, dtype=None
-        )
-        return X
-
-    def score(self, X, y, sample_weight=None, sample_domain=None):
-        """Score of the fitted estimator on the labelled rows of ``(X, y)``.
-
-        Masked rows carry no label and are left out; with every row masked the score is
-        undefined and ``nan`` is returned (use a DA scorer from
-        :mod:`skxfer.model_selection` to score unlabelled target rows).
-        """
-        X = self._validate_X(X)
-        y = column_or_1d(y)
-        keep = ~is_masked(y)
-        if not keep.any():
-            return float("nan")
-        X = X[keep]
-        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        return self.estimator_.score(X, y[keep], sample_weight=sw)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags.required = True
-        tags.input_tags = inner.input_tags
-        return tags
 
 
 def make_da_pipeline(*steps, memory=None, verbose=False):

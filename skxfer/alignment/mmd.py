@@ -223,7 +223,7 @@ class MMDAligner(BaseAdapter):
             float(np.sum((Z[source].mean(axis=0) - Z[target].mean(axis=0)) ** 2))
             if has_target else 0.0
         )
-        return Z
+        return self
 
     @staticmethod
     def _solve(cov, diffs, ridge, k):
@@ -246,91 +246,8 @@ class MMDAligner(BaseAdapter):
         var = np.einsum("ij,ij->j", vectors, cov @ vectors)
         return vectors / np.sqrt(np.where(var > 1e-300, var, 1.0))
 
-    def fit(self, X, y=None, sample_domain=None):
-        """Fit the shared space on source and target rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,), default=None
-            Labels, target rows masked (``-1``); used only when ``conditional=True``.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain of each row (``> 0`` source, ``< 0`` target); inferred from ``y``.
-
-        Returns
-        -------
-        self : object
-        """
-        self._fit_domains(X, y, sample_domain)
-        return self
-
-    def fit_transform(self, X, y=None, sample_domain=None):
-        """Fit, then embed the training rows (in input order).
-
-        Parameters
-        ----------
-        X, y, sample_domain
-            As in :meth:`fit`.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components_)
-        """
-        return self._fit_domains(X, y, sample_domain)
-
-    def _fit_domains(self, X, y, sample_domain):
-        from .._domains import validate_da_data
-
-        X, y, sample_domain = validate_da_data(
-            self, X, y, sample_domain, reset=True,
-            require_target=self._da_tags.requires_target, accept_sparse=list(self._accept_sparse),
-        )
-        source = sample_domain > 0
-        target = sample_domain < 0
-        if not target.any():
-            target = np.ones_like(source)
-        return self._fit(X, y, source, target)
-
-    def transform(self, X, sample_domain=None):
-        """Embed rows (source or target alike) into the shared space.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for the data contract; the map is the same for every domain.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components_)
-        """
-        from sklearn.utils.validation import check_is_fitted
-
-        from .._domains import validate_da_data
-
-        check_is_fitted(self)
-        X, _, sample_domain = validate_da_data(
-            self, X, None, sample_domain, reset=False, accept_sparse=list(self._accept_sparse)
-        )
-        return self._transform(X, sample_domain)
-
     def _transform(self, X, sample_domain):
         return (self.feature_map_.transform(X) - self.mean_) @ self.components_
-
-    def get_feature_names_out(self, input_features=None):
-        """Names ``mmdaligner0``, ``mmdaligner1``, ... of the output columns."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self)
-        prefix = type(self).__name__.lower()
-        return np.asarray([f"{prefix}{i}" for i in range(self.n_components_)], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
 
 class JDAAligner(MMDAligner):
     """:class:`MMDAligner` with class-conditional alignment on by default (JDA).

@@ -89,10 +89,3 @@ class SubspaceAligner(BaseAdapter):
         if (~source).any():
             out[~source] = self.target_pca_.transform(X[~source])
         return out
-
-    def get_feature_names_out(self, input_features=None):
-        """Names ``subspacealigner0``, ``subspacealigner1``, ... of the output columns."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self)
-        return np.asarray([f"subspacealigner{i}" for i in range(self.n_components_)], dtype=object)

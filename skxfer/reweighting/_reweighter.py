@@ -4,30 +4,19 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.base import clone
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_is_fitted,
     has_fit_parameter,
 )
 
 from .._domains import is_masked, validate_da_data
-from ..base import DATags, DomainAwareMixin, get_da_tags
+from ..base import BaseDAMetaEstimator, DATags, get_da_tags
 from ._base import EffectiveSampleSizeWarning, effective_sample_size
 
 __all__ = ["InstanceReweighter"]
-
-
-def _estimator_has(attr):
-    def check(self):
-        getattr(self.estimator, attr)
-        return True
-
-    return check
 
 
 def _postprocess(w, power, clip, shrinkage=0.0, n_iter=20):
@@ -56,7 +45,7 @@ def _postprocess(w, power, clip, shrinkage=0.0, n_iter=20):
     return (1.0 - shrinkage) * w + shrinkage
 
 
-class InstanceReweighter(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
+class InstanceReweighter(BaseDAMetaEstimator):
     """Fit an estimator on the source rows weighted by the estimated ``p_target / p_source``.
 
     Instance-based transfer (importance weighting under covariate shift): a
@@ -285,83 +274,3 @@ class InstanceReweighter(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
         return self
-
-    def _validated(self, X):
-        check_is_fitted(self)
-        X, _, _ = validate_da_data(self, X, None, None, reset=False,
-                                   accept_sparse=["csr", "csc"])
-        return X
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X, sample_domain=None):
-        """Predict with the fitted estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        sample_domain : array-like, default=None
-            Accepted for the data contract; ignored.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        X = self._validated(X)
-        return self.estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, sample_domain=None):
-        """Class probabilities from the fitted estimator."""
-        X = self._validated(X)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X, sample_domain=None):
-        """Log class probabilities from the fitted estimator."""
-        X = self._validated(X)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X, sample_domain=None):
-        """Decision function of the fitted estimator."""
-        X = self._validated(X)
-        return self.estimator_.decision_function(X)
-
-    @available_if(_estimator_has("score"))
-    def score(self, X, y, sample_weight=None, sample_domain=None):
-        """Score of the fitted estimator on the labelled rows of ``(X, y)``.
-
-        Masked rows carry no label and are left out; with every row masked the score is
-        ``nan``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-        sample_domain : array-like, default=None
-            Accepted for the data contract; ignored.
-
-        Returns
-        -------
-        score : float
-        """
-        X = self._validated(X)
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        keep = ~is_masked(y)
-        if not keep.any():
-            return float("nan")
-        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        return self.estimator_.score(X[np.flatnonzero(keep)], y[keep], sample_weight=sw)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags.required = True
-        tags.input_tags = inner.input_tags
-        return tags
