@@ -171,7 +171,8 @@ class TransferSelector(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         if not isinstance(self.margin, numbers.Real):
             raise ValueError(f"margin must be a number; got {self.margin!r}.")
         y = column_or_1d(y, warn=True)
-        X, y, sd = validate_da_data(self, X, y, sample_domain, reset=True, accept_sparse=True,
+        X, y, sd = validate_da_data(self, X, y, sample_domain, reset=True,
+                                    accept_sparse=["csr", "csc"],
                                     require_labelled_source=True)
         if is_classifier(self.estimator) and y.dtype.kind not in "OUSb":
             from sklearn.utils.multiclass import check_classification_targets
@@ -222,27 +223,31 @@ class TransferSelector(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _check_X(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, accept_sparse=True)
+        return validate_data(self, X, reset=False, accept_sparse=["csr", "csc"])
 
     @available_if(_estimator_has("predict"))
     def predict(self, X, sample_domain=None):
         """Predict target rows with the chosen strategy (every row is target)."""
-        return self.best_estimator_.predict(self._check_X(X))
+        X = self._check_X(X)
+        return self.best_estimator_.predict(X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X, sample_domain=None):
         """Class probabilities of target rows with the chosen strategy."""
-        return self.best_estimator_.predict_proba(self._check_X(X))
+        X = self._check_X(X)
+        return self.best_estimator_.predict_proba(X)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, sample_domain=None):
         """Log class probabilities of target rows with the chosen strategy."""
-        return self.best_estimator_.predict_log_proba(self._check_X(X))
+        X = self._check_X(X)
+        return self.best_estimator_.predict_log_proba(X)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X, sample_domain=None):
         """Decision function of the chosen strategy."""
-        return self.best_estimator_.decision_function(self._check_X(X))
+        X = self._check_X(X)
+        return self.best_estimator_.decision_function(X)
 
     def score(self, X, y, sample_weight=None, sample_domain=None):
         """Accuracy (classifiers) or R² (regressors) on the labelled rows of ``(X, y)``;
