@@ -14,7 +14,8 @@ Office ``Normalizer(l1)`` + ``StandardScaler``, the others ``StandardScaler``).
 
 Usage::
 
-    python benchmarks/bench_selection.py [--data-home DIR] [--quick] [--datasets office amazon digits]
+    python benchmarks/bench_selection.py [--data-home DIR] [--quick]
+        [--datasets office amazon digits]
 """
 
 import argparse

@@ -22,7 +22,15 @@ from .registry import get_strategy, list_strategies, make_strategy, register_str
 __version__ = "0.1.0.dev0"
 
 # public name -> submodule that defines it, imported on first access
-_LAZY = {}
+_LAZY = {
+    "compare_strategies": ".model_selection",
+    "ComparisonReport": ".model_selection",
+    "TransferSelector": ".model_selection",
+    "rank_sources": ".model_selection",
+    "DomainShuffleSplit": ".model_selection",
+    "StratifiedDomainShuffleSplit": ".model_selection",
+    "LeaveOneDomainOut": ".model_selection",
+}
 
 __all__ = [
     "BaseAdapter",

@@ -91,7 +91,7 @@ def test_leave_one_domain_out():
     sd[:60] = 2
     folds = list(LeaveOneDomainOut().split(X, y, sample_domain=sd))
     assert len(folds) == 2
-    for (train, test), held in zip(folds, (1, 2)):
+    for (train, test), held in zip(folds, (1, 2), strict=True):
         assert held not in sd[train] and set(np.unique(sd[test])) == {-1, held}
     with pytest.raises(ValueError, match="two source"):
         next(LeaveOneDomainOut().split(X, y))
@@ -239,7 +239,9 @@ def test_selector_without_target_is_plain_estimator():
 
 
 def test_selector_da_contract():
-    check_da_contract(TransferSelector(LogisticRegression(), strategies=["coral"], cv=2))
+    X, y, sd = make_contract_task(n_source=30, n_target=20)
+    check_da_contract(TransferSelector(LogisticRegression(), strategies=["coral"], cv=2),
+                      X, y, sd)
 
 
 @parametrize_with_checks(

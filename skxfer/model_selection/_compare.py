@@ -360,9 +360,8 @@ class ComparisonReport:
             cells += [num(row.get(c)) if not isinstance(row.get(c), str) else row[c]
                       for c in extra_cols]
             lines.append(cells)
-        widths = [max(len(str(c)) for c in col) for col in zip(head, *lines)]
-        fmt = "  ".join("{:<%d}" % widths[0:1][0] if i == 0 else "{:>%d}" % w
-                        for i, w in enumerate(widths))
+        widths = [max(len(str(c)) for c in col) for col in zip(head, *lines, strict=True)]
+        fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
         title = (
             f"Strategy comparison ({'held-out target labels' if pct else 'cross-validation'}; "
             f"score: {self.metric}{', in %' if pct else ''}; greater is better)"
@@ -400,7 +399,7 @@ class ComparisonReport:
         names = [r["strategy"] for r in rows]
         colors = ["tab:gray" if n in (self.baseline, TARGET_ONLY)
                   else "tab:red" if r["negative_transfer"] else "tab:blue"
-                  for n, r in zip(names, rows)]
+                  for n, r in zip(names, rows, strict=True)]
         ax.bar(names, [r["mean"] for r in rows], yerr=[r["std"] for r in rows],
                color=colors, capsize=3)
         if self.baseline in self.scores:
@@ -630,7 +629,7 @@ def _compare_held_out(candidates, estimator, X, y, sd, target, y_target, n_repea
     for name, ps in preds.items():
         if name != SOURCE_ONLY:
             p_values[name] = float(np.median([_mcnemar_worse_p(p, b, y_target)
-                                              for p, b in zip(ps, base)]))
+                                              for p, b in zip(ps, base, strict=True)]))
     acc, t = _target_only_cv(estimator, X, target, y_target, n_repeats, random_state)
     scores[TARGET_ONLY] = acc
     times = {n: np.asarray(v, float) for n, v in times.items()}

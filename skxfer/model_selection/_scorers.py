@@ -233,8 +233,8 @@ class ImportanceWeightedScorer(_DAScorer):
     Parameters
     ----------
     domain_classifier : classifier, default=None
-        Probabilistic source-vs-target classifier; ``StandardScaler`` + ``LogisticRegression(C=0.1)``
-        when ``None``.
+        Probabilistic source-vs-target classifier; when ``None``, ``StandardScaler`` then
+        ``LogisticRegression(C=0.1)``.
     max_weight : float, default=10.0
         Clip of the normalised weights.
     metric : {"accuracy", "log_loss"}, default="accuracy"

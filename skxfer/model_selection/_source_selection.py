@@ -109,11 +109,12 @@ def rank_sources(X, y, sample_domain, *, estimator=None, scoring=None, cv=None,
     >>> rows["source[1]"]["mmd2"] < rows["source[2]"]["mmd2"]
     True
     """
+    from sklearn.utils.parallel import delayed
+
     from .. import metrics
     from ._compare import _collect, _fit_and_score, _run, _splits
     from ._scorers import _rows, get_da_scorer
     from ._split import DomainShuffleSplit
-    from sklearn.utils.parallel import delayed
 
     estimator = LogisticRegression(max_iter=1000) if estimator is None else estimator
     y = np.asarray(y)

@@ -271,6 +271,6 @@ class LeaveOneDomainOut(_DomainSplitter):
         target = np.flatnonzero(sd < 0)
         for d in sources:
             held = np.flatnonzero(sd == d)
-            train = np.flatnonzero((sd != d))
+            train = np.flatnonzero(sd != d)
             test = np.sort(np.r_[held, target]) if self.target_in_test else held
             yield train, test
