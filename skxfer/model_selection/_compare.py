@@ -109,7 +109,8 @@ def build_candidates(strategies, estimator, *, baseline=True):
     baseline : bool, default=True
         Add ``"source_only"`` (``LabelledOnly(estimator)``).
     """
-    if strategies is None:
+    default = strategies is None
+    if default:
         strategies = applicable_strategies()
     if isinstance(strategies, (str, BaseEstimator)):
         strategies = [strategies]
@@ -125,7 +126,13 @@ def build_candidates(strategies, estimator, *, baseline=True):
             while f"{name}_{i}" in out:
                 i += 1
             name = f"{name}_{i}"
-        out[name] = make_strategy(strat, estimator) if isinstance(strat, str) else clone(strat)
+        try:
+            out[name] = make_strategy(strat, estimator) if isinstance(strat, str) else clone(strat)
+        except ImportError as exc:
+            if not default:
+                raise
+            # a registered strategy whose optional dependency is missing: skip it
+            warnings.warn(f"Strategy {name!r} skipped: {exc}", UserWarning, stacklevel=2)
     return out
 
 
