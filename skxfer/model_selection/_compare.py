@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 from sklearn import config_context
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import check_is_fitted
 
 from .._domains import DEFAULT_SOURCE, DEFAULT_TARGET, is_masked
-from ..base import DATags, DomainAwareMixin, get_da_tags
+from ..base import BaseDAMetaEstimator, DATags, get_da_tags
 from ..pipeline import LabelledOnly
 from ..registry import get_strategy, list_strategies, make_strategy
 from ._scorers import _DAScorer, _rows, get_da_scorer
@@ -57,7 +56,7 @@ def applicable_strategies():
     return names
 
 
-class _TargetOnly(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
+class _TargetOnly(BaseDAMetaEstimator):
     """Baseline fitted on the labelled target rows only (needs ``sample_domain``)."""
 
     _da_tags = DATags(family="model", kind="estimator", requires_target=True,
@@ -74,14 +73,6 @@ class _TargetOnly(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         self.estimator_ = clone(self.estimator).fit(_rows(X, keep), y[keep])
         self.classes_ = getattr(self.estimator_, "classes_", None)
         return self
-
-    def predict(self, X, sample_domain=None):
-        check_is_fitted(self)
-        return self.estimator_.predict(X)
-
-    def predict_proba(self, X, sample_domain=None):
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
 
 
 def _strategy_name(strategy):
@@ -177,12 +168,17 @@ def _fit_and_score(name, est, X, y, sd, train, test, scorer, seed, error_score):
     return name, score, fit_time, error
 
 
-def _fit_and_predict(name, est, X, y, sd, target, seed):
+def _fit_and_predict(name, est, X, y, sd, target, seed, error_score):
     est = _seeded(clone(est), seed)
     start = time.perf_counter()
-    _fit(est, X, y, sd)
-    fit_time = time.perf_counter() - start
-    return name, np.asarray(est.predict(_rows(X, target))), fit_time
+    try:
+        _fit(est, X, y, sd)
+        fit_time = time.perf_counter() - start
+        return name, np.asarray(est.predict(_rows(X, target))), fit_time, None
+    except Exception as exc:
+        if error_score == "raise":
+            raise
+        return name, None, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"
 
 
 def _run(tasks, n_jobs, verbose, desc):
@@ -559,7 +555,7 @@ def compare_strategies(
     if target_labels is not None:
         return _compare_held_out(candidates, estimator, X, y, explicit, target,
                                  _check_target_labels(target_labels, y, target),
-                                 n_repeats, n_jobs, alpha, random_state, verbose)
+                                 n_repeats, n_jobs, alpha, random_state, verbose, error_score)
 
     labelled_target = int(np.sum((sd < 0) & ~is_masked(y)))
     if labelled_target >= min_target_labels:
@@ -619,22 +615,28 @@ def _collect(results, candidates, scorer, alpha, baseline=SOURCE_ONLY):
 
 
 def _compare_held_out(candidates, estimator, X, y, sd, target, y_target, n_repeats, n_jobs,
-                      alpha, random_state, verbose):
+                      alpha, random_state, verbose, error_score):
     tasks = (
-        delayed(_fit_and_predict)(name, est, X, y, sd, target, random_state + r)
+        delayed(_fit_and_predict)(name, est, X, y, sd, target, random_state + r, error_score)
         for name, est in candidates.items() for r in range(n_repeats)
     )
     results = _run(tasks, n_jobs, verbose, "compare_strategies (held-out)")
     preds = {n: [] for n in candidates}
     times = {n: [] for n in candidates}
-    for name, pred, t in results:
+    errors = {}
+    for name, pred, t, error in results:
         preds[name].append(pred)
         times[name].append(t)
-    scores = {n: np.asarray([accuracy_score(y_target, p) for p in ps]) for n, ps in preds.items()}
+        if error is not None:
+            errors.setdefault(name, []).append(error)
+    scores = {
+        n: np.asarray([np.nan if p is None else accuracy_score(y_target, p) for p in ps])
+        for n, ps in preds.items()
+    }
     p_values = {}
     base = preds[SOURCE_ONLY]
     for name, ps in preds.items():
-        if name != SOURCE_ONLY:
+        if name != SOURCE_ONLY and name not in errors:
             p_values[name] = float(np.median([_mcnemar_worse_p(p, b, y_target)
                                               for p, b in zip(ps, base, strict=True)]))
     acc, t = _target_only_cv(estimator, X, target, y_target, n_repeats, random_state)
@@ -643,4 +645,4 @@ def _compare_held_out(candidates, estimator, X, y, sd, target, y_target, n_repea
     times[TARGET_ONLY] = t
     return ComparisonReport(scores=scores, fit_times=times,
                             metric="target accuracy (held-out labels)", mode="held_out",
-                            baseline=SOURCE_ONLY, p_values=p_values, alpha=alpha)
+                            baseline=SOURCE_ONLY, p_values=p_values, alpha=alpha, errors=errors)
