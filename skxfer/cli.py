@@ -67,15 +67,17 @@ def _compare(args):
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    from . import datasets
+    from . import datasets, get_strategy
     from .model_selection import compare_strategies
 
+    strategies = args.strategies.split(",") if args.strategies else None
     try:
+        for name in strategies or ():
+            get_strategy(name)
         task = datasets.load_task(args.dataset, args.task, data_home=args.data_home)
     except (ValueError, FileNotFoundError, OSError) as exc:
         print(f"skxfer compare: {exc}", file=sys.stderr)
         return 2
-    strategies = args.strategies.split(",") if args.strategies else None
     X, y, sample_domain = task.pack()
     X = X.toarray() if hasattr(X, "toarray") else X
     # standardised on source and target rows together, as in the benchmark protocol
