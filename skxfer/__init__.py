@@ -22,7 +22,11 @@ from .registry import get_strategy, list_strategies, make_strategy, register_str
 __version__ = "0.1.0.dev0"
 
 # public name -> submodule that defines it, imported on first access
-_LAZY = {}
+_LAZY = {
+    "RelationTransferClassifier": ".relation",
+    "LabelShiftClassifier": ".label_shift",
+    "estimate_target_priors": ".label_shift",
+}
 
 __all__ = [
     "BaseAdapter",

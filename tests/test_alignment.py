@@ -24,7 +24,8 @@ def test_coral_matches_target_covariance_and_mean():
     Xs, ys, Xt, _ = _covariate_shift(n=2000)
     X, y, sd = merge_domains(Xs, ys, Xt)
     Z = CORALAligner(reg=1e-6).fit_transform(X, y)
-    np.testing.assert_allclose(np.cov(Z[sd > 0].T), np.cov(Xt.T), atol=0.05 * np.abs(np.cov(Xt.T)).max())
+    np.testing.assert_allclose(np.cov(Z[sd > 0].T), np.cov(Xt.T),
+                               atol=0.05 * np.abs(np.cov(Xt.T)).max())
     np.testing.assert_allclose(Z[sd > 0].mean(0), Xt.mean(0), atol=1e-8)
     np.testing.assert_array_equal(Z[sd < 0], Xt)
 

@@ -130,7 +130,8 @@ def check_da_contract(estimator, X=None, y=None, sample_domain=None, *, rtol=1e-
             pred, reference, rtol=rtol, atol=1e-9,
             err_msg=f"{type(estimator).__name__}: target predictions differ via {path}.",
         )
-    for before, after, name in zip(copies, (X, y, sample_domain), ("X", "y", "sample_domain")):
+    for before, after, name in zip(copies, (X, y, sample_domain), ("X", "y", "sample_domain"),
+                                   strict=True):
         np.testing.assert_array_equal(
             before, after, err_msg=f"{type(estimator).__name__} modified the caller's {name}."
         )
