@@ -26,6 +26,14 @@ _LAZY = {
     "RelationTransferClassifier": ".relation",
     "LabelShiftClassifier": ".label_shift",
     "estimate_target_priors": ".label_shift",
+    "DeepDAClassifier": ".deep",
+    "DeepDARegressor": ".deep",
+    "DANNClassifier": ".deep",
+    "DANNRegressor": ".deep",
+    "DANClassifier": ".deep",
+    "DeepCORALClassifier": ".deep",
+    "DeepJDOTClassifier": ".deep",
+    "ADDAClassifier": ".deep",
 }
 
 __all__ = [

@@ -131,7 +131,7 @@ def check_da_contract(estimator, X=None, y=None, sample_domain=None, *, rtol=1e-
             err_msg=f"{type(estimator).__name__}: target predictions differ via {path}.",
         )
     for before, after, name in zip(copies, (X, y, sample_domain), ("X", "y", "sample_domain"),
-                                   strict=True):
+                               strict=True):
         np.testing.assert_array_equal(
             before, after, err_msg=f"{type(estimator).__name__} modified the caller's {name}."
         )

@@ -1,0 +1,73 @@
+"""Deep domain adaptation on skorch: DANN, DAN (MMD), Deep CORAL, DeepJDOT, ADDA.
+
+This subpackage needs the ``deep`` extra (``pip install skxfer[deep]``: torch and
+skorch). :mod:`skxfer` exports its classes lazily, so ``import skxfer`` never imports
+torch.
+"""
+
+try:
+    import skorch  # noqa: F401
+    import torch  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "skxfer's deep estimators need torch and skorch: pip install skxfer[deep] "
+        f"(missing: {exc.name})."
+    ) from exc
+
+from ._adda import ADDAClassifier
+from ._base import BaseDeepDA, DeepDAClassifier, DeepDARegressor
+from ._criteria import (
+    CORALCriterion,
+    Criterion,
+    DomainAdversarialCriterion,
+    JDOTCriterion,
+    MMDCriterion,
+    ganin_schedule,
+    get_criterion,
+    list_criteria,
+    register_criterion,
+)
+from ._dann import (
+    DANClassifier,
+    DANNClassifier,
+    DANNRegressor,
+    DeepCORALClassifier,
+    DeepJDOTClassifier,
+)
+from ._modules import (
+    MLP,
+    Discriminator,
+    DomainAdaptationNet,
+    GradientReversal,
+    LeNet,
+    grad_reverse,
+    make_default_backbone,
+)
+
+__all__ = [
+    "ADDAClassifier",
+    "BaseDeepDA",
+    "CORALCriterion",
+    "Criterion",
+    "DANClassifier",
+    "DANNClassifier",
+    "DANNRegressor",
+    "DeepCORALClassifier",
+    "DeepDAClassifier",
+    "DeepDARegressor",
+    "DeepJDOTClassifier",
+    "Discriminator",
+    "DomainAdaptationNet",
+    "DomainAdversarialCriterion",
+    "GradientReversal",
+    "JDOTCriterion",
+    "LeNet",
+    "MLP",
+    "MMDCriterion",
+    "ganin_schedule",
+    "get_criterion",
+    "grad_reverse",
+    "list_criteria",
+    "make_default_backbone",
+    "register_criterion",
+]

@@ -1,0 +1,568 @@
+"""The skorch base of every deep DA estimator: data contract, seeding, balanced batches."""
+
+import copy
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+from skorch import NeuralNet
+from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
+from skorch.exceptions import NotInitializedError
+from skorch.utils import TeeGenerator
+from torch.nn import functional as F
+
+from .._domains import validate_da_data
+from ..base import DATags, DomainAwareMixin
+from ._criteria import Criterion, ganin_schedule, get_criterion
+from ._data import DomainBalancedBatches, to_tensor_batch
+from ._modules import MLP, DomainAdaptationNet, LeNet, make_default_backbone
+
+__all__ = ["BaseDeepDA", "DeepDAClassifier", "DeepDARegressor"]
+
+_NO_ALIGNMENT = ("none", "source_only")
+
+
+def _resolve_schedule(schedule, p):
+    if schedule is None or schedule == "constant":
+        return 1.0
+    if schedule == "ganin":
+        return ganin_schedule(p)
+    if callable(schedule):
+        return float(schedule(p))
+    raise ValueError(
+        f"alignment_schedule must be 'ganin', 'constant' or a callable p -> factor; got "
+        f"{schedule!r}."
+    )
+
+
+class BaseDeepDA(DomainAwareMixin, NeuralNet):
+    """skorch base of the deep DA estimators (not used directly).
+
+    Subclasses set ``_default_alignment`` (the criterion used when ``alignment=None``),
+    ``_is_classifier`` and ``_da_tags``. The training loop draws domain-balanced
+    minibatches, computes the label loss on the labelled rows of the batch and adds the
+    alignment criterion on the feature vectors of the source and target rows, weighted
+    by ``alignment_weight`` times the schedule. skorch callbacks are notified as usual.
+    """
+
+    _default_alignment = "mmd"
+    _is_classifier = True
+    _da_tags = DATags(family="alignment", kind="estimator", requires_target=True,
+                      uses_target_labels=True)
+    prefixes_ = [*NeuralNet.prefixes_, "alignment"]
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        alignment=None,
+        alignment_weight=1.0,
+        alignment_schedule="ganin",
+        feature_layer=None,
+        criterion=None,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=10,
+        batch_size=64,
+        callbacks=None,
+        train_split=None,
+        warm_start=False,
+        verbose=0,
+        device="cpu",
+        random_state=None,
+        **kwargs,
+    ):
+        self.alignment = alignment
+        self.alignment_weight = alignment_weight
+        self.alignment_schedule = alignment_schedule
+        self.feature_layer = feature_layer
+        self.random_state = random_state
+        super().__init__(
+            module=module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            callbacks=callbacks,
+            train_split=train_split,
+            warm_start=warm_start,
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+
+    # ------------------------------------------------------------------ sklearn glue
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "n_outputs_") and getattr(self, "module_", None) is not None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def get_metadata_routing(self):
+        # a plain consumer (requests sample_domain), not skorch's router
+        return self._get_metadata_request()
+
+    @property
+    def _default_callbacks(self):
+        cbs = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("train_alignment_loss",
+             PassthroughScoring(name="train_alignment_loss", on_train=True)),
+        ]
+        if self._is_classifier:
+            cbs.append(("train_target_entropy",
+                        PassthroughScoring(name="train_target_entropy", on_train=True)))
+        cbs.append(("print_log", PrintLog()))
+        return cbs
+
+    # ------------------------------------------------------------------ validation
+    def _validate_X(self, X, sample_domain, reset):
+        X, _, sd = validate_da_data(self, X, None, sample_domain, reset=reset,
+                                    allow_nd=True, dtype=np.float32)
+        return X, sd
+
+    def _validate_fit(self, X, y, sample_domain):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y: the source labels, with target rows "
+                "masked as -1 (classification) or NaN (regression)."
+            )
+        y = np.asarray(y)
+        if self._is_classifier or y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
+            if not (not self._is_classifier and y.ndim == 2 and y.shape[1] > 1):
+                y = column_or_1d(y, warn=True)
+        X, y, sd = validate_da_data(self, X, y, sample_domain, reset=True, allow_nd=True,
+                                    dtype=np.float32, require_labelled_source=True)
+        self.input_shape_ = tuple(X.shape[1:])
+        if self._is_classifier:
+            masked = (sd < 0) & _masked_cls(y) | _masked_cls(y)
+            check_classification_targets(y[~masked])
+            self.label_encoder_ = LabelEncoder().fit(y[~masked])
+            self.classes_ = self.label_encoder_.classes_
+            y_enc = np.full(len(y), -1, dtype=np.int64)
+            y_enc[~masked] = self.label_encoder_.transform(y[~masked])
+            self.n_outputs_ = len(self.classes_)
+            return X, y_enc, sd
+        y = np.asarray(y, dtype=np.float32)
+        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        return X, y, sd
+
+    def _seed(self):
+        rs = self.random_state
+        if isinstance(rs, numbers.Integral):
+            return int(rs)
+        return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+
+    def _fork_devices(self):
+        return None if str(self.device).startswith("cuda") else []
+
+    # ------------------------------------------------------------------ skorch hooks
+    def _build_alignment(self):
+        name = self._default_alignment if self.alignment is None else self.alignment
+        if isinstance(name, str) and name in _NO_ALIGNMENT:
+            return None
+        params = self.get_params_for("alignment")
+        crit = copy.deepcopy(name) if isinstance(name, Criterion) and not params else name
+        return get_criterion(crit, **params)
+
+    def _build_backbone(self):
+        kwargs = self.get_params_for("module")
+        module = self.module
+        if module is None:
+            return make_default_backbone(self.input_shape_, self.n_outputs_, **kwargs)
+        if isinstance(module, type) and issubclass(module, MLP):
+            return module(int(np.prod(self.input_shape_)), self.n_outputs_, **kwargs)
+        if isinstance(module, type) and issubclass(module, LeNet):
+            shape = self.input_shape_ if len(self.input_shape_) == 3 else (1, *self.input_shape_)
+            return module(shape, self.n_outputs_, **kwargs)
+        if isinstance(module, torch.nn.Module) and not kwargs:
+            return copy.deepcopy(module)  # never train the caller's instance in place
+        return self.initialized_instance(module, kwargs)
+
+    def initialize_module(self):
+        if not hasattr(self, "input_shape_"):
+            raise NotInitializedError(
+                f"{type(self).__name__} builds its network from the data: call fit(X, y)."
+            )
+        net = DomainAdaptationNet(self._build_backbone(), self.feature_layer,
+                                  self._build_alignment())
+        if net.alignment is not None:
+            was_training = net.training
+            net.eval()
+            with torch.no_grad():
+                _, feats = net(torch.zeros((2, *self.input_shape_)), return_features=True)
+            net.train(was_training)
+            net.alignment.setup(feats.shape[1], self.n_outputs_)
+        self.module_ = net
+        return self
+
+    def initialize_criterion(self):
+        crit = self.criterion
+        if crit is None:
+            crit = torch.nn.CrossEntropyLoss if self._is_classifier else torch.nn.MSELoss
+        self.criterion_ = self.initialized_instance(crit, self.get_params_for("criterion"))
+        return self
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X, y=None, sample_domain=None, **fit_params):
+        """Train on source and target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, C, H, W)
+            Source and target rows stacked (images as 3-d or 4-d arrays).
+        y : array-like of shape (n_samples,)
+            Labels; unknown target labels masked (``-1`` / ``NaN``).
+        sample_domain : array-like of shape (n_samples,), default=None
+            ``> 0`` source, ``< 0`` target; inferred from the mask of ``y``. Labelled
+            rows with a negative domain are labelled target rows (semi-supervised DA):
+            they join the label loss.
+        **fit_params : dict
+            Ignored (kept for skorch compatibility).
+
+        Returns
+        -------
+        self : object
+        """
+        X, y, sd = self._validate_fit(X, y, sample_domain)
+        self.seed_ = self._seed()
+        with torch.random.fork_rng(devices=self._fork_devices()):
+            torch.manual_seed(self.seed_)
+            if not self.warm_start or not self.initialized_:
+                self.initialize()
+                self.n_train_steps_ = 0
+            self.partial_fit(X, y, _routing_method="fit", sample_domain=sd)
+        return self
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        fit_params.pop("_routing_method", None)
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, **fit_params)
+        except KeyboardInterrupt:
+            pass
+        self.notify("on_train_end", X=X, y=y)
+        return self
+
+    def _alignment_factor(self, progress):
+        return float(self.alignment_weight) * _resolve_schedule(self.alignment_schedule,
+                                                                min(progress, 1.0))
+
+    def _batches(self, y, sample_domain, generator):
+        source = np.flatnonzero(sample_domain > 0)
+        target = np.flatnonzero(sample_domain < 0)
+        return DomainBalancedBatches(source, target, self.batch_size, generator)
+
+    def fit_loop(self, X, y=None, epochs=None, *, sample_domain=None, **fit_params):
+        """Train for ``epochs`` (``max_epochs``) passes of domain-balanced minibatches."""
+        self.check_training_readiness()
+        epochs = self.max_epochs if epochs is None else epochs
+        generator = torch.Generator().manual_seed(self.seed_)
+        batches = self._batches(y, sample_domain, generator)
+        total = max(1, self.max_epochs * len(batches))
+        for _ in range(epochs):
+            self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
+            count = 0
+            for source_rows, target_rows in batches:
+                batch = (source_rows, target_rows)
+                self.notify("on_batch_begin", batch=batch, training=True)
+                progress = self.n_train_steps_ / total
+                step = self._train_step(X, y, sample_domain, source_rows, target_rows,
+                                        progress)
+                history = self.history
+                history.record_batch("train_loss", step["loss"].item())
+                history.record_batch("train_batch_size", len(source_rows) + len(target_rows))
+                for key in ("alignment_loss", "target_entropy"):
+                    if key in step:
+                        history.record_batch("train_" + key, step[key])
+                self.notify("on_batch_end", batch=batch, training=True, **step)
+                self.n_train_steps_ += 1
+                count += 1
+            self.history.record("train_batch_count", count)
+            self.notify("on_epoch_end", dataset_train=None, dataset_valid=None)
+        return self
+
+    def _labelled(self, yb):
+        if self._is_classifier:
+            return yb >= 0
+        return ~torch.isnan(yb.reshape(len(yb), -1)).any(1)
+
+    def _label_loss(self, out, yb):
+        keep = self._labelled(yb)
+        if not bool(keep.any()):
+            return out.sum() * 0.0
+        if self._is_classifier:
+            return self.criterion_(out[keep], yb[keep])
+        return self.criterion_(out[keep].reshape(int(keep.sum()), -1),
+                               yb[keep].reshape(int(keep.sum()), -1))
+
+    def _target_y(self, y, rows):
+        return torch.as_tensor(y[rows]).to(self.device)
+
+    def _train_step(self, X, y, sample_domain, source_rows, target_rows, progress):
+        self._set_training(True)
+        self.optimizer_.zero_grad()
+        align = self.module_.alignment
+        if align is None:  # source-only twin: unlabelled target rows are not used
+            target_rows = target_rows[self._labelled(torch.as_tensor(y[target_rows])).numpy()]
+        rows = np.concatenate([source_rows, target_rows])
+        xb = to_tensor_batch(X, rows, self.device)
+        yb = self._target_y(y, rows)
+        out, feats = self.module_(xb, return_features=True)
+        loss = self._label_loss(out, yb)
+        ns = len(source_rows)
+        step = {}
+        if align is not None and len(target_rows):
+            weight = self._alignment_factor(progress)
+            a_loss = align(feats[:ns], feats[ns:], weight=weight, y_source=yb[:ns],
+                           output_source=out[:ns], output_target=out[ns:],
+                           is_classifier=self._is_classifier)
+            loss = loss + a_loss
+            step["alignment_loss"] = float(a_loss.detach())
+        if self._is_classifier and len(target_rows):
+            p = F.softmax(out[ns:].detach(), dim=1)
+            step["target_entropy"] = float(-(p * p.clamp_min(1e-12).log()).sum(1).mean())
+        loss.backward()
+        self.notify("on_grad_computed",
+                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                    batch=(source_rows, target_rows), training=True)
+        self.optimizer_.step()
+        step.update(loss=loss.detach(), y_pred=out.detach())
+        return step
+
+    # ------------------------------------------------------------------ inference
+    def _forward_rows(self, xb, sample_domain):
+        return self.module_(xb)
+
+    def _output(self, X, sample_domain=None):
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        X, sd = self._validate_X(X, sample_domain, reset=False)
+        self._set_training(False)
+        size = max(int(self.batch_size), 256)
+        outs = []
+        with torch.no_grad():
+            for start in range(0, X.shape[0], size):
+                rows = np.arange(start, min(start + size, X.shape[0]))
+                xb = to_tensor_batch(X, rows, self.device)
+                outs.append(self._forward_rows(xb, sd[rows]).float().cpu())
+        if not outs:
+            return np.empty((0, self.n_outputs_), dtype=np.float32)
+        return torch.cat(outs).numpy()
+
+    def transform(self, X, sample_domain=None):
+        """Feature vectors of the rows (the layer that DA aligns).
+
+        Parameters
+        ----------
+        X : array-like
+        sample_domain : array-like, default=None
+            Every row is target when ``None``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features_out)
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        X, sd = self._validate_X(X, sample_domain, reset=False)
+        self._set_training(False)
+        outs = []
+        with torch.no_grad():
+            for start in range(0, X.shape[0], 256):
+                rows = np.arange(start, min(start + 256, X.shape[0]))
+                xb = to_tensor_batch(X, rows, self.device)
+                outs.append(self._features_rows(xb, sd[rows]).float().cpu())
+        return torch.cat(outs).numpy()
+
+    def _features_rows(self, xb, sample_domain):
+        return self.module_(xb, return_features=True)[1]
+
+    def score(self, X, y, sample_weight=None, sample_domain=None):
+        """Accuracy (classifier) or R² (regressor) on the rows whose label is known.
+
+        Parameters
+        ----------
+        X : array-like
+        y : array-like of shape (n_samples,)
+            Masked rows (``-1`` / ``NaN``) are ignored.
+        sample_weight : array-like, default=None
+        sample_domain : array-like, default=None
+            Every row is target when ``None``.
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import accuracy_score, r2_score
+
+        from .._domains import is_masked
+
+        y = np.asarray(y)
+        keep = ~is_masked(y) if y.ndim == 1 else ~np.isnan(y.astype(float)).any(axis=1)
+        pred = self.predict(X, sample_domain=sample_domain)
+        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        metric = accuracy_score if self._is_classifier else r2_score
+        return float(metric(y[keep], pred[keep], sample_weight=sw))
+
+
+def _masked_cls(y):
+    from .._domains import is_masked
+
+    return is_masked(y)
+
+
+class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
+    """Deep domain-adaptation classifier with a pluggable alignment criterion.
+
+    A feature extractor and a label head (by default an MLP for flat features and a
+    LeNet-like CNN for images) are trained on the labelled rows, while ``alignment``
+    pulls the feature distributions of source and target together on every
+    domain-balanced minibatch. The adaptation weight is ``alignment_weight`` times the
+    schedule ``2 / (1 + exp(-10 p)) - 1`` of Ganin et al. (``p``: training progress).
+
+    Parameters
+    ----------
+    module : torch.nn.Module instance or class, default=None
+        Backbone mapping inputs to logits; ``None`` picks :class:`~skxfer.deep.MLP`
+        (2-d ``X``) or :class:`~skxfer.deep.LeNet` (images). ``module__*`` parameters
+        are passed to its constructor (e.g. ``module__hidden_units=(64,)``).
+    alignment : str, Criterion or None, default=None
+        ``"mmd"`` (DAN), ``"coral"`` (Deep CORAL), ``"jdot"`` (DeepJDOT), ``"dann"``
+        (adversarial), ``"none"`` (source only), a name from the ``skxfer.criteria``
+        entry points, or a :class:`~skxfer.deep.Criterion`. ``None`` uses the class
+        default (``"mmd"`` here). ``alignment__*`` parameters go to its constructor.
+    alignment_weight : float, default=1.0
+        Maximum adaptation weight.
+    alignment_schedule : {"ganin", "constant"} or callable, default="ganin"
+        Factor of ``alignment_weight`` as a function of training progress ``p``.
+    feature_layer : str, default=None
+        Submodule whose *input* is the feature vector; by default ``head`` or the
+        last ``nn.Linear``.
+    criterion : torch loss class, default=None
+        Label loss (skorch's ``criterion``): cross-entropy by default.
+    optimizer : torch optimizer class, default=torch.optim.Adam
+    lr : float, default=1e-3
+    max_epochs : int, default=10
+        One epoch is one pass over the larger domain.
+    batch_size : int, default=64
+        Half source rows, half target rows.
+    callbacks : list of skorch callbacks, default=None
+        E.g. ``ProgressBar()``, ``EarlyStopping(monitor="train_target_entropy")``,
+        ``LRScheduler``, ``Checkpoint``.
+    train_split : callable, default=None
+        skorch's internal validation split; off by default.
+    warm_start : bool, default=False
+    verbose : int, default=0
+    device : str, default="cpu"
+        ``"cuda"`` trains on the GPU; batches are moved one at a time.
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation and batch sampling locally (torch's global RNG is
+        restored after ``fit``).
+    **kwargs : dict
+        Other skorch parameters (``optimizer__weight_decay``, ...).
+
+    Attributes
+    ----------
+    classes_ : ndarray
+    module_ : DomainAdaptationNet
+        The trained network (``module_.backbone``, ``module_.alignment``).
+    history_ : skorch.History
+        Per-epoch ``train_loss``, ``train_alignment_loss``, ``train_target_entropy``,
+        ``dur``.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from skxfer.deep import DeepDAClassifier
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, _ = make_contract_task()
+    >>> clf = DeepDAClassifier(alignment="coral", max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict(X[y == -1]).shape
+    (50,)
+    """
+
+    score = BaseDeepDA.score
+
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities; every row is target unless ``sample_domain`` says otherwise.
+
+        Parameters
+        ----------
+        X : array-like
+        sample_domain : array-like, default=None
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        out = torch.from_numpy(self._output(X, sample_domain)).double()
+        return torch.softmax(out, dim=1).numpy()
+
+    def predict(self, X, sample_domain=None):
+        """Predicted class of each row (every row is target by default).
+
+        Parameters
+        ----------
+        X : array-like
+        sample_domain : array-like, default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[self._output(X, sample_domain).argmax(axis=1)]
+
+
+class DeepDARegressor(RegressorMixin, BaseDeepDA):
+    """Deep domain-adaptation regressor (see :class:`DeepDAClassifier`).
+
+    Masked target values are ``NaN``; the label loss is the mean squared error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.deep import DeepDARegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(40, 3)
+    >>> y = np.r_[X[:20, 0], np.full(20, np.nan)]
+    >>> reg = DeepDARegressor(max_epochs=2, random_state=0).fit(X, y)
+    >>> reg.predict(X[20:]).shape
+    (20,)
+    """
+
+    _is_classifier = False
+    score = BaseDeepDA.score
+
+    @property
+    def predict_proba(self):
+        raise AttributeError("DeepDARegressor has no predict_proba; use predict.")
+
+    def predict(self, X, sample_domain=None):
+        """Predicted values (every row is target unless ``sample_domain`` says otherwise).
+
+        Parameters
+        ----------
+        X : array-like
+        sample_domain : array-like, default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        out = self._output(X, sample_domain).astype(np.float64)
+        return out[:, 0] if self.n_outputs_ == 1 else out

@@ -1,0 +1,112 @@
+"""Named deep DA estimators: DANN (adversarial) and DAN / Deep CORAL / DeepJDOT."""
+
+from ..base import DATags
+from ._base import DeepDAClassifier, DeepDARegressor
+
+__all__ = [
+    "DANNClassifier",
+    "DANNRegressor",
+    "DANClassifier",
+    "DeepCORALClassifier",
+    "DeepJDOTClassifier",
+]
+
+_ADV = DATags(family="adversarial", kind="estimator", requires_target=True,
+              uses_target_labels=True)
+
+
+class DANNClassifier(DeepDAClassifier):
+    """Domain-adversarial neural network classifier (Ganin et al. 2016).
+
+    :class:`DeepDAClassifier` with ``alignment="dann"``: a domain discriminator (two
+    hidden layers, one logit, BCE-with-logits) behind a gradient-reversal layer whose
+    coefficient follows ``alignment_weight * (2 / (1 + exp(-10 p)) - 1)``. Every
+    minibatch holds source and target rows; target labels are used only for rows that
+    ``sample_domain`` marks as labelled target rows. All parameters are those of
+    :class:`DeepDAClassifier` (``alignment__hidden_units`` sizes the discriminator).
+
+    Examples
+    --------
+    >>> from skxfer.deep import DANNClassifier
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, _ = make_contract_task()
+    >>> clf = DANNClassifier(max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[y == -1]).shape
+    (50, 2)
+    """
+
+    _default_alignment = "dann"
+    _da_tags = _ADV
+
+
+class DANNRegressor(DeepDARegressor):
+    """Domain-adversarial neural network regressor (Ganin et al. 2016).
+
+    :class:`DeepDARegressor` with ``alignment="dann"``; masked target values are NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.deep import DANNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(40, 3)
+    >>> y = np.r_[X[:20, 0], np.full(20, np.nan)]
+    >>> DANNRegressor(max_epochs=2, random_state=0).fit(X, y).predict(X[20:]).shape
+    (20,)
+    """
+
+    _default_alignment = "dann"
+    _da_tags = _ADV
+
+
+class DANClassifier(DeepDAClassifier):
+    """Deep adaptation network (Long et al. 2015): multi-kernel MMD on the features.
+
+    :class:`DeepDAClassifier` with ``alignment="mmd"`` (``alignment__n_kernels``,
+    ``alignment__kernel_mul``).
+
+    Examples
+    --------
+    >>> from skxfer.deep import DANClassifier
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, _ = make_contract_task()
+    >>> DANClassifier(max_epochs=2, random_state=0).fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _default_alignment = "mmd"
+
+
+class DeepCORALClassifier(DeepDAClassifier):
+    """Deep CORAL (Sun & Saenko 2016): align feature covariances.
+
+    :class:`DeepDAClassifier` with ``alignment="coral"``.
+
+    Examples
+    --------
+    >>> from skxfer.deep import DeepCORALClassifier
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, _ = make_contract_task()
+    >>> DeepCORALClassifier(max_epochs=2, random_state=0).fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _default_alignment = "coral"
+
+
+class DeepJDOTClassifier(DeepDAClassifier):
+    """DeepJDOT (Damodaran et al. 2018): joint optimal transport of features and labels.
+
+    :class:`DeepDAClassifier` with ``alignment="jdot"`` (``alignment__reg_dist``,
+    ``alignment__reg_cl``); the coupling is POT's exact ``ot.emd`` per minibatch.
+
+    Examples
+    --------
+    >>> from skxfer.deep import DeepJDOTClassifier
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, _ = make_contract_task()
+    >>> DeepJDOTClassifier(max_epochs=2, random_state=0).fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _default_alignment = "jdot"

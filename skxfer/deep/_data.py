@@ -1,0 +1,92 @@
+"""Domain-balanced minibatches: every training batch holds source and target rows."""
+
+import math
+
+import numpy as np
+import torch
+
+__all__ = ["DomainBalancedBatches", "to_tensor_batch"]
+
+
+class _Stream:
+    """Endless reshuffled stream over the row indices of one domain."""
+
+    def __init__(self, indices, generator):
+        self.indices = np.asarray(indices)
+        self.generator = generator
+        self._perm = np.empty(0, dtype=np.int64)
+
+    def take(self, k):
+        out = []
+        while k > 0:
+            if len(self._perm) == 0:
+                order = torch.randperm(len(self.indices), generator=self.generator).numpy()
+                self._perm = self.indices[order]
+            out.append(self._perm[:k])
+            k -= len(out[-1])
+            self._perm = self._perm[len(out[-1]):]
+        return np.concatenate(out)
+
+
+class DomainBalancedBatches:
+    """Index batches drawing ``batch_size // 2`` source and target rows each.
+
+    One epoch is one pass over the larger domain; the smaller one is cycled
+    (reshuffled at each pass). With no target row, batches of ``batch_size`` source rows
+    cover the source once. Every batch is full (rows are drawn from the next pass when
+    a pass ends), so batch normalisation never sees a batch of one row unless the data
+    has a single row.
+
+    Parameters
+    ----------
+    source, target : ndarray of int
+        Row indices of each domain.
+    batch_size : int
+    generator : torch.Generator
+        Seeded by the estimator's ``random_state``.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skxfer.deep._data import DomainBalancedBatches
+    >>> b = DomainBalancedBatches(np.arange(6), np.arange(6, 10), 4,
+    ...                           torch.Generator().manual_seed(0))
+    >>> len(b), [len(s) + len(t) for s, t in b]
+    (3, [4, 4, 4])
+    """
+
+    def __init__(self, source, target, batch_size, generator):
+        self.source = np.asarray(source)
+        self.target = np.asarray(target)
+        self.batch_size = int(batch_size)
+        self.generator = generator
+        if len(self.target):
+            self.half = max(1, self.batch_size // 2)
+            n_s, n_t = min(self.half, len(self.source)), min(self.half, len(self.target))
+            self.n_source, self.n_target = n_s, n_t
+            self.n_steps = max(math.ceil(len(self.source) / self.half),
+                               math.ceil(len(self.target) / self.half))
+        else:
+            self.n_source = min(self.batch_size, len(self.source))
+            self.n_target = 0
+            self.n_steps = math.ceil(len(self.source) / max(self.batch_size, 1))
+        self._s = _Stream(self.source, generator)
+        self._t = _Stream(self.target, generator) if len(self.target) else None
+
+    def __len__(self):
+        return self.n_steps
+
+    def __iter__(self):
+        for _ in range(self.n_steps):
+            s = self._s.take(self.n_source)
+            t = self._t.take(self.n_target) if self._t is not None else s[:0]
+            yield s, t
+
+
+def to_tensor_batch(X, rows, device, dtype=torch.float32):
+    """Rows of a host array as a tensor on ``device`` (only the batch is moved)."""
+    if isinstance(X, torch.Tensor):
+        batch = X[torch.as_tensor(rows)]
+    else:
+        batch = torch.from_numpy(np.ascontiguousarray(X[rows]))
+    return batch.to(device=device, dtype=dtype, non_blocking=True)

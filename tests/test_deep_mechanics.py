@@ -1,0 +1,139 @@
+"""Gradient reversal, the adaptation schedule, criteria plugins and DA vs source-only."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from skxfer.deep import (  # noqa: E402
+    ADDAClassifier,
+    CORALCriterion,
+    Criterion,
+    DANClassifier,
+    DANNClassifier,
+    DeepCORALClassifier,
+    DeepDAClassifier,
+    DeepJDOTClassifier,
+    DomainAdversarialCriterion,
+    JDOTCriterion,
+    MMDCriterion,
+    ganin_schedule,
+    get_criterion,
+    grad_reverse,
+    register_criterion,
+)
+
+torch.set_num_threads(1)
+
+
+def test_schedule_values():
+    assert ganin_schedule(0.0) == 0.0
+    assert ganin_schedule(0.5) == pytest.approx(2 / (1 + np.exp(-5)) - 1)
+    assert ganin_schedule(1.0) == pytest.approx(0.9999092)
+    clf = DANNClassifier(alignment_weight=0.3)
+    assert clf._alignment_factor(0.1) == pytest.approx(0.3 * (2 / (1 + np.exp(-1)) - 1))
+    assert clf._alignment_factor(2.0) == pytest.approx(0.3 * ganin_schedule(1.0))
+    assert DANNClassifier(alignment_schedule="constant")._alignment_factor(0.0) == 1.0
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.37, 1.0])
+def test_gradient_reversal_numerically(lam):
+    torch.manual_seed(0)
+    extractor = torch.nn.Linear(3, 4)
+    crit = DomainAdversarialCriterion(hidden_units=(5,))
+    crit.setup(4, 2)
+    x = torch.randn(8, 3)
+
+    def grads(coeff):
+        extractor.zero_grad()
+        crit.zero_grad()
+        f = extractor(x)
+        crit(f[:4], f[4:], weight=coeff).backward()
+        return extractor.weight.grad.clone(), [p.grad.clone() for p in crit.parameters()]
+
+    # reference: the plain discriminator loss without reversal
+    extractor.zero_grad()
+    crit.zero_grad()
+    f = extractor(x)
+    logits = crit.discriminator(f)
+    target = torch.cat([torch.ones(4), torch.zeros(4)])
+    torch.nn.functional.binary_cross_entropy_with_logits(logits, target).backward()
+    ref_ext = extractor.weight.grad.clone()
+    ref_disc = [p.grad.clone() for p in crit.parameters()]
+
+    g_ext, g_disc = grads(lam)
+    torch.testing.assert_close(g_ext, -lam * ref_ext)  # reversed and scaled by lambda
+    for a, b in zip(g_disc, ref_disc, strict=True):
+        torch.testing.assert_close(a, b)  # the discriminator itself gets the full gradient
+
+
+def test_grad_reverse_function():
+    x = torch.ones(3, requires_grad=True)
+    (2.0 * grad_reverse(x, 0.25)).sum().backward()
+    torch.testing.assert_close(x.grad, torch.full((3,), -0.5))
+
+
+def test_discrepancy_criteria_are_zero_on_identical_batches_and_positive_under_shift():
+    torch.manual_seed(0)
+    a = torch.randn(32, 5)
+    for crit in (MMDCriterion(), CORALCriterion()):
+        assert float(crit.loss(a, a)) == pytest.approx(0.0, abs=1e-6)
+        assert float(crit.loss(a, 2.0 * a + 1.0)) > 1e-3
+    y = torch.randint(0, 3, (32,))
+    logits = torch.randn(32, 3)
+    jdot = JDOTCriterion()
+    a.requires_grad_(True)
+    val = jdot.loss(a, a + 1.0, y_source=y, output_target=logits, is_classifier=True)
+    assert val.requires_grad and float(val) > 0
+
+
+def test_user_criterion_drops_in():
+    class MeanCriterion(Criterion):
+        def loss(self, features_source, features_target, **context):
+            return (features_source.mean(0) - features_target.mean(0)).pow(2).sum()
+
+    register_criterion("mean_test", MeanCriterion, overwrite=True)
+    assert isinstance(get_criterion("mean_test"), MeanCriterion)
+    assert isinstance(get_criterion("deep_coral"), CORALCriterion)
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3)
+    y = np.r_[rng.randint(0, 2, 20), -np.ones(20, dtype=int)]
+    clf = DeepDAClassifier(alignment="mean_test", max_epochs=1, random_state=0).fit(X, y)
+    assert isinstance(clf.module_.alignment, MeanCriterion)
+    assert np.isfinite(clf.history_[-1, "train_alignment_loss"])
+
+
+def _shift_task(seed, n=150):
+    rng = np.random.RandomState(seed)
+    ys, yt = rng.randint(0, 2, n), rng.randint(0, 2, n)
+    Xs = rng.randn(n, 2) * 0.5 + np.c_[2.0 * ys - 1, np.zeros(n)]
+    Xt = rng.randn(n, 2) * 0.5 + np.c_[2.0 * yt - 1, np.zeros(n)] + [1.3, 1.0]
+    return np.r_[Xs, Xt], np.r_[ys, -np.ones(n, dtype=int)], yt
+
+
+_SCORES = {}
+
+
+def _mean_target_accuracy(make):
+    accs = []
+    for seed in (0, 1, 2):  # training is deterministic given the seed: not flaky
+        X, y, yt = _shift_task(seed)
+        est = make(dict(max_epochs=15, batch_size=32, lr=1e-2, random_state=seed,
+                        module__hidden_units=(16, 16))).fit(X, y)
+        accs.append(np.mean(est.predict(X[y == -1]) == yt))
+    return float(np.mean(accs))
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: DANNClassifier(**p),
+    lambda p: DANClassifier(**p),
+    lambda p: DeepCORALClassifier(**p),
+    lambda p: DeepJDOTClassifier(**p),
+    lambda p: ADDAClassifier(**p),
+], ids=["dann", "dan", "deep_coral", "deepjdot", "adda"])
+def test_deep_da_beats_source_only_twin_on_shift(make):
+    if "source_only" not in _SCORES:
+        _SCORES["source_only"] = _mean_target_accuracy(
+            lambda p: DeepDAClassifier(alignment="none", **p))
+    assert _mean_target_accuracy(make) > _SCORES["source_only"] + 0.04
