@@ -34,6 +34,7 @@ _LAZY = {
     "DeepCORALClassifier": ".deep",
     "DeepJDOTClassifier": ".deep",
     "ADDAClassifier": ".deep",
+    "SourceFreeClassifier": ".deep",
 }
 
 __all__ = [
