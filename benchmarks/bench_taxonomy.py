@@ -40,8 +40,16 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def data_home(arg=None):
-    """``--data-home``, else ``$SKXFER_DATA``, else ``../shared/data`` beside the repo."""
-    return Path(arg or os.environ.get("SKXFER_DATA") or REPO.parent / "shared" / "data")
+    """``--data-home``, else ``$SKXFER_DATA``, else ``../shared/data`` beside the repo.
+
+    A git worktree one level deeper (``wt/<branch>``) also finds ``../../shared/data``.
+    """
+    if arg or os.environ.get("SKXFER_DATA"):
+        return Path(arg or os.environ["SKXFER_DATA"])
+    for parent in (REPO.parent, REPO.parent.parent):
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return REPO.parent / "shared" / "data"
 
 
 def _table(header, rows):
