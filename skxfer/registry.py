@@ -248,8 +248,10 @@ def strategy_table(include_deep=True):
 
     ``uses_target_labels`` is that of the strategy as :func:`make_strategy` builds it:
     an adapter is followed by :class:`~skxfer.pipeline.LabelledOnly`, which keeps
-    labelled target rows, so adapter strategies use them even though the adapter
-    itself (its own tag) does not.
+    labelled target rows, and a weighting strategy is wrapped in
+    :class:`~skxfer.reweighting.InstanceReweighter`, which fits on them with weight 1, so
+    both use them even though the adapter or density-ratio estimator itself (its own
+    tag) does not.
 
     Parameters
     ----------
@@ -276,6 +278,6 @@ def strategy_table(include_deep=True):
         tags = get_da_tags(_instantiate(cls))
         rows.append(StrategyInfo(
             name, cls.__name__, tags.family, tags.kind, bool(tags.requires_target),
-            bool(tags.uses_target_labels or tags.kind == "adapter"),
+            bool(tags.uses_target_labels or tags.kind in ("adapter", "weighting")),
         ))
     return rows

@@ -84,7 +84,9 @@ def test_table_agrees_with_tags():
     for r in rows:
         tags = get_da_tags(get_strategy(r.name)())
         assert (r.family, r.kind) == (tags.family, tags.kind)
-        assert r.uses_target_labels == (tags.uses_target_labels or tags.kind == "adapter")
+        assert r.uses_target_labels == (
+            tags.uses_target_labels or tags.kind in ("adapter", "weighting")
+        )
     by_name = {r.name: r for r in rows}
     assert by_name["relation"].uses_target_labels
     assert not by_name["label_shift"].uses_target_labels
