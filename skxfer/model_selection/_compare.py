@@ -149,23 +149,27 @@ def _fit(est, X, y, sd):
 
 
 def _fit_and_score(name, est, X, y, sd, train, test, scorer, seed, error_score):
+    """Fit on ``train``, score on ``test``; ``scorer`` may be a list (one fit, all scores)."""
+    scorers = scorer if isinstance(scorer, list) else [scorer]
     est = _seeded(clone(est), seed)
     sd_tr = None if sd is None else sd[train]
     start = time.perf_counter()
     try:
         _fit(est, _rows(X, train), y[train], sd_tr)
         fit_time = time.perf_counter() - start
-        kw = {}
-        if sd is not None and isinstance(scorer, _DAScorer):
-            kw["sample_domain"] = sd[test]
-        score = float(scorer(est, _rows(X, test), y[test], **kw))
+        scores = []
+        for one in scorers:
+            kw = {}
+            if sd is not None and isinstance(one, _DAScorer):
+                kw["sample_domain"] = sd[test]
+            scores.append(float(one(est, _rows(X, test), y[test], **kw)))
         error = None
     except Exception as exc:
         if error_score == "raise":
             raise
         fit_time = time.perf_counter() - start
-        score, error = error_score, f"{type(exc).__name__}: {exc}"
-    return name, score, fit_time, error
+        scores, error = [error_score] * len(scorers), f"{type(exc).__name__}: {exc}"
+    return name, (scores if isinstance(scorer, list) else scores[0]), fit_time, error
 
 
 def _fit_and_predict(name, est, X, y, sd, target, seed, error_score):

@@ -4,14 +4,11 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils import get_tags
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.base import clone, is_classifier
+from sklearn.utils.validation import column_or_1d
 
 from .._domains import is_masked, validate_da_data
-from ..base import DATags, DomainAwareMixin
+from ..base import BaseDAMetaEstimator, DATags
 from ..pipeline import LabelledOnly
 from ._compare import (
     SOURCE_ONLY,
@@ -31,40 +28,44 @@ from ._split import DomainShuffleSplit
 __all__ = ["TransferSelector"]
 
 
-def _estimator_has(attr):
-    def check(self):
-        if hasattr(self, "best_estimator_"):
-            return hasattr(self.best_estimator_, attr)
-        return hasattr(self.estimator, attr)
-
-    return check
+#: Default scorers of the selector: a candidate must convince both.
+DEFAULT_SCORING = ("importance_weighted", "dev")
 
 
-def choose(report, *, margin=0.0, min_win_rate=0.8, fallback="source_only"):
-    """Strategy a :class:`TransferSelector` picks from a cross-validation report.
+def choose(reports, *, margin=0.0, min_win_rate=0.8, fallback="source_only"):
+    """Strategy a :class:`TransferSelector` picks from cross-validation reports.
 
-    A candidate is *credible* when its mean score beats source-only by more than
-    ``margin`` and it beats source-only on at least ``min_win_rate`` of the folds; the
-    credible candidate with the best mean is chosen, else source-only (with
-    ``fallback=None``, the best mean whatever the baseline).
+    A candidate is *credible* under one report when its mean score beats source-only by
+    more than ``margin`` and it beats source-only on at least ``min_win_rate`` of the
+    folds. The candidate credible under *every* report (one per scorer) with the best
+    mean in the first report is chosen, else source-only (with ``fallback=None``, the
+    best mean of the first report whatever the baseline).
+
+    Parameters
+    ----------
+    reports : ComparisonReport or list of ComparisonReport
+        One cross-validation report per scorer, on the same folds.
 
     Returns
     -------
     name : str
     """
-    means = {n: report.mean(n) for n in report.scores}
+    reports = reports if isinstance(reports, list) else [reports]
+    means = {n: reports[0].mean(n) for n in reports[0].scores}
     means = {n: m for n, m in means.items() if np.isfinite(m)}
     if fallback is None:
         return max(means, key=means.get) if means else SOURCE_ONLY
-    base = means.get(SOURCE_ONLY, -np.inf)
-    credible = {
-        n: m for n, m in means.items()
-        if n != SOURCE_ONLY and m - base > margin and report._win_rate(n) >= min_win_rate
-    }
-    return max(credible, key=credible.get) if credible else SOURCE_ONLY
+
+    def credible(report, name):
+        gain = report.mean(name) - report.mean(SOURCE_ONLY)
+        return gain > margin and report._win_rate(name) >= min_win_rate
+
+    agreed = {n: m for n, m in means.items()
+              if n != SOURCE_ONLY and all(credible(r, n) for r in reports)}
+    return max(agreed, key=agreed.get) if agreed else SOURCE_ONLY
 
 
-class TransferSelector(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
+class TransferSelector(BaseDAMetaEstimator):
     """Try an estimator under every transfer strategy; keep the best, or none.
 
     At ``fit``, each candidate (source-only, i.e. ``LabelledOnly(estimator)``, and the
@@ -82,8 +83,11 @@ class TransferSelector(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
     strategies : None, list of str / estimators, or dict, default=None
         Candidates; ``None`` tries every applicable registered strategy
         (:func:`applicable_strategies`).
-    scoring : str or callable, default=None
-        DA scorer (see :func:`get_da_scorer`); ``None`` is ``"importance_weighted"``.
+    scoring : str, callable or list of them, default=None
+        DA scorer(s) (see :func:`get_da_scorer`). With several, a candidate must be
+        credibly better than source-only under every one of them (a consensus, which
+        guards against one scorer's blind spot) and the first ranks the credible ones.
+        ``None`` is ``["importance_weighted", "dev"]`` (deep embedded validation).
     cv : int, splitter or iterable, default=None
         ``None``: ``DomainShuffleSplit(5, test_size=0.3, random_state=random_state)``.
     fallback : {"source_only", None}, default="source_only"
@@ -106,11 +110,14 @@ class TransferSelector(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
     selected_strategy_ : str
         Name of the chosen candidate (``"source_only"`` on fallback).
     best_estimator_ : estimator
-        The chosen candidate refitted on all rows.
+        The chosen candidate refitted on all rows (also ``estimator_``, to which
+        prediction is delegated).
     report_ : ComparisonReport or None
-        The cross-validation table (``None`` without target rows).
+        The cross-validation table of the first scorer (``None`` without target rows).
+    reports_ : list of ComparisonReport
+        One table per scorer.
     scores_ : dict of str to ndarray
-        Per-fold scores of each candidate.
+        Per-fold scores of each candidate under the first scorer.
     cv_results_ : dict
         ``report_.to_dict()``.
     classes_ : ndarray
@@ -182,6 +189,7 @@ class TransferSelector(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         if not np.any(sd < 0):
             self.selected_strategy_ = SOURCE_ONLY
             self.report_ = None
+            self.reports_ = []
             self.scores_ = {}
             self.cv_results_ = {}
             best = LabelledOnly(clone(self.estimator))
@@ -190,8 +198,10 @@ class TransferSelector(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             if self.source_selection:
                 candidates = expand_sources(candidates, sd)
                 explicit = sd
-            scorer = get_da_scorer("importance_weighted" if self.scoring is None
-                                   else self.scoring)
+            scoring = DEFAULT_SCORING if self.scoring is None else self.scoring
+            if isinstance(scoring, str) or callable(scoring):
+                scoring = [scoring]
+            scorers = [get_da_scorer(one) for one in scoring]
             cv = self.cv
             if cv is None or isinstance(cv, numbers.Integral):
                 cv = DomainShuffleSplit(5 if cv is None else cv, random_state=self.random_state)
@@ -199,75 +209,31 @@ class TransferSelector(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             from sklearn.utils.parallel import delayed
 
             tasks = (
-                delayed(_fit_and_score)(name, est, X, y, explicit, tr, te, scorer,
+                delayed(_fit_and_score)(name, est, X, y, explicit, tr, te, scorers,
                                         self.random_state, np.nan)
                 for name, est in candidates.items() for tr, te in splits
             )
+            results = _run(tasks, self.n_jobs, False, "")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                report = _collect(_run(tasks, self.n_jobs, False, ""), candidates, scorer,
-                                  alpha=0.05)
-            name = choose(report, margin=self.margin, min_win_rate=self.min_win_rate,
+                reports = [
+                    _collect([(n, sc[k], t, e) for n, sc, t, e in results], candidates,
+                             scorer, alpha=0.05)
+                    for k, scorer in enumerate(scorers)
+                ]
+            name = choose(reports, margin=self.margin, min_win_rate=self.min_win_rate,
                           fallback=self.fallback)
-            report.selected = name
+            for report in reports:
+                report.selected = name
+            report = reports[0]
             self.selected_strategy_ = name
+            self.reports_ = reports
             self.report_ = report
             self.scores_ = report.scores
             self.cv_results_ = report.to_dict()
             best = candidates[name]
         best = _seeded(clone(best), self.random_state)
-        self.best_estimator_ = _fit(best, X, y, explicit)
+        self.best_estimator_ = self.estimator_ = _fit(best, X, y, explicit)
         if hasattr(self.best_estimator_, "classes_"):
             self.classes_ = self.best_estimator_.classes_
         return self
-
-    def _check_X(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, accept_sparse=["csr", "csc"])
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X, sample_domain=None):
-        """Predict target rows with the chosen strategy (every row is target)."""
-        X = self._check_X(X)
-        return self.best_estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, sample_domain=None):
-        """Class probabilities of target rows with the chosen strategy."""
-        X = self._check_X(X)
-        return self.best_estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X, sample_domain=None):
-        """Log class probabilities of target rows with the chosen strategy."""
-        X = self._check_X(X)
-        return self.best_estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X, sample_domain=None):
-        """Decision function of the chosen strategy."""
-        X = self._check_X(X)
-        return self.best_estimator_.decision_function(X)
-
-    def score(self, X, y, sample_weight=None, sample_domain=None):
-        """Accuracy (classifiers) or R² (regressors) on the labelled rows of ``(X, y)``;
-        ``nan`` when every row is masked."""
-        X = self._check_X(X)
-        y = np.asarray(y)
-        keep = ~is_masked(y)
-        if not keep.any():
-            return float("nan")
-        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        pred = self.best_estimator_.predict(X[keep])
-        metric = accuracy_score if is_classifier(self) else r2_score
-        return float(metric(y[keep], pred, sample_weight=sw))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags.required = True
-        tags.input_tags.sparse = inner.input_tags.sparse
-        return tags
