@@ -31,6 +31,9 @@ _LAZY = {
     "DeepCORALClassifier": ".deep",
     "DeepJDOTClassifier": ".deep",
     "ADDAClassifier": ".deep",
+    "FineTuneClassifier": ".deep",
+    "FineTuneRegressor": ".deep",
+    "TorchFeatureExtractor": ".deep",
 }
 
 __all__ = [
