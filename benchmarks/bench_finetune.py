@@ -134,22 +134,23 @@ def main():
             times = {"pretrain": t_pre}
             ep = epochs_for(n_l, a.ft_steps)
             common = dict(batch_size=64, random_state=a.seed)
+            sup = (X, y, sd)
             runs = {
-                "finetune_frozen": lambda: FineTuneClassifier(
-                    src, max_epochs=ep * 2, lr=1e-2, **common).fit(X, y, sample_domain=sd),
-                "finetune_l2sp": lambda: FineTuneClassifier(
-                    src, freeze=None, l2sp_alpha=1e-2, l2sp_beta=1e-3, max_epochs=ep,
-                    **common).fit(X, y, sample_domain=sd),
-                "target_only": lambda: DeepDAClassifier(
-                    alignment="none", max_epochs=ep, **common).fit(Xl, yl),
+                "finetune_frozen": (FineTuneClassifier(src, max_epochs=ep * 2, lr=1e-2,
+                                                       **common), sup),
+                "finetune_l2sp": (FineTuneClassifier(src, freeze=None, l2sp_alpha=1e-2,
+                                                     l2sp_beta=1e-3, max_epochs=ep,
+                                                     **common), sup),
+                "target_only": (DeepDAClassifier(alignment="none", max_epochs=ep, **common),
+                                (Xl, yl, None)),
             }
             if k == 10:
-                runs["finetune_e2e"] = lambda: FineTuneClassifier(
+                runs["finetune_e2e"] = (FineTuneClassifier(
                     None, pretrain_epochs=a.pretrain_epochs, freeze=None, l2sp_alpha=1e-2,
-                    l2sp_beta=1e-3, max_epochs=ep, **common).fit(X, y, sample_domain=sd)
-            for name, fit in runs.items():
+                    l2sp_beta=1e-3, max_epochs=ep, **common), sup)
+            for name, (est, (Xf, yf, sdf)) in runs.items():
                 t0 = time.time()
-                model = fit()
+                model = est.fit(Xf, yf, sample_domain=sdf)
                 times[name] = time.time() - t0
                 res[name] = acc(model, Xe, ye)
             # DANN, semi-supervised: labelled source, k*10 labelled + unlabelled target

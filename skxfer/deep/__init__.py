@@ -28,19 +28,19 @@ from ._criteria import (
     list_criteria,
     register_criterion,
 )
-from ._features import TorchFeatureExtractor
-from ._finetune import (
-    FineTuneClassifier,
-    FineTuneRegressor,
-    clear_feature_cache,
-    load_source_model,
-)
 from ._dann import (
     DANClassifier,
     DANNClassifier,
     DANNRegressor,
     DeepCORALClassifier,
     DeepJDOTClassifier,
+)
+from ._features import TorchFeatureExtractor
+from ._finetune import (
+    FineTuneClassifier,
+    FineTuneRegressor,
+    clear_feature_cache,
+    load_source_model,
 )
 from ._modules import (
     MLP,

@@ -75,6 +75,7 @@ class TorchFeatureExtractor(DomainAwareMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         tags.requires_fit = True
+        tags.transformer_tags.preserves_dtype = ["float32"]  # always float32 out
         return tags
 
     def fit(self, X, y=None, sample_domain=None):

@@ -645,7 +645,11 @@ class _FineTuneMixin:
         head = find_head(backbone, self.head)
         out_name = _output_layer(backbone, head)
         old = backbone.get_submodule(out_name)
-        new = nn.Linear(old.in_features, self.n_outputs_, bias=old.bias is not None)
+        # the new head's initialisation depends on random_state only (not on how the
+        # source model was obtained)
+        with torch.random.fork_rng(devices=self._fork_devices()):
+            torch.manual_seed(getattr(self, "seed_", 0) + 2)
+            new = nn.Linear(old.in_features, self.n_outputs_, bias=old.bias is not None)
         _set_submodule(backbone, out_name, new)
         self.head_ = head
         self.output_layer_ = out_name
@@ -880,14 +884,16 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
 
     Parameters
     ----------
-    source_model : None, nn.Module, nn.Module class, state dict, path, str or fitted estimator, default=None
+    source_model : None, nn.Module (instance or class), state dict, path, str or estimator
         ``None`` (or a module class, built with ``module__*`` parameters): pre-trained on
         the source rows inside ``fit``. A module instance is deep-copied, never trained
         in place. A state dict (or a path to one, or to a checkpoint holding one under
         ``"state_dict"`` / ``"model_state_dict"``) is loaded with
         ``torch.load(weights_only=True)`` into ``architecture``. A string that is not a
         file path names a torchvision model (``"resnet18"``, ``"torchvision:resnet18"``;
-        needs torchvision). A fitted skxfer deep estimator gives its network.
+        needs torchvision). A fitted skxfer deep estimator gives its network (but
+        ``clone`` and ``GridSearchCV`` clone a nested estimator *unfitted*: pass its
+        ``module_.backbone`` there).
     head : str, default=None
         Submodule holding the output layer; ``None``: the last ``nn.Linear``. The output
         ``nn.Linear`` (``head`` itself or its last ``nn.Linear``) is replaced; the whole
@@ -913,7 +919,10 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
         Network into which a state dict is loaded (default: the default backbone).
     weights : str, default=None
         torchvision weights to download (e.g. ``"DEFAULT"``); ``None``: none.
-    criterion, optimizer, lr, max_epochs, batch_size, callbacks, train_split, warm_start, verbose, device
+    criterion, optimizer, lr, max_epochs, batch_size, callbacks : skorch parameters
+        As in :class:`~skxfer.deep.DeepDAClassifier` (cross-entropy and Adam by default;
+        ``max_epochs`` counts fine-tuning epochs).
+    train_split, warm_start, verbose, device : skorch parameters
         skorch parameters (cross-entropy and Adam by default; ``max_epochs`` counts
         fine-tuning epochs).
     random_state : int, RandomState or None, default=None
