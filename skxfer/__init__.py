@@ -50,6 +50,9 @@ _LAZY = {
     "StratifiedDomainShuffleSplit": ".model_selection",
     "LeaveOneDomainOut": ".model_selection",
     "SourceFreeClassifier": ".deep",
+    "FineTuneClassifier": ".deep",
+    "FineTuneRegressor": ".deep",
+    "TorchFeatureExtractor": ".deep",
 }
 
 __all__ = [

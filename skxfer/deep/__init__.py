@@ -1,4 +1,5 @@
-"""Deep domain adaptation on skorch: DANN, DAN (MMD), Deep CORAL, DeepJDOT, ADDA.
+"""Deep transfer on skorch: fine-tuning, DANN, DAN (MMD), Deep CORAL, DeepJDOT, ADDA,
+torch feature extraction.
 
 This subpackage needs the ``deep`` extra (``pip install skxfer[deep]``: torch and
 skorch). :mod:`skxfer` exports its classes lazily, so ``import skxfer`` never imports
@@ -34,6 +35,13 @@ from ._dann import (
     DeepCORALClassifier,
     DeepJDOTClassifier,
 )
+from ._features import TorchFeatureExtractor
+from ._finetune import (
+    FineTuneClassifier,
+    FineTuneRegressor,
+    clear_feature_cache,
+    load_source_model,
+)
 from ._modules import (
     MLP,
     Discriminator,
@@ -60,15 +68,20 @@ __all__ = [
     "Discriminator",
     "DomainAdaptationNet",
     "DomainAdversarialCriterion",
+    "FineTuneClassifier",
+    "FineTuneRegressor",
     "GradientReversal",
     "JDOTCriterion",
     "LeNet",
     "MLP",
     "MMDCriterion",
+    "TorchFeatureExtractor",
+    "clear_feature_cache",
     "ganin_schedule",
     "get_criterion",
     "grad_reverse",
     "list_criteria",
+    "load_source_model",
     "make_default_backbone",
     "register_criterion",
     "SourceFreeClassifier",

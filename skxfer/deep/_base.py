@@ -168,6 +168,28 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         return X, y, sd
 
+    def _validate_continue(self, X, y, sample_domain):
+        """Validate a further training call (``partial_fit``) against the fitted net."""
+        from .._domains import check_sample_domain, is_masked
+
+        if y is None:
+            raise ValueError(f"{type(self).__name__}.partial_fit requires y.")
+        X, _, _ = validate_da_data(self, X, None, None, reset=False, allow_nd=True,
+                                   dtype=np.float32)
+        y = np.asarray(y)
+        if self._is_classifier:
+            y = column_or_1d(y, warn=True)
+        masked = is_masked(y) if y.ndim == 1 else np.isnan(y.astype(float)).any(axis=1)
+        if sample_domain is None:
+            sd = np.where(masked, -1, 1).astype(np.int64)
+        else:
+            sd = check_sample_domain(sample_domain, X.shape[0])
+        if not self._is_classifier:
+            return X, np.asarray(y, dtype=np.float32), sd
+        y_enc = np.full(len(y), -1, dtype=np.int64)
+        y_enc[~masked] = self.label_encoder_.transform(y[~masked])
+        return X, y_enc, sd
+
     def _seed(self):
         rs = self.random_state
         if isinstance(rs, numbers.Integral):
@@ -255,13 +277,31 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             self.partial_fit(X, y, _routing_method="fit", sample_domain=sd)
         return self
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
-        fit_params.pop("_routing_method", None)
+    def partial_fit(self, X, y=None, classes=None, sample_domain=None, **fit_params):
+        """Continue training for ``max_epochs`` on ``X, y`` (the first call is ``fit``).
+
+        Parameters
+        ----------
+        X, y, sample_domain
+            As in :meth:`fit`; the domains are inferred from the mask of ``y`` when
+            ``sample_domain`` is ``None``.
+        classes : ignored
+        **fit_params : dict
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        if fit_params.pop("_routing_method", None) != "fit":  # called by the user
+            if not (self.initialized_ and self.__sklearn_is_fitted__()):
+                return self.fit(X, y, sample_domain=sample_domain)
+            X, y, sample_domain = self._validate_continue(X, y, sample_domain)
         if not self.initialized_:
             self.initialize()
         self.notify("on_train_begin", X=X, y=y)
         try:
-            self.fit_loop(X, y, **fit_params)
+            self.fit_loop(X, y, sample_domain=sample_domain, **fit_params)
         except KeyboardInterrupt:
             pass
         self.notify("on_train_end", X=X, y=y)
@@ -536,7 +576,8 @@ class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[self._output(X, sample_domain).argmax(axis=1)]
+        out = self._output(X, sample_domain)  # raises NotFittedError before classes_
+        return self.classes_[out.argmax(axis=1)]
 
 
 class DeepDARegressor(RegressorMixin, BaseDeepDA):
