@@ -39,6 +39,13 @@ _LAZY = {
     "DeepCORALClassifier": ".deep",
     "DeepJDOTClassifier": ".deep",
     "ADDAClassifier": ".deep",
+    "compare_strategies": ".model_selection",
+    "ComparisonReport": ".model_selection",
+    "TransferSelector": ".model_selection",
+    "rank_sources": ".model_selection",
+    "DomainShuffleSplit": ".model_selection",
+    "StratifiedDomainShuffleSplit": ".model_selection",
+    "LeaveOneDomainOut": ".model_selection",
 }
 
 __all__ = [

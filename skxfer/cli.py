@@ -33,8 +33,11 @@ def _parser():
                      help="folder of the offline data copies (default: $SKXFER_DATA)")
     cmp.add_argument("--strategies", default=None,
                      help="comma-separated registry names (default: every shallow strategy)")
-    cmp.add_argument("--n-jobs", type=int, default=None, help="parallel jobs (joblib)")
+    cmp.add_argument("--n-jobs", type=int, default=-1,
+                     help="parallel jobs through joblib (default: every core)")
     cmp.add_argument("--seed", type=int, default=0, help="random_state of the strategies")
+    cmp.add_argument("--repeats", type=int, default=1,
+                     help="seeds per strategy (mean and spread over them)")
     cmp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     lst = sub.add_parser("list", help="list registered strategies and data sets")
     lst.add_argument("--tasks", default=None, metavar="DATASET", help="list a data set's tasks")
@@ -61,8 +64,11 @@ def _list(args):
 
 
 def _compare(args):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
     from . import datasets
-    from .model_selection import compare_on_task
+    from .model_selection import compare_strategies
 
     try:
         task = datasets.load_task(args.dataset, args.task, data_home=args.data_home)
@@ -70,9 +76,18 @@ def _compare(args):
         print(f"skxfer compare: {exc}", file=sys.stderr)
         return 2
     strategies = args.strategies.split(",") if args.strategies else None
-    report = compare_on_task(
-        task, strategies=strategies, n_jobs=args.n_jobs, random_state=args.seed,
-        progress=not args.no_progress,
+    X, y, sample_domain = task.pack()
+    X = X.toarray() if hasattr(X, "toarray") else X
+    # standardised on source and target rows together, as in the benchmark protocol
+    X = StandardScaler().fit_transform(X)
+    print(f"{task.name}: {int((sample_domain > 0).sum())} source rows, "
+          f"{int((sample_domain < 0).sum())} target rows (labels held out), {X.shape[1]} "
+          "features", flush=True)
+    report = compare_strategies(
+        strategies, X, y, sample_domain,
+        estimator=LogisticRegression(max_iter=1000),
+        target_labels=task.y_true[sample_domain < 0], n_repeats=args.repeats,
+        n_jobs=args.n_jobs, random_state=args.seed, verbose=not args.no_progress,
     )
     print(report.to_text())
     return 0

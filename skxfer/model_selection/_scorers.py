@@ -1,0 +1,586 @@
+"""Unsupervised domain-adaptation scorers: rank models without target labels.
+
+Every scorer is called as ``scorer(estimator, X, y=None, sample_domain=None)`` on a
+validation fold holding labelled source rows and unlabelled (masked) target rows, and
+returns a number where **greater is better**. They work as ``scoring=`` in
+:class:`~sklearn.model_selection.GridSearchCV`, :func:`~sklearn.model_selection.cross_validate`
+and :func:`~sklearn.model_selection.cross_val_score`:
+
+- with metadata routing **off** (sklearn's default) the masked ``y`` of the fold tells
+  which rows are target;
+- with routing **on** they request ``sample_domain`` by default (no
+  ``set_score_request`` call needed), and fall back on the mask when it is not passed.
+
+The fitted estimator is always queried in deployment mode (``predict(X)`` without a
+``sample_domain``: every row treated as target), which is how it will be used on the
+target domain. Scorers that use only target predictions (entropy, soft neighbourhood
+density) are penalised by the diversity of the predicted class marginal, so a model
+that predicts one class everywhere cannot score best.
+"""
+
+import numpy as np
+from scipy import sparse
+from scipy.special import softmax
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import get_scorer
+from sklearn.metrics._scorer import _BaseScorer
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
+
+from .._domains import MASKED_LABEL, is_masked
+from ._split import resolve_domains
+
+__all__ = [
+    "ImportanceWeightedScorer",
+    "PredictionEntropyScorer",
+    "DeepEmbeddedValidationScorer",
+    "CircularValidationScorer",
+    "SoftNeighborhoodDensityScorer",
+    "SupervisedTargetScorer",
+    "get_da_scorer",
+]
+
+_EPS = 1e-12
+
+
+def _rows(X, idx):
+    if hasattr(X, "iloc"):
+        return X.iloc[idx]
+    return X[idx]
+
+
+def _proba(estimator, X):
+    """Class probabilities of ``estimator`` on ``X`` (softmax of decision_function or
+    one-hot predictions when ``predict_proba`` is missing)."""
+    if hasattr(estimator, "predict_proba"):
+        return np.asarray(estimator.predict_proba(X), dtype=float)
+    classes = getattr(estimator, "classes_", None)
+    if hasattr(estimator, "decision_function"):
+        d = np.asarray(estimator.decision_function(X), dtype=float)
+        if d.ndim == 1:
+            d = np.c_[-d, d]
+        return softmax(d, axis=1)
+    if classes is None:
+        raise TypeError(
+            f"{type(estimator).__name__} has neither predict_proba, decision_function nor "
+            "classes_: this scorer needs a classifier."
+        )
+    pred = np.asarray(estimator.predict(X))
+    return (pred[:, None] == np.asarray(classes)[None, :]).astype(float)
+
+
+def _entropy(p, axis=1):
+    p = np.clip(p, _EPS, 1.0)
+    return -(p * np.log(p)).sum(axis=axis)
+
+
+def prediction_diversity(proba):
+    """Normalised entropy (in ``[0, 1]``) of the predicted class marginal.
+
+    0 when every row gets the same predicted class, 1 when the predicted classes are
+    balanced. Used to penalise collapsed models.
+    """
+    k = proba.shape[1]
+    if k < 2 or proba.shape[0] == 0:
+        return 0.0
+    counts = np.bincount(np.argmax(proba, axis=1), minlength=k) / proba.shape[0]
+    return float(_entropy(counts[None, :])[0] / np.log(k))
+
+
+def _features(estimator, X):
+    """Features the estimator's final step sees: ``pipe[:-1].transform`` or ``X``."""
+    if isinstance(estimator, Pipeline) and len(estimator.steps) > 1:
+        return estimator[:-1].transform(X)
+    if hasattr(estimator, "transform") and not hasattr(estimator, "predict"):
+        return estimator.transform(X)
+    return X
+
+
+def _default_domain_classifier(sparse_input=False):
+    return make_pipeline(
+        StandardScaler(with_mean=not sparse_input), LogisticRegression(C=0.1, max_iter=1000)
+    )
+
+
+def density_ratio(X_source, X_target, *, domain_classifier=None, max_weight=10.0, cv=3,
+                  random_state=0):
+    """Importance weights ``p_target(x) / p_source(x)`` of the source rows.
+
+    A probabilistic domain classifier (source vs target) is cross-fitted on both sets;
+    its odds, corrected for the domain sizes, estimate the density ratio. Weights are
+    normalised to mean 1 and clipped at ``max_weight`` (then renormalised), which keeps
+    the estimate finite when the domains are nearly separable.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_source,)
+    """
+    ns, nt = X_source.shape[0], X_target.shape[0]
+    if ns == 0 or nt == 0:
+        return np.ones(ns)
+    is_sparse = sparse.issparse(X_source)
+    Z = sparse.vstack([X_source, X_target]).tocsr() if is_sparse else np.vstack(
+        [np.asarray(X_source, dtype=float), np.asarray(X_target, dtype=float)]
+    )
+    d = np.r_[np.zeros(ns), np.ones(nt)]
+    clf = clone(domain_classifier) if domain_classifier is not None else (
+        _default_domain_classifier(is_sparse)
+    )
+    n_folds = min(cv, ns, nt) if cv else 0
+    if n_folds >= 2:
+        skf = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
+        p = cross_val_predict(clf, Z, d, cv=skf, method="predict_proba")[:ns, 1]
+    else:
+        p = clf.fit(Z, d).predict_proba(Z[:ns])[:, 1]
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    w = p / (1 - p) * (ns / nt)
+    for _ in range(3):
+        w = w / w.mean()
+        w = np.minimum(w, max_weight)
+    return w / w.mean()
+
+
+def _da_score_func(*args, **kwargs):  # pragma: no cover - placeholder for _BaseScorer
+    raise NotImplementedError
+
+
+class _DAScorer(_BaseScorer):
+    """Base class: ``scorer(estimator, X, y=None, sample_domain=None) -> float``."""
+
+    _needs = ""
+
+    def __init__(self):
+        super().__init__(score_func=_da_score_func, sign=1, kwargs={},
+                         response_method="predict")
+
+    def __repr__(self):
+        params = ", ".join(
+            f"{k}={v!r}" for k, v in vars(self).items()
+            if not k.startswith("_") and k not in ("_score_func",)
+        )
+        return f"{type(self).__name__}({params})"
+
+    def _accept_sample_weight(self):
+        return False
+
+    def _get_metadata_request(self):
+        if hasattr(self, "_metadata_request"):
+            return get_routing_for_object(self._metadata_request)
+        request = MetadataRequest(owner=self)
+        request.score.add_request(param="sample_domain", alias=True)
+        return request
+
+    def __call__(self, estimator, X, y_true=None, sample_domain=None, **kwargs):
+        """Score a fitted estimator on a validation fold (greater is better).
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+        X : array-like of shape (n_samples, n_features)
+            Validation rows, source and target.
+        y_true : array-like of shape (n_samples,), default=None
+            Labels with target rows masked (``-1`` / ``NaN``).
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain of each row; inferred from the mask of ``y_true`` when ``None``.
+
+        Returns
+        -------
+        score : float
+        """
+        return self._score(None, estimator, X, y_true, sample_domain=sample_domain)
+
+    def _score(self, method_caller, estimator, X, y_true=None, sample_domain=None, **kwargs):
+        sd = resolve_domains(X, y_true, sample_domain)
+        y = None if y_true is None else np.asarray(y_true)
+        if y is not None and y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        labelled = np.zeros(sd.shape[0], bool) if y is None else ~is_masked(y)
+        source = np.flatnonzero((sd > 0) & labelled)
+        target = np.flatnonzero(sd < 0)
+        return float(self._evaluate(estimator, X, y, source, target))
+
+    def _need_source(self, source):
+        if source.size == 0:
+            raise ValueError(
+                f"{type(self).__name__} needs labelled source rows in the validation fold; "
+                "use a DA splitter (skxfer.model_selection.DomainShuffleSplit) so every fold "
+                "keeps both domains."
+            )
+
+    def _need_target(self, target):
+        if target.size == 0:
+            raise ValueError(
+                f"{type(self).__name__} needs target rows in the validation fold (masked "
+                "labels, or sample_domain < 0); use skxfer.model_selection.DomainShuffleSplit "
+                "so every fold keeps both domains."
+            )
+
+
+class ImportanceWeightedScorer(_DAScorer):
+    """Importance-weighted source accuracy (Sugiyama, Krauledat and Müller, 2007).
+
+    The accuracy on the fold's labelled source rows, each weighted by the density ratio
+    ``p_target(x) / p_source(x)`` estimated by a domain classifier fitted on the fold's
+    source vs target rows (cross-fitted, clipped and normalised, see
+    :func:`density_ratio`). Under covariate shift this estimates the target accuracy.
+    Needs ``predict`` and source labels; a constant model scores the weighted share of
+    its class.
+
+    Parameters
+    ----------
+    domain_classifier : classifier, default=None
+        Probabilistic source-vs-target classifier; when ``None``, ``StandardScaler`` then
+        ``LogisticRegression(C=0.1)``.
+    max_weight : float, default=10.0
+        Clip of the normalised weights.
+    metric : {"accuracy", "log_loss"}, default="accuracy"
+        Per-row gain: correct prediction, or minus the log-loss (needs ``predict_proba``).
+    random_state : int, default=0
+
+    References
+    ----------
+    M. Sugiyama, M. Krauledat and K.-R. Müller. Covariate shift adaptation by importance
+    weighted cross validation. JMLR 8, 2007.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import LabelledOnly
+    >>> from skxfer.model_selection import ImportanceWeightedScorer
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, sd = make_contract_task()
+    >>> clf = LabelledOnly(LogisticRegression()).fit(X, y)
+    >>> 0 <= ImportanceWeightedScorer()(clf, X, y) <= 1
+    True
+    """
+
+    def __init__(self, domain_classifier=None, max_weight=10.0, metric="accuracy",
+                 random_state=0):
+        self.domain_classifier = domain_classifier
+        self.max_weight = max_weight
+        self.metric = metric
+        self.random_state = random_state
+        super().__init__()
+
+    def _evaluate(self, estimator, X, y, source, target):
+        self._need_source(source)
+        self._need_target(target)
+        Xs, Xt = _rows(X, source), _rows(X, target)
+        w = density_ratio(Xs, Xt, domain_classifier=self.domain_classifier,
+                          max_weight=self.max_weight, random_state=self.random_state)
+        ys = y[source]
+        if self.metric == "accuracy":
+            gain = (np.asarray(estimator.predict(Xs)) == ys).astype(float)
+        elif self.metric == "log_loss":
+            proba = _proba(estimator, Xs)
+            col = np.searchsorted(estimator.classes_, ys)
+            gain = np.log(np.clip(proba[np.arange(len(ys)), col], _EPS, 1))
+        else:
+            raise ValueError(f"metric must be 'accuracy' or 'log_loss'; got {self.metric!r}.")
+        return np.sum(w * gain) / np.sum(w)
+
+
+class PredictionEntropyScorer(_DAScorer):
+    """Confidence of the target predictions, guarded by their diversity.
+
+    ``score = 1 - mean_i H(p_i) / log K  -  diversity_weight * (1 - D)`` where ``p_i`` are
+    the predicted class probabilities of the fold's target rows and ``D`` the normalised
+    entropy of their predicted-class marginal (:func:`prediction_diversity`): the
+    information-maximisation criterion. A model predicting one class everywhere gets
+    ``D = 0`` and cannot score best. Needs ``predict_proba`` (or ``decision_function``);
+    no labels.
+
+    Parameters
+    ----------
+    diversity_weight : float, default=1.0
+        Weight of the collapse penalty (0 gives the plain entropy criterion, which
+        rewards collapsed models).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import LabelledOnly
+    >>> from skxfer.model_selection import PredictionEntropyScorer
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, sd = make_contract_task()
+    >>> clf = LabelledOnly(LogisticRegression()).fit(X, y)
+    >>> PredictionEntropyScorer()(clf, X, y) <= 1
+    True
+    """
+
+    def __init__(self, diversity_weight=1.0):
+        self.diversity_weight = diversity_weight
+        super().__init__()
+
+    def _evaluate(self, estimator, X, y, source, target):
+        self._need_target(target)
+        p = _proba(estimator, _rows(X, target))
+        k = max(p.shape[1], 2)
+        confidence = 1.0 - float(np.mean(_entropy(p))) / np.log(k)
+        return confidence - self.diversity_weight * (1.0 - prediction_diversity(p))
+
+
+class DeepEmbeddedValidationScorer(_DAScorer):
+    """Deep embedded validation (You, Wang, Chen, Long and Jordan, ICML 2019).
+
+    Importance-weighted source loss with a control variate, where the density ratio is
+    estimated in the estimator's feature space: the output of ``pipeline[:-1].transform``
+    for a pipeline (the aligned features), otherwise the input. The score is minus the
+    DEV risk ``mean(w l) + eta mean(w) - eta`` with ``eta = -cov(w l, w) / var(w)``.
+    Needs source labels and ``predict_proba`` (log-loss) or ``predict`` (0-1 loss).
+
+    Parameters
+    ----------
+    domain_classifier : classifier, default=None
+        As in :class:`ImportanceWeightedScorer`.
+    max_weight : float, default=10.0
+    loss : {"log_loss", "zero_one"}, default="log_loss"
+    random_state : int, default=0
+
+    References
+    ----------
+    K. You, X. Wang, M. Long and M. Jordan. Towards accurate model selection in deep
+    unsupervised domain adaptation. ICML 2019.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import CORALAligner, make_da_pipeline
+    >>> from skxfer.model_selection import DeepEmbeddedValidationScorer
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, sd = make_contract_task()
+    >>> pipe = make_da_pipeline(CORALAligner(), LogisticRegression()).fit(X, y)
+    >>> DeepEmbeddedValidationScorer()(pipe, X, y) < 0
+    True
+    """
+
+    def __init__(self, domain_classifier=None, max_weight=10.0, loss="log_loss",
+                 random_state=0):
+        self.domain_classifier = domain_classifier
+        self.max_weight = max_weight
+        self.loss = loss
+        self.random_state = random_state
+        super().__init__()
+
+    def _evaluate(self, estimator, X, y, source, target):
+        self._need_source(source)
+        self._need_target(target)
+        Xs, Xt = _rows(X, source), _rows(X, target)
+        Fs, Ft = _features(estimator, Xs), _features(estimator, Xt)
+        w = density_ratio(Fs, Ft, domain_classifier=self.domain_classifier,
+                          max_weight=self.max_weight, random_state=self.random_state)
+        ys = y[source]
+        if self.loss == "log_loss":
+            p = _proba(estimator, Xs)
+            col = np.searchsorted(np.asarray(estimator.classes_), ys)
+            known = col < p.shape[1]
+            pc = np.full(len(ys), _EPS)
+            pc[known] = p[np.flatnonzero(known), col[known]]
+            loss = -np.log(np.clip(pc, _EPS, 1.0))
+        elif self.loss == "zero_one":
+            loss = (np.asarray(estimator.predict(Xs)) != ys).astype(float)
+        else:
+            raise ValueError(f"loss must be 'log_loss' or 'zero_one'; got {self.loss!r}.")
+        wl = w * loss
+        var = np.var(w, ddof=1) if w.size > 1 else 0.0
+        eta = -np.cov(wl, w)[0, 1] / var if var > _EPS else 0.0
+        return -(wl.mean() + eta * w.mean() - eta)
+
+
+class CircularValidationScorer(_DAScorer):
+    """Reverse (circular) validation (Zhong et al., ECML-PKDD 2010).
+
+    The scored model pseudo-labels the fold's target rows; a clone of it (or of
+    ``estimator``) is then fitted in the reverse direction, with the pseudo-labelled
+    target rows as source and the source rows (masked) as target, and its accuracy on the
+    true source labels is the score. Needs ``predict``, source labels and a cloneable
+    estimator; costs one extra fit per call. When the pseudo-labels hold one class the
+    reverse model can only predict that class and gets its share of the source labels.
+
+    Parameters
+    ----------
+    estimator : estimator, default=None
+        Model fitted in the reverse direction; a clone of the scored estimator when
+        ``None``.
+
+    References
+    ----------
+    E. Zhong, W. Fan, Q. Yang, O. Verscheure and J. Ren. Cross validation framework to
+    choose amongst models and datasets for transfer learning. ECML-PKDD 2010.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import LabelledOnly
+    >>> from skxfer.model_selection import CircularValidationScorer
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, sd = make_contract_task()
+    >>> clf = LabelledOnly(LogisticRegression()).fit(X, y)
+    >>> CircularValidationScorer()(clf, X, y) > 0.5
+    True
+    """
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+        super().__init__()
+
+    def _evaluate(self, estimator, X, y, source, target):
+        self._need_source(source)
+        self._need_target(target)
+        ys = y[source]
+        pseudo = np.asarray(estimator.predict(_rows(X, target)))
+        if np.unique(pseudo).size < 2:
+            return float(np.mean(ys == pseudo[0]))
+        rows = np.r_[target, source]
+        X_rev = _rows(X, rows)
+        fill = np.nan if ys.dtype.kind == "f" else MASKED_LABEL
+        y_rev = np.r_[pseudo.astype(ys.dtype), np.full(source.size, fill, dtype=ys.dtype)]
+        reverse = clone(self.estimator if self.estimator is not None else estimator)
+        reverse.fit(X_rev, y_rev)
+        return float(np.mean(np.asarray(reverse.predict(_rows(X, source))) == ys))
+
+
+class SoftNeighborhoodDensityScorer(_DAScorer):
+    """Soft neighbourhood density (Saito, Kim, Teterwak, Sclaroff, Darrell and Saenko,
+    ICCV 2021), guarded by the diversity of the predictions.
+
+    The target rows' predicted probability vectors are L2-normalised; each row's
+    similarities to the other rows, divided by ``temperature``, go through a softmax and
+    the mean entropy of these neighbourhood distributions (normalised by ``log(n - 1)``)
+    is high when predictions form dense clusters. Since a collapsed model (one class
+    everywhere) makes every neighbourhood uniform and maximal, the score subtracts
+    ``diversity_weight * (1 - D)`` (:func:`prediction_diversity`). Needs
+    ``predict_proba`` (or ``decision_function``); no labels. At most ``max_samples``
+    target rows are used.
+
+    Parameters
+    ----------
+    temperature : float, default=0.05
+    diversity_weight : float, default=1.0
+    max_samples : int, default=2000
+    random_state : int, default=0
+
+    References
+    ----------
+    K. Saito, D. Kim, P. Teterwak, S. Sclaroff, T. Darrell and K. Saenko. Tune it the
+    right way: unsupervised validation of domain adaptation via soft neighborhood
+    density. ICCV 2021.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import LabelledOnly
+    >>> from skxfer.model_selection import SoftNeighborhoodDensityScorer
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, sd = make_contract_task()
+    >>> clf = LabelledOnly(LogisticRegression()).fit(X, y)
+    >>> SoftNeighborhoodDensityScorer()(clf, X, y) <= 1
+    True
+    """
+
+    def __init__(self, temperature=0.05, diversity_weight=1.0, max_samples=2000,
+                 random_state=0):
+        self.temperature = temperature
+        self.diversity_weight = diversity_weight
+        self.max_samples = max_samples
+        self.random_state = random_state
+        super().__init__()
+
+    def _evaluate(self, estimator, X, y, source, target):
+        self._need_target(target)
+        if target.size > self.max_samples:
+            rng = check_random_state(self.random_state)
+            target = np.sort(rng.choice(target, self.max_samples, replace=False))
+        p = _proba(estimator, _rows(X, target))
+        n = p.shape[0]
+        if n < 3:
+            return -self.diversity_weight * (1.0 - prediction_diversity(p))
+        f = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), _EPS)
+        sim = f @ f.T / self.temperature
+        np.fill_diagonal(sim, -np.inf)
+        q = softmax(sim, axis=1)
+        snd = float(np.mean(_entropy(q))) / np.log(n - 1)
+        return snd - self.diversity_weight * (1.0 - prediction_diversity(p))
+
+
+class SupervisedTargetScorer(_DAScorer):
+    """A standard sklearn metric on the labelled **target** rows of the fold.
+
+    For semi-supervised DA, where some target rows carry labels: those rows are marked by
+    ``sample_domain < 0`` (so this scorer needs ``sample_domain``: enable metadata
+    routing, or call it directly).
+
+    Parameters
+    ----------
+    scoring : str or callable, default="accuracy"
+        Any sklearn scoring name or scorer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer.model_selection import SupervisedTargetScorer
+    >>> X = np.array([[0.0], [1.0], [0.1], [0.9]]); y = np.array([0, 1, 0, 1])
+    >>> clf = LogisticRegression().fit(X, y)
+    >>> SupervisedTargetScorer()(clf, X, y, sample_domain=[1, 1, -1, -1])
+    1.0
+    """
+
+    def __init__(self, scoring="accuracy"):
+        self.scoring = scoring
+        super().__init__()
+
+    def _score(self, method_caller, estimator, X, y_true=None, sample_domain=None, **kwargs):
+        if sample_domain is None:
+            raise ValueError(
+                "SupervisedTargetScorer needs sample_domain to tell labelled target rows "
+                "from source rows: enable metadata routing "
+                "(sklearn.set_config(enable_metadata_routing=True)) and pass sample_domain."
+            )
+        sd = resolve_domains(X, y_true, sample_domain)
+        y = np.asarray(y_true)
+        rows = np.flatnonzero((sd < 0) & ~is_masked(y))
+        if rows.size == 0:
+            raise ValueError("SupervisedTargetScorer found no labelled target row in the fold.")
+        return float(get_scorer(self.scoring)(estimator, _rows(X, rows), y[rows]))
+
+    def _evaluate(self, estimator, X, y, source, target):  # pragma: no cover - unused
+        raise NotImplementedError
+
+
+_SCORERS = {
+    "importance_weighted": ImportanceWeightedScorer,
+    "entropy": PredictionEntropyScorer,
+    "dev": DeepEmbeddedValidationScorer,
+    "circular": CircularValidationScorer,
+    "snd": SoftNeighborhoodDensityScorer,
+    "supervised_target": SupervisedTargetScorer,
+}
+
+
+def get_da_scorer(scoring):
+    """A DA scorer from a short name, or ``scoring`` itself when it is callable.
+
+    Names: ``"importance_weighted"``, ``"entropy"``, ``"dev"``, ``"circular"``,
+    ``"snd"``, ``"supervised_target"``; any other string goes to
+    :func:`sklearn.metrics.get_scorer`.
+
+    Examples
+    --------
+    >>> from skxfer.model_selection import get_da_scorer
+    >>> get_da_scorer("entropy")
+    PredictionEntropyScorer(diversity_weight=1.0)
+    """
+    if callable(scoring):
+        return scoring
+    if isinstance(scoring, str):
+        if scoring in _SCORERS:
+            return _SCORERS[scoring]()
+        return get_scorer(scoring)
+    raise ValueError(
+        f"scoring must be a scorer or one of {sorted(_SCORERS)}; got {scoring!r}."
+    )

@@ -1,0 +1,276 @@
+"""Cross-validation splitters that keep source and target rows in every fold.
+
+Each splitter takes the skxfer data contract: ``split(X, y=None, groups=None,
+sample_domain=None)``. When ``sample_domain`` is ``None`` the domains are inferred from
+the masked labels (masked rows are target, labelled rows source), which is what happens
+with sklearn's default configuration; with metadata routing enabled the splitters
+request ``sample_domain`` in ``split`` by default.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._metadata_requests import _MetadataRequester
+
+from .._domains import DEFAULT_SOURCE, DEFAULT_TARGET, check_sample_domain, is_masked
+
+__all__ = ["DomainShuffleSplit", "StratifiedDomainShuffleSplit", "LeaveOneDomainOut"]
+
+
+def _num_samples(X):
+    if hasattr(X, "shape"):
+        return X.shape[0]
+    return len(X)
+
+
+def resolve_domains(X, y=None, sample_domain=None):
+    """Domain of every row: ``sample_domain`` if given, else inferred from masked ``y``.
+
+    Without either, every row is treated as target (what a fitted estimator does at
+    predict time).
+    """
+    n = _num_samples(X)
+    if sample_domain is not None:
+        return check_sample_domain(sample_domain, n)
+    if y is not None:
+        y = np.asarray(y)
+        if y.shape[0] != n:
+            raise ValueError(f"y has {y.shape[0]} entries but X has {n} rows.")
+        return np.where(is_masked(y), DEFAULT_TARGET, DEFAULT_SOURCE).astype(np.int64)
+    return np.full(n, DEFAULT_TARGET, dtype=np.int64)
+
+
+class _DomainSplitter(_MetadataRequester):
+    __metadata_request__split = {"sample_domain": True}
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
+        return f"{type(self).__name__}({params})"
+
+    def _params(self):
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def _domains(self, X, y, sample_domain):
+        sd = resolve_domains(X, y, sample_domain)
+        if sample_domain is None and y is None:
+            raise ValueError(
+                f"{type(self).__name__}.split needs y (target rows masked as -1 / NaN) or "
+                "sample_domain to know which rows are source and which are target."
+            )
+        return sd
+
+
+def _n_test(n, test_size, train_size):
+    if isinstance(test_size, Real) and not isinstance(test_size, Integral):
+        n_test = int(np.ceil(test_size * n))
+    else:
+        n_test = int(test_size)
+    if train_size is not None:
+        if isinstance(train_size, Real) and not isinstance(train_size, Integral):
+            n_train = int(np.floor(train_size * n))
+        else:
+            n_train = int(train_size)
+        n_test = min(n_test, n - n_train)
+    # both sides keep the domain as soon as it has two rows
+    if n >= 2:
+        n_test = min(max(n_test, 1), n - 1)
+    return n_test
+
+
+def _check_sizes(test_size):
+    if isinstance(test_size, Real) and not isinstance(test_size, Integral):
+        if not 0.0 < test_size < 1.0:
+            raise ValueError(f"test_size must be in (0, 1) as a fraction; got {test_size}.")
+    elif not (isinstance(test_size, Integral) and test_size > 0):
+        raise ValueError(f"test_size must be a positive int or a fraction; got {test_size!r}.")
+
+
+class DomainShuffleSplit(_DomainSplitter):
+    """Random train/validation splits in which every domain appears on both sides.
+
+    Each domain (each value of ``sample_domain``) is shuffled and split on its own with
+    the same proportions, so the training fold has source and (unlabelled) target rows to
+    adapt with, and the validation fold has labelled source rows and target rows for an
+    unsupervised DA scorer. A domain with a single row goes to training.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of re-shuffling and splitting iterations.
+    test_size : float or int, default=0.3
+        Fraction (or count) of each domain's rows in the validation fold.
+    train_size : float, int or None, default=None
+        Fraction (or count) of each domain's rows in the training fold; the complement of
+        ``test_size`` when ``None``.
+    random_state : int, RandomState or None, default=None
+        Controls the shuffling.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.model_selection import DomainShuffleSplit
+    >>> X = np.zeros((10, 2)); y = np.array([0, 1] * 3 + [-1] * 4)
+    >>> train, test = next(DomainShuffleSplit(random_state=0).split(X, y))
+    >>> bool((y[train] == -1).any() and (y[train] >= 0).any())
+    True
+    >>> bool((y[test] == -1).any() and (y[test] >= 0).any())
+    True
+    """
+
+    def __init__(self, n_splits=5, *, test_size=0.3, train_size=None, random_state=None):
+        self.n_splits = n_splits
+        self.test_size = test_size
+        self.train_size = train_size
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None, sample_domain=None):
+        """Number of splits (``n_splits``)."""
+        return self.n_splits
+
+    def split(self, X, y=None, groups=None, sample_domain=None):
+        """Yield ``(train, test)`` index arrays.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            Labels with unknown target labels masked; used to infer the domains when
+            ``sample_domain`` is ``None`` (and, by the stratified variant, the classes).
+        groups : ignored
+        sample_domain : array-like of shape (n_samples,), default=None
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        if not (isinstance(self.n_splits, Integral) and self.n_splits >= 1):
+            raise ValueError(f"n_splits must be a positive int; got {self.n_splits!r}.")
+        _check_sizes(self.test_size)
+        sd = self._domains(X, y, sample_domain)
+        rng = check_random_state(self.random_state)
+        for _ in range(self.n_splits):
+            train, test = [], []
+            for d in np.unique(sd):
+                tr, te = self._split_domain(np.flatnonzero(sd == d), y, d, rng)
+                train.append(tr)
+                test.append(te)
+            yield np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+    def _split_domain(self, rows, y, domain, rng):
+        n_test = _n_test(rows.size, self.test_size, self.train_size)
+        perm = rng.permutation(rows)
+        if rows.size < 2:
+            return perm, perm[:0]
+        n_train = rows.size - n_test
+        if self.train_size is not None:
+            n_train = min(n_train, rows.size - n_test)
+        return perm[n_test : n_test + n_train], perm[:n_test]
+
+
+class StratifiedDomainShuffleSplit(DomainShuffleSplit):
+    """:class:`DomainShuffleSplit` that also keeps each class's share in each domain.
+
+    Within every domain, labelled rows are split class by class (each class with at
+    least two rows appears on both sides) and masked rows are split at random.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+    test_size : float or int, default=0.3
+    train_size : float, int or None, default=None
+    random_state : int, RandomState or None, default=None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.model_selection import StratifiedDomainShuffleSplit
+    >>> X = np.zeros((12, 1)); y = np.array([0, 0, 0, 1, 1, 1] + [-1] * 6)
+    >>> train, test = next(StratifiedDomainShuffleSplit(random_state=0).split(X, y))
+    >>> sorted(y[test].tolist())
+    [-1, -1, 0, 1]
+    """
+
+    def _split_domain(self, rows, y, domain, rng):
+        if y is None:
+            return super()._split_domain(rows, y, domain, rng)
+        yd = np.asarray(y)[rows]
+        masked = is_masked(yd)
+        train, test = [], []
+        groups = [rows[masked]] + [rows[~masked & (yd == c)] for c in np.unique(yd[~masked])]
+        for g in groups:
+            if g.size:
+                tr, te = super()._split_domain(g, None, domain, rng)
+                train.append(tr)
+                test.append(te)
+        return np.concatenate(train), np.concatenate(test)
+
+
+class LeaveOneDomainOut(_DomainSplitter):
+    """Hold out one source domain at a time (multi-source data).
+
+    For every source domain ``d`` (``sample_domain == d > 0``), the training fold holds
+    the other source domains and the target rows, and the validation fold holds domain
+    ``d``, plus the target rows when ``target_in_test`` (so that an unsupervised DA
+    scorer sees both domains). The score then says how well a model built without domain
+    ``d`` transfers to it: a proxy for transfer to a new domain.
+
+    Parameters
+    ----------
+    target_in_test : bool, default=True
+        Put the target rows in every validation fold too (they are in every training
+        fold, unlabelled, as in transductive DA).
+    max_n_splits : int or None, default=None
+        Use at most this many held-out domains (the first ones in sorted order).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.model_selection import LeaveOneDomainOut
+    >>> sd = np.array([1, 1, 2, 2, 3, 3, -1, -1])
+    >>> [np.unique(sd[te]).tolist() for _, te in LeaveOneDomainOut().split(np.zeros((8, 1)),
+    ...                                                                    sample_domain=sd)]
+    [[-1, 1], [-1, 2], [-1, 3]]
+    """
+
+    def __init__(self, *, target_in_test=True, max_n_splits=None):
+        self.target_in_test = target_in_test
+        self.max_n_splits = max_n_splits
+
+    def get_n_splits(self, X=None, y=None, groups=None, sample_domain=None):
+        """Number of source domains (at most ``max_n_splits``)."""
+        if X is None:
+            raise ValueError("LeaveOneDomainOut.get_n_splits needs X and sample_domain.")
+        sd = self._domains(X, y, sample_domain)
+        n = np.unique(sd[sd > 0]).size
+        return n if self.max_n_splits is None else min(n, self.max_n_splits)
+
+    def split(self, X, y=None, groups=None, sample_domain=None):
+        """Yield ``(train, test)`` index arrays, one pair per held-out source domain.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+        groups : ignored
+        sample_domain : array-like of shape (n_samples,), default=None
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        sd = self._domains(X, y, sample_domain)
+        sources = np.unique(sd[sd > 0])
+        if sources.size < 2:
+            raise ValueError(
+                "LeaveOneDomainOut needs at least two source domains (sample_domain 1, 2, "
+                f"...); got {sources.size}. Use DomainShuffleSplit for one source."
+            )
+        if self.max_n_splits is not None:
+            sources = sources[: self.max_n_splits]
+        target = np.flatnonzero(sd < 0)
+        for d in sources:
+            held = np.flatnonzero(sd == d)
+            train = np.flatnonzero(sd != d)
+            test = np.sort(np.r_[held, target]) if self.target_in_test else held
+            yield train, test
