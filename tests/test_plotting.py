@@ -143,3 +143,41 @@ def test_history_display_keys_and_errors():
         HistoryDisplay.from_history([])
     with pytest.raises(TypeError, match="history_"):
         HistoryDisplay.from_estimator(CORALAligner().fit(np.eye(3)))
+
+
+def _report():
+    from skxfer.model_selection import ComparisonReport
+
+    return ComparisonReport(scores={"source_only": [0.7, 0.72], "coral": [0.8, 0.79],
+                                    "mmd": [0.5, 0.52]},
+                            fit_times={"source_only": [0.1, 0.1]}, metric="accuracy",
+                            p_values={"coral": 0.9, "mmd": 0.01})
+
+
+def test_comparison_report_plot_is_a_display(tmp_path):
+    disp = _report().plot()
+    assert len(disp.bars_) == 3
+    colours = [b.get_facecolor()[:3] for b in disp.bars_]
+    assert colours[2] != colours[1]  # mmd flagged (negative transfer), coral not
+    assert [t.get_text() for t in disp.ax_.get_xticklabels()] == ["source_only", "coral",
+                                                                    "mmd"]
+    assert _legend_labels(disp.ax_) == ["source_only mean"]
+    _save(disp, tmp_path / "comparison.png")
+
+
+def test_cli_compare_writes_plot_and_report(tmp_path, monkeypatch):
+    import json
+
+    from skxfer import cli
+
+    monkeypatch.setattr(
+        "skxfer.model_selection.compare_strategies", lambda *a, **k: _report()
+    )
+    png, js, csv = tmp_path / "c.png", tmp_path / "r.json", tmp_path / "out" / "r.csv"
+    assert cli.main(["compare", "--no-progress", "--plot", str(png), "--output", str(js)]) == 0
+    assert png.stat().st_size > 1000
+    assert [r["strategy"] for r in json.loads(js.read_text())["rows"]] == [
+        "source_only", "coral", "mmd"]
+    assert cli.main(["compare", "--no-progress", "--output", str(csv)]) == 0
+    lines = csv.read_text().splitlines()
+    assert lines[0].startswith("strategy,mean,std") and len(lines) == 4

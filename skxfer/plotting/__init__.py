@@ -8,14 +8,16 @@ Each display is built from a fitted estimator (``from_estimator``) or from raw d
   by class and marked by domain, before and after an adapter;
 - :class:`WeightsDisplay`: the importance weights of a fitted
   :class:`~skxfer.InstanceReweighter` and their effective sample size;
-- :class:`HistoryDisplay`: the training curves of a deep estimator's ``history_``.
+- :class:`HistoryDisplay`: the training curves of a deep estimator's ``history_``;
+- :class:`ComparisonDisplay`: the chart of a strategy comparison report.
 
 This subpackage needs matplotlib (``pip install skxfer[plot]``), which is imported
 inside the plotting methods only: importing :mod:`skxfer.plotting` does not import it.
 """
 
+from ._comparison import ComparisonDisplay
 from ._domain_shift import DomainShiftDisplay
 from ._history import HistoryDisplay
 from ._weights import WeightsDisplay
 
-__all__ = ["DomainShiftDisplay", "HistoryDisplay", "WeightsDisplay"]
+__all__ = ["ComparisonDisplay", "DomainShiftDisplay", "HistoryDisplay", "WeightsDisplay"]
