@@ -31,6 +31,9 @@ __version__ = "0.1.0.dev0"
 # public name -> submodule that defines it, imported on first access
 _LAZY = {
     "InstanceReweighter": ".reweighting",
+    "RelationTransferClassifier": ".relation",
+    "LabelShiftClassifier": ".label_shift",
+    "estimate_target_priors": ".label_shift",
     "DeepDAClassifier": ".deep",
     "DeepDARegressor": ".deep",
     "DANNClassifier": ".deep",
@@ -46,6 +49,7 @@ _LAZY = {
     "DomainShuffleSplit": ".model_selection",
     "StratifiedDomainShuffleSplit": ".model_selection",
     "LeaveOneDomainOut": ".model_selection",
+    "SourceFreeClassifier": ".deep",
 }
 
 __all__ = [

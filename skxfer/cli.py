@@ -57,29 +57,41 @@ def main(argv=None):
 
 
 def _list(args):
-    from . import datasets, list_strategies
+    from . import datasets
+    from .registry import strategy_table
 
     if args.tasks:
         print("\n".join(datasets.list_tasks(args.tasks)))
         return 0
-    print("strategies:", ", ".join(list_strategies()))
-    print("data sets: ", ", ".join(datasets.list_datasets()))
+    rows = [("name", "class", "family", "kind", "needs target", "uses target labels")]
+    rows += [(r.name, r.cls, r.family, r.kind, _yes(r.requires_target),
+              _yes(r.uses_target_labels)) for r in strategy_table()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    print("data sets:", ", ".join(datasets.list_datasets()))
     return 0
+
+
+def _yes(flag):
+    return "yes" if flag else "no"
 
 
 def _compare(args):
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    from . import datasets
+    from . import datasets, get_strategy
     from .model_selection import compare_strategies
 
+    strategies = args.strategies.split(",") if args.strategies else None
     try:
+        for name in strategies or ():
+            get_strategy(name)
         task = datasets.load_task(args.dataset, args.task, data_home=args.data_home)
     except (ValueError, FileNotFoundError, OSError) as exc:
         print(f"skxfer compare: {exc}", file=sys.stderr)
         return 2
-    strategies = args.strategies.split(",") if args.strategies else None
     X, y, sample_domain = task.pack()
     X = X.toarray() if hasattr(X, "toarray") else X
     # standardised on source and target rows together, as in the benchmark protocol

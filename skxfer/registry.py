@@ -22,12 +22,21 @@ combined with a user's estimator by :func:`make_strategy`:
 
 import inspect
 from importlib.metadata import entry_points
+from typing import NamedTuple
 
 from sklearn.base import clone
 
 from .base import get_da_tags
 
-__all__ = ["list_strategies", "get_strategy", "register_strategy", "make_strategy"]
+__all__ = [
+    "list_strategies",
+    "get_strategy",
+    "register_strategy",
+    "make_strategy",
+    "strategy_module",
+    "strategy_table",
+    "StrategyInfo",
+]
 
 ENTRY_POINT_GROUP = "skxfer.strategies"
 
@@ -193,3 +202,82 @@ def _require_estimator(name, estimator):
             f"Strategy {name!r} transfers through a base estimator: pass one, e.g. "
             "make_strategy(name, LogisticRegression())."
         )
+
+
+def strategy_module(name):
+    """Module that defines strategy ``name``, found without importing it.
+
+    Lets callers skip strategies (e.g. deep ones under ``skxfer.deep``, which import
+    torch) before loading them.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    module : str
+
+    Examples
+    --------
+    >>> from skxfer.registry import strategy_module
+    >>> strategy_module("coral")
+    'skxfer.alignment'
+    """
+    if name in _runtime:
+        return _runtime[name].__module__
+    eps = _entry_points()
+    if name not in eps:
+        get_strategy(name)  # raises the informative "unknown strategy" error
+    return eps[name].value.split(":")[0].strip()
+
+
+class StrategyInfo(NamedTuple):
+    """One row of :func:`strategy_table`."""
+
+    name: str
+    cls: str
+    family: str
+    kind: str
+    requires_target: bool
+    uses_target_labels: bool
+
+
+def strategy_table(include_deep=True):
+    """Describe every registered strategy from its DA tags.
+
+    ``uses_target_labels`` is that of the strategy as :func:`make_strategy` builds it:
+    an adapter is followed by :class:`~skxfer.pipeline.LabelledOnly`, which keeps
+    labelled target rows, and a weighting strategy is wrapped in
+    :class:`~skxfer.reweighting.InstanceReweighter`, which fits on them with weight 1, so
+    both use them even though the adapter or density-ratio estimator itself (its own
+    tag) does not.
+
+    Parameters
+    ----------
+    include_deep : bool, default=True
+        Include strategies defined under ``skxfer.deep`` (loading them imports torch).
+
+    Returns
+    -------
+    rows : list of StrategyInfo
+        ``(name, cls, family, kind, requires_target, uses_target_labels)``, by name.
+
+    Examples
+    --------
+    >>> from skxfer.registry import strategy_table
+    >>> row = {r.name: r for r in strategy_table(include_deep=False)}["coral"]
+    >>> row.cls, row.kind, row.uses_target_labels
+    ('CORALAligner', 'adapter', True)
+    """
+    rows = []
+    for name in list_strategies():
+        if not include_deep and strategy_module(name).startswith("skxfer.deep"):
+            continue
+        cls = get_strategy(name)
+        tags = get_da_tags(_instantiate(cls))
+        rows.append(StrategyInfo(
+            name, cls.__name__, tags.family, tags.kind, bool(tags.requires_target),
+            bool(tags.uses_target_labels or tags.kind in ("adapter", "weighting")),
+        ))
+    return rows

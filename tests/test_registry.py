@@ -20,6 +20,8 @@ from skxfer import (
 )
 from skxfer.registry import _runtime
 
+_RNG = np.random.default_rng(0)
+
 
 class ToyShift(BaseAdapter):
     """Moves the source mean onto the target mean."""
@@ -90,8 +92,8 @@ def test_third_party_entry_point_is_discovered(tmp_path, monkeypatch):
     assert "plugin_coral" in list_strategies()
     cls = get_strategy("plugin_coral")
     assert cls.__name__ == "PluginAligner"
-    X, y, _ = skxfer.merge_domains(np.random.randn(20, 2), np.arange(20) % 2,
-                                    np.random.randn(10, 2))
+    X, y, _ = skxfer.merge_domains(_RNG.standard_normal((20, 2)), np.arange(20) % 2,
+                                    _RNG.standard_normal((10, 2)))
     assert make_strategy("plugin_coral", LogisticRegression()).fit(X, y).predict(X).shape == (30,)
 
 

@@ -43,6 +43,7 @@ from ._modules import (
     grad_reverse,
     make_default_backbone,
 )
+from ._source_free import SourceFreeClassifier
 
 __all__ = [
     "ADDAClassifier",
@@ -70,4 +71,5 @@ __all__ = [
     "list_criteria",
     "make_default_backbone",
     "register_criterion",
+    "SourceFreeClassifier",
 ]

@@ -1,0 +1,291 @@
+"""Relation-based transfer: the source model's class relations as target features."""
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    TransformerMixin,
+    clone,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._domains import is_masked, validate_da_data
+from .base import DATags, DomainAwareMixin
+
+__all__ = ["RelationTransferClassifier"]
+
+_EPS = 1e-6
+
+
+def _default(estimator):
+    return LogisticRegression(max_iter=1000) if estimator is None else estimator
+
+
+def _estimator_has(attr):
+    def check(self):
+        getattr(_default(self.estimator), attr)
+        return True
+
+    return check
+
+
+class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerMixin,
+                                 MetaEstimatorMixin, BaseEstimator):
+    """Learn a target task on the source model's predicted class distribution.
+
+    Relation-based transfer (基于关系的迁移): ``source_estimator`` is fitted on the
+    labelled source rows (``sample_domain > 0``); every row is then represented by the
+    source model's class-probability vector (how it relates to the source classes),
+    optionally concatenated with the original features or with a transformer's
+    embedding; ``estimator`` learns the target task on that representation from the
+    labelled **target** rows (``sample_domain < 0`` and label not masked). Source and
+    target label sets may differ entirely (source: four news topics; target: a binary
+    task), so the target labels never meet the source labels.
+
+    Labelled target rows are required, and they can only be told apart from source
+    rows by an explicit ``sample_domain``: with sklearn's default configuration
+    (``sample_domain`` inferred from the mask), labelled rows are source rows and the
+    masked rows carry no label, so :meth:`fit` raises. Pass
+    ``fit(X, y, sample_domain=sd)`` (or enable metadata routing in a ``Pipeline`` /
+    ``GridSearchCV``). When no row is target at all (no masked label, no
+    ``sample_domain``), it behaves as a plain classifier: the source model and
+    ``estimator`` are both fitted on every row.
+
+    Parameters
+    ----------
+    source_estimator : classifier, default=None
+        Fitted on the labelled source rows. Must have ``predict_proba`` or
+        ``decision_function``. Wrap an already trained model in
+        :class:`sklearn.frozen.FrozenEstimator` to reuse it without refitting.
+    estimator : classifier
+        Learns the target task on the relation features of the labelled target rows.
+    use_embedding : bool or transformer, default=False
+        ``False``: the source model's output only. ``True``: concatenated with the
+        original features. A transformer (``fit``/``transform``, e.g. ``PCA``): fitted on
+        every row of ``X`` (source and target, labels unused) and its embedding is
+        concatenated.
+    source_output : {"proba", "log_proba"}, default="proba"
+        Representation of the source model's output: class probabilities (bounded, the
+        better default with few target labels), or their logarithm (clipped at
+        ``1e-6``). Ignored (the decision function is used) when the source model has
+        no ``predict_proba``.
+
+    Attributes
+    ----------
+    source_estimator_ : classifier
+        The fitted source model.
+    estimator_ : classifier
+        The fitted target model.
+    embedding_ : transformer or None
+        The fitted embedding when ``use_embedding`` is a transformer.
+    source_classes_ : ndarray
+        Classes of the source task.
+    classes_ : ndarray
+        Classes of the target task.
+    n_features_in_ : int
+        Number of features seen at fit.
+
+    See Also
+    --------
+    skxfer.LabelledOnly : fit a plain estimator on the labelled rows of both domains.
+
+    References
+    ----------
+    S. J. Pan and Q. Yang. A Survey on Transfer Learning. IEEE TKDE 2010 (relational
+    knowledge transfer); the probability-vector representation follows "transfer via
+    source-classifier outputs" as used in e.g. Tommasi et al., CVPR 2010.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import RelationTransferClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> Xs = rng.randn(200, 2) + np.repeat([[0, 0], [4, 0], [0, 4], [4, 4]], 50, axis=0)
+    >>> ys = np.repeat([0, 1, 2, 3], 50)            # four source topics
+    >>> Xt = rng.randn(8, 2) + np.repeat([[0, 0], [4, 4]], 4, axis=0)
+    >>> yt = np.repeat([0, 1], 4)                   # a binary target task
+    >>> X, y = np.vstack([Xs, Xt]), np.r_[ys, yt]
+    >>> sd = np.r_[np.ones(200, int), -np.ones(8, int)]
+    >>> clf = RelationTransferClassifier(LogisticRegression(), LogisticRegression())
+    >>> clf.fit(X, y, sample_domain=sd).predict([[0.2, 0.1], [4.1, 3.8]]).tolist()
+    [0, 1]
+    """
+
+    _da_tags = DATags(family="relation", kind="estimator", requires_target=False,
+                      uses_target_labels=True)
+
+    _parameter_constraints = {
+        "source_estimator": [HasMethods(["fit"]), None],
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "use_embedding": ["boolean", HasMethods(["fit", "transform"])],
+        "source_output": [StrOptions({"proba", "log_proba"})],
+    }
+
+    def __init__(self, source_estimator=None, estimator=None, use_embedding=False,
+                 source_output="proba"):
+        self.source_estimator = source_estimator
+        self.estimator = estimator
+        self.use_embedding = use_embedding
+        self.source_output = source_output
+
+    def fit(self, X, y, sample_domain=None):
+        """Fit the source model on source rows, then the target model on target rows.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Source labels and target labels (the two label sets may differ); unknown
+            target labels masked with ``-1``.
+        sample_domain : array-like of shape (n_samples,), default=None
+            ``> 0`` source, ``< 0`` target. Needed to mark labelled target rows; when
+            ``None`` with no masked label, every row is used for both models.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError(
+                "RelationTransferClassifier requires y to be passed, but the target y is None: "
+                "pass the source labels and a few target labels, with sample_domain marking "
+                "the target rows (< 0)."
+            )
+        explicit = sample_domain is not None
+        X, y, sd = validate_da_data(self, X, y, sample_domain, accept_sparse="csr")
+        labelled = ~is_masked(y)
+        source = (sd > 0) & labelled
+        target = (sd < 0) & labelled
+        if not (sd < 0).any() and not explicit:
+            source = target = labelled  # no target rows at all: a plain classifier
+        if not source.any():
+            raise ValueError(
+                "RelationTransferClassifier found no labelled source row: give the source "
+                "rows (sample_domain > 0) their labels."
+            )
+        if not target.any():
+            how = (
+                "sample_domain marks target rows but none of them has a label"
+                if explicit
+                else "without sample_domain the labelled rows are taken as source and the "
+                "masked rows as unlabelled target"
+            )
+            raise ValueError(
+                "RelationTransferClassifier learns the target task from labelled target "
+                f"rows, but found none: {how}. Give a few target rows their label and mark "
+                "them with a negative sample_domain, e.g. "
+                "fit(X, y, sample_domain=np.r_[np.ones(n_source), -np.ones(n_target)])."
+            )
+        self.source_estimator_ = clone(_default(self.source_estimator)).fit(X[source], y[source])
+        self.source_classes_ = getattr(self.source_estimator_, "classes_", None)
+        self.embedding_ = None
+        if self.use_embedding is not False and self.use_embedding is not True:
+            self.embedding_ = clone(self.use_embedding).fit(X)
+        Z = self._relation_features(X[target])
+        y_target = y[target]
+        self.estimator_ = clone(_default(self.estimator)).fit(Z, y_target)
+        self.classes_ = getattr(self.estimator_, "classes_", np.unique(y_target))
+        return self
+
+    def _relation_features(self, X):
+        src = self.source_estimator_
+        if hasattr(src, "predict_proba"):
+            P = np.asarray(src.predict_proba(X), dtype=float)
+            if self.source_output == "log_proba":
+                P = np.log(np.clip(P, _EPS, 1.0))
+        else:
+            P = np.asarray(src.decision_function(X), dtype=float)
+            if P.ndim == 1:
+                P = P[:, None]
+        if self.use_embedding is True:
+            extra = X
+        elif self.embedding_ is not None:
+            extra = self.embedding_.transform(X)
+        else:
+            return P
+        if sparse.issparse(extra):
+            return sparse.hstack([sparse.csr_matrix(P), extra], format="csr")
+        return np.hstack([P, np.asarray(extra, dtype=float)])
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        X, _, _ = validate_da_data(self, X, reset=False, accept_sparse="csr")
+        return X
+
+    def transform(self, X, sample_domain=None):
+        """Relation features: the source model's output (and the embedding, if any).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for the data contract; unused (every row is mapped alike).
+
+        Returns
+        -------
+        Z : ndarray or sparse matrix of shape (n_samples, n_relation_features)
+        """
+        return self._relation_features(self._validate_X(X))
+
+    def predict(self, X, sample_domain=None):
+        """Predict target classes.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for the data contract; unused.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        Z = self.transform(X)
+        return self.estimator_.predict(Z)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, sample_domain=None):
+        """Target class probabilities from ``estimator_`` on the relation features."""
+        Z = self.transform(X)
+        return self.estimator_.predict_proba(Z)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, sample_domain=None):
+        """Log target class probabilities from ``estimator_``."""
+        Z = self.transform(X)
+        return self.estimator_.predict_log_proba(Z)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, sample_domain=None):
+        """Decision function of ``estimator_`` on the relation features."""
+        Z = self.transform(X)
+        return self.estimator_.decision_function(Z)
+
+    def score(self, X, y, sample_weight=None, sample_domain=None):
+        """Accuracy on the labelled rows of ``(X, y)``; ``nan`` when all are masked."""
+        y = column_or_1d(y)
+        keep = ~is_masked(y)
+        if not keep.any():
+            return float("nan")
+        X = self._validate_X(X)[keep]
+        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        return float(np.average(self.predict(X) == y[keep], weights=sw))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.sparse = (
+            get_tags(_default(self.source_estimator)).input_tags.sparse
+            and (self.use_embedding is False
+                 or get_tags(_default(self.estimator)).input_tags.sparse)
+        )
+        return tags
