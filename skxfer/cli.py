@@ -38,6 +38,10 @@ def _parser():
     cmp.add_argument("--seed", type=int, default=0, help="random_state of the strategies")
     cmp.add_argument("--repeats", type=int, default=1,
                      help="seeds per strategy (mean and spread over them)")
+    cmp.add_argument("--output", default=None, metavar="FILE",
+                     help="write the report as CSV (.csv) or JSON (any other suffix)")
+    cmp.add_argument("--plot", default=None, metavar="FILE",
+                     help="save the comparison chart (PNG, SVG, PDF; needs matplotlib)")
     cmp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     lst = sub.add_parser("list", help="list registered strategies and data sets")
     lst.add_argument("--tasks", default=None, metavar="DATASET", help="list a data set's tasks")
@@ -102,7 +106,43 @@ def _compare(args):
         n_jobs=args.n_jobs, random_state=args.seed, verbose=not args.no_progress,
     )
     print(report.to_text())
+    if args.output:
+        _write_report(report, args.output)
+        print(f"report written to {args.output}")
+    if args.plot:
+        _plot_report(report, args.plot)
+        print(f"chart written to {args.plot}")
     return 0
+
+
+def _write_report(report, path):
+    """CSV (one row per strategy) for ``.csv``, else JSON with the per-fold scores."""
+    import csv
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".csv":
+        rows = report.rows
+        fields = list(dict.fromkeys(k for row in rows for k in row))
+        with path.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        path.write_text(report.to_json(indent=2) + "\n")
+
+
+def _plot_report(report, path):
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")  # a file is asked for: never open a window
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    disp = report.plot()
+    disp.figure_.savefig(path, dpi=100)
 
 
 if __name__ == "__main__":  # pragma: no cover

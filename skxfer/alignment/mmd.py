@@ -84,8 +84,8 @@ class MMDAligner(BaseAdapter):
         Bandwidth used (``None`` for the linear kernel).
     mean_ : ndarray of shape (r,)
         Mean of ``phi`` over the training rows.
-    components_ : ndarray of shape (r, n_components_)
-        Projection ``P``.
+    components_ : ndarray of shape (r, k)
+        (``k = n_components_``) Projection ``P``.
     n_components_ : int
         Output dimension.
     mmd_ : float

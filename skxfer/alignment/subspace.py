@@ -33,8 +33,8 @@ class SubspaceAligner(BaseAdapter):
         The subspace dimension used.
     source_pca_, target_pca_ : PCA
         The fitted principal subspaces.
-    alignment_ : ndarray of shape (n_components_, n_components_)
-        The alignment matrix ``M``.
+    alignment_ : ndarray of shape (k, k)
+        (``k = n_components_``) The alignment matrix ``M``.
 
     References
     ----------

@@ -394,26 +394,18 @@ class ComparisonReport:
     def plot(self, ax=None):
         """Bar chart of mean ± std per strategy (needs matplotlib, imported lazily).
 
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+
         Returns
         -------
-        ax : matplotlib Axes
+        display : skxfer.plotting.ComparisonDisplay
+            With ``ax_``, ``figure_`` and ``bars_`` (scikit-learn's Display pattern).
         """
-        import matplotlib.pyplot as plt
+        from ..plotting import ComparisonDisplay
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(1.2 + 0.8 * len(self.scores), 3.5))
-        rows = self.rows
-        names = [r["strategy"] for r in rows]
-        colors = ["tab:gray" if n in (self.baseline, TARGET_ONLY)
-                  else "tab:red" if r["negative_transfer"] else "tab:blue"
-                  for n, r in zip(names, rows, strict=True)]
-        ax.bar(names, [r["mean"] for r in rows], yerr=[r["std"] for r in rows],
-               color=colors, capsize=3)
-        if self.baseline in self.scores:
-            ax.axhline(self.mean(self.baseline), color="k", lw=0.8, ls="--")
-        ax.set_ylabel(self.metric)
-        ax.tick_params(axis="x", rotation=45)
-        return ax
+        return ComparisonDisplay.from_report(self, ax=ax)
 
 
 def _check_target_labels(target_labels, y, target):
