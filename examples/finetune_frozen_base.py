@@ -4,12 +4,20 @@ The seed document's example 5.1 loads Keras' VGG16 trained on ImageNet, freezes 
 convolutional base, adds a new softmax head and trains it on the new task. The same
 recipe with skxfer, offline and in seconds on a CPU:
 
-1. the *source model*: a small CNN (skxfer's LeNet) trained on sklearn's 8x8 digits;
-2. the *target domain*: other digits shifted (moved one pixel and
-   blurred), of which only ``--k`` labelled images per class are available;
+1. the *source model*: a small CNN (skxfer's LeNet) trained on sklearn's 8x8 digits
+   0-4 (ImageNet's role: plenty of labels, other classes);
+2. the *target task*: the digits 5-9, written a little differently (blurred), of which
+   only ``--k`` labelled images per class are available;
 3. :class:`~skxfer.deep.FineTuneClassifier` freezes the CNN body (BatchNorm statistics
-   included), replaces the output layer with a new 10-way softmax layer and trains it
+   included), replaces the output layer with a new 5-way softmax layer and trains it
    on the labelled target images only (the frozen body's features are computed once).
+
+The chart (``--out``) compares it with fine-tuning every layer and with the same CNN
+trained from scratch on the same few target images. Measured here (k=5): from scratch
+0.94, frozen base 0.79, all layers 0.85 — 8x8 digits are easy enough that 25 images
+train a small CNN from scratch, and a base trained on other digits for 5 epochs is no
+ImageNet. The transfer pays off when the target task is harder for its labels: see
+``benchmarks/bench_finetune.py`` (USPS -> MNIST, 5 and 10 labels per class).
 
 Run::
 
@@ -19,21 +27,19 @@ Run::
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter, shift
+from scipy.ndimage import gaussian_filter
 from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 from skxfer.deep import DeepDAClassifier, FineTuneClassifier
 
 
-def shifted(X):
-    """The target domain: moved one pixel right and down, blurred."""
-    X = shift(X, (0, 0, 1, 1), order=0, mode="constant", cval=0.0)
-    X = gaussian_filter(X, sigma=(0, 0, 0.8, 0.8))
-    return X.astype(np.float32)
+def blurred(X):
+    """The target domain's writing: slightly blurred strokes."""
+    return gaussian_filter(X, sigma=(0, 0, 0.5, 0.5)).astype(np.float32)
 
 
 def main():
@@ -41,16 +47,16 @@ def main():
     p.add_argument("--k", type=int, default=5, help="labelled target images per class")
     p.add_argument("--epochs", type=int, default=5, help="source training epochs")
     p.add_argument("--quick", action="store_true", help="(the default settings are quick)")
+    p.add_argument("--out", default=".", help="folder for the PNG chart")
     args = p.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     t0 = time.time()
 
     digits = load_digits()
     X = (digits.images / 16.0).astype(np.float32)[:, None]  # (n, 1, 8, 8)
     y = digits.target
-    X_src, X_tgt, y_src, y_tgt = train_test_split(X, y, test_size=0.5, random_state=0,
-                                                  stratify=y)
-    X_tgt = shifted(X_tgt)
+    X_src, y_src = X[y < 5], y[y < 5]
+    X_tgt, y_tgt = blurred(X[y >= 5]), y[y >= 5] - 5
 
     # 1. source model: a small CNN trained on the source digits (VGG16's role)
     source = DeepDAClassifier(alignment="none", max_epochs=args.epochs, lr=3e-3,
@@ -59,10 +65,10 @@ def main():
     # the few labelled target images, and the target images to evaluate on
     rng = np.random.RandomState(0)
     lab = np.concatenate([rng.choice(np.flatnonzero(y_tgt == c), args.k, replace=False)
-                          for c in range(10)])
+                          for c in range(5)])
     test = np.setdiff1d(np.arange(len(y_tgt)), lab)
 
-    # 2.-3. frozen base; the dense head (Keras: Dense + softmax) gets a new 10-way output
+    # 2.-3. frozen base; the dense head (Keras: Dense + softmax) gets a new 5-way output
     # layer and is trained on the labelled target images
     clf = FineTuneClassifier(source.module_.backbone, head="head", freeze="all_but_head", lr=3e-3,
                              max_epochs=100, random_state=0)
@@ -74,11 +80,34 @@ def main():
 
     print(f"trainable parameters: {clf.trainable_params_} (head {clf.head_!r}, "
           f"features cached: {clf.used_feature_cache_})")
-    print(f"target accuracy with {args.k} labelled images per class:")
-    print(f"  source model as is           {source.score(X_tgt[test], y_tgt[test]):.3f}")
-    print(f"  target only, from scratch    {scratch.score(X_tgt[test], y_tgt[test]):.3f}")
-    print(f"  frozen base + new head       {clf.score(X_tgt[test], y_tgt[test]):.3f}")
+    # variant: every layer fine-tuned (backbone at a tenth of the head's learning rate)
+    full = FineTuneClassifier(source.module_.backbone, head="head", freeze=None, lr=3e-3,
+                              max_epochs=100, random_state=0)
+    full.fit(X_tgt[lab], y_tgt[lab], sample_domain=-np.ones(len(lab), dtype=int))
+    scores = {
+        "target only,\nfrom scratch": scratch.score(X_tgt[test], y_tgt[test]),
+        "frozen source base\n+ new head": clf.score(X_tgt[test], y_tgt[test]),
+        "all layers\nfine-tuned": full.score(X_tgt[test], y_tgt[test]),
+    }
+    print(f"accuracy on the new task (digits 5-9) with {args.k} labelled images per class:")
+    for name, score in scores.items():
+        print(f"  {name.replace(chr(10), ' '):32s} {score:.3f}")
     print(f"({time.time() - t0:.1f} s)")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar(list(scores), list(scores.values()), color=["grey", "tab:blue", "tab:green"])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("target accuracy")
+    ax.set_title(f"{args.k} labelled target images per class")
+    fig.tight_layout()
+    path = Path(args.out) / "finetune_frozen_base.png"
+    fig.savefig(path)
+    print(f"chart: {path}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ pytest.importorskip("skorch")
 
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
-from test_deep_estimators import expected_failures  # noqa: E402
 
 from skxfer import get_da_tags, get_strategy  # noqa: E402
 from skxfer.deep import (  # noqa: E402
@@ -25,6 +24,8 @@ from skxfer.deep import (  # noqa: E402
 )
 from skxfer.deep._finetune import _FEATURE_CACHE  # noqa: E402
 from skxfer.utils.estimator_checks import check_da_contract, make_contract_task  # noqa: E402
+
+from .test_deep_estimators import expected_failures  # noqa: E402
 
 torch.set_num_threads(1)
 TINY = dict(max_epochs=2, pretrain_epochs=2, batch_size=16, module__hidden_units=(8,),
