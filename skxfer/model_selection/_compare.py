@@ -18,7 +18,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from .._domains import DEFAULT_SOURCE, DEFAULT_TARGET, is_masked
 from ..base import BaseDAMetaEstimator, DATags, get_da_tags
 from ..pipeline import LabelledOnly
-from ..registry import get_strategy, list_strategies, make_strategy
+from ..registry import get_strategy, list_strategies, make_strategy, strategy_module
 from ._scorers import _DAScorer, _rows, get_da_scorer
 from ._split import DomainShuffleSplit, resolve_domains
 
@@ -26,16 +26,18 @@ __all__ = ["compare_strategies", "ComparisonReport", "applicable_strategies"]
 
 SOURCE_ONLY = "source_only"
 TARGET_ONLY = "target_only"
-#: Families whose strategies are deep networks: not tried unless named.
-_DEEP_FAMILIES = {"adversarial", "alignment", "model", "source_free"}
+#: Families tried only when named: deep networks (torch, long fits), and relation-based
+#: transfer, which needs labelled target rows and is meant for differing label sets.
+_OPT_IN_FAMILIES = {"adversarial", "alignment", "model", "source_free", "relation"}
 
 
 def applicable_strategies():
     """Registered strategies tried by default with a user's estimator.
 
-    Adapter and weighting strategies, and complete estimators of the shallow families;
-    deep ones (adversarial, deep alignment, fine-tuning, source-free) are tried only when
-    named, since they need torch and much longer fits.
+    Adapter and weighting strategies, and complete estimators of the shallow families.
+    Deep ones (adversarial, deep alignment, fine-tuning, source-free) are tried only when
+    named, since they need torch and much longer fits; so is relation-based transfer,
+    which needs labelled target rows and is meant for a target label set of its own.
 
     Examples
     --------
@@ -45,13 +47,15 @@ def applicable_strategies():
     """
     names = []
     for name in list_strategies():
+        if strategy_module(name).startswith("skxfer.deep"):
+            continue  # skipped without importing torch
         try:
             tags = get_da_tags(get_strategy(name)())
         except Exception:  # a plugin that cannot load (missing extra) is skipped
             continue
         if tags is None:
             continue
-        if tags.kind in ("adapter", "weighting") or tags.family not in _DEEP_FAMILIES:
+        if tags.kind in ("adapter", "weighting") or tags.family not in _OPT_IN_FAMILIES:
             names.append(name)
     return names
 
