@@ -19,80 +19,31 @@ Usage::
 """
 
 import argparse
-import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from scipy.io import loadmat
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer, StandardScaler
 
+import skxfer.datasets
 from skxfer.model_selection import TransferSelector, applicable_strategies, compare_strategies
 
-OFFICE = {"A": "amazon", "C": "Caltech10", "D": "dslr", "W": "webcam"}
-AMAZON = {"B": "books", "D": "dvd", "E": "elec", "K": "kitchen"}
+sys.path.insert(0, str(Path(__file__).parent))
+import _harness as H  # noqa: E402
+
+#: data set of this benchmark -> name in skxfer.datasets
+DATASETS = {"office": "office_caltech", "amazon": "amazon", "digits": "mnist_usps"}
 
 
-def default_data_home():
-    env = os.environ.get("SKXFER_DATA")
-    if env:
-        return Path(env)
-    repo = Path(__file__).resolve().parents[1]
-    # ../shared/data relative to the repository; a git worktree one level deeper also works
-    for candidate in (repo.parent / "shared" / "data", repo.parent.parent / "shared" / "data"):
-        if candidate.is_dir():
-            return candidate
-    return repo.parent / "shared" / "data"
-
-
-def _pairs(domains):
-    return [(s, t) for s in domains for t in domains if s != t]
-
-
-def office_tasks(home):
-    def load(d):
-        m = loadmat(home / "office_caltech10" / "surf" / f"{OFFICE[d]}_SURF_L10.mat")
-        return m["fts"].astype(float), m["labels"].ravel().astype(int) - 1
-
-    for s, t in _pairs("CAWD"):
-        (Xs, ys), (Xt, yt) = load(s), load(t)
-        prep = make_pipeline(Normalizer(norm="l1"), StandardScaler())
-        yield f"{s}->{t}", Xs, ys, Xt, yt, prep
-
-
-def amazon_tasks(home):
-    def load(d):
-        m = loadmat(home / "amazon_review_400" / f"{AMAZON[d]}_400.mat")
-        return m["fts"].astype(float), m["labels"].ravel().astype(int)
-
-    for s, t in _pairs("BDEK"):
-        (Xs, ys), (Xt, yt) = load(s), load(t)
-        yield f"{s}->{t}", Xs, ys, Xt, yt, StandardScaler()
-
-
-def digits_tasks(home):
-    for fname, name in (("MNIST_vs_USPS", "M->U"), ("USPS_vs_MNIST", "U->M")):
-        m = loadmat(home / "mnist_usps_jda" / f"{fname}.mat")
-        Xs, Xt = m["X_src"].T.astype(float), m["X_tar"].T.astype(float)
-        ys, yt = m["Y_src"].ravel().astype(int) - 1, m["Y_tar"].ravel().astype(int) - 1
-        yield name, Xs, ys, Xt, yt, StandardScaler()
-
-
-DATASETS = {"office": office_tasks, "amazon": amazon_tasks, "digits": digits_tasks}
-
-
-def run_task(Xs, ys, Xt, yt, prep, strategies, cv):
-    X = prep.fit_transform(np.vstack([Xs, Xt]))
-    y = np.r_[ys, np.full(len(yt), -1)]
+def run_task(X, y, sd, yt, strategies, cv):
     est = LogisticRegression(max_iter=1000)
     report = compare_strategies(strategies, X, y, estimator=est, target_labels=yt)
     start = time.perf_counter()
     selector = TransferSelector(est, strategies=strategies, cv=cv).fit(X, y)
     sel_time = time.perf_counter() - start
     acc = {name: report.mean(name) for name in report.strategies}
-    acc["selector"] = float(np.mean(selector.predict(X[len(ys):]) == yt))
+    acc["selector"] = float(np.mean(selector.predict(X[sd < 0]) == yt))
     candidates = ["source_only", *strategies]
     oracle = max(candidates, key=lambda n: acc[n])
     acc["oracle"] = acc[oracle]
@@ -101,7 +52,7 @@ def run_task(Xs, ys, Xt, yt, prep, strategies, cv):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", type=Path, default=default_data_home())
+    parser.add_argument("--data-home", type=Path, default=Path(H.data_home()))
     parser.add_argument("--quick", action="store_true",
                         help="first 3 tasks per data set, 3 CV folds in the selector")
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
@@ -114,15 +65,16 @@ def main(argv=None):
     print(f"strategies: {', '.join(strategies)}; base LogisticRegression(max_iter=1000); "
           "target accuracy %")
     for ds in args.datasets:
-        tasks = list(DATASETS[ds](args.data_home))
+        tasks = skxfer.datasets.list_tasks(DATASETS[ds])
         if args.quick:
             tasks = tasks[:3]
         print(f"\n## {ds}")
         print("| task | " + " | ".join(cols) + " | selected | oracle pick | selector s |")
         print("|" + "---|" * (len(cols) + 4))
         table = []
-        for name, Xs, ys, Xt, yt, prep in tasks:
-            acc, chosen, oracle, t = run_task(Xs, ys, Xt, yt, prep, strategies, cv)
+        for name in tasks:
+            X, y, sd, yt = H.prepare(DATASETS[ds], name, str(args.data_home))
+            acc, chosen, oracle, t = run_task(X, y, sd, yt, strategies, cv)
             table.append([acc[c] for c in cols])
             print(f"| {name} | " + " | ".join(f"{100 * acc[c]:.1f}" for c in cols)
                   + f" | {chosen} | {oracle} | {t:.1f} |", flush=True)
