@@ -15,11 +15,15 @@ import multiprocessing as mp
 import time
 import warnings
 
+import _harness as H
 import numpy as np
-from _data import DATASETS, default_data_home
 from sklearn.linear_model import LogisticRegression
 
+import skxfer.datasets
 from skxfer import JDAAligner, MMDAligner, OTAligner, make_da_pipeline
+
+#: data set of this benchmark -> name in skxfer.datasets
+DATASETS = {"office": "office_caltech", "digits": "mnist_usps", "amazon": "amazon"}
 
 warnings.filterwarnings("ignore")
 
@@ -116,7 +120,7 @@ def main():
     parser.add_argument("--skip-known-slow", action="store_true",
                         help="skip SKADA EntropicOTMapping (NaN or > 300 s in BENCHMARKS.md)")
     args = parser.parse_args()
-    home = args.data_home or default_data_home()
+    home = H.data_home(args.data_home)
     methods = {name: (make, False) for name, make in skxfer_methods().items()}
     if not args.skip_skada:
         for name, make in skada_methods().items():
@@ -129,7 +133,9 @@ def main():
         times = {m: [] for m in methods}
         notes = {m: [] for m in methods}
         print(f"\n=== {dataset} ===", flush=True)
-        for task, (X, y, sd, yt) in DATASETS[dataset](home, quick=args.quick):
+        tasks = skxfer.datasets.list_tasks(DATASETS[dataset])
+        for task in tasks[:3] if args.quick else tasks:
+            X, y, sd, yt = H.prepare(DATASETS[dataset], task, home)
             for name, (make, is_skada) in methods.items():
                 if is_skada:
                     value, note = run_with_timeout(make, (X, y, sd, yt, True), args.timeout)
