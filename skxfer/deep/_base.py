@@ -369,9 +369,14 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         if align is None:  # source-only twin: unlabelled target rows are not used
             target_rows = target_rows[self._labelled(torch.as_tensor(y[target_rows])).numpy()]
         rows = np.concatenate([source_rows, target_rows])
-        xb = to_tensor_batch(X, rows, self.device)
         yb = self._target_y(y, rows)
-        out, feats = self.module_(xb, return_features=True)
+        # each domain goes through the network as its own batch, so batch normalisation
+        # uses per-domain statistics while training (a batch mixing two distant domains
+        # normalises each by the other's statistics, which costs the target dearly)
+        outs, feats = zip(*(self.module_(to_tensor_batch(X, part, self.device),
+                                         return_features=True)
+                            for part in (source_rows, target_rows) if len(part)))
+        out, feats = torch.cat(outs), torch.cat(feats)
         loss = self._label_loss(out, yb)
         ns = len(source_rows)
         step = {}
