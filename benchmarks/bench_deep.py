@@ -24,16 +24,13 @@ Example::
 import argparse
 import gzip
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
+from _harness import data_home
 
-DATA = Path(os.environ.get("SKXFER_SHARED_DATA",
-                           Path(__file__).resolve().parents[2] / "shared" / "data"))
-if not DATA.exists():
-    DATA = Path("/work/shared/data")
+DATA = Path(data_home())
 
 OURS = ["source_only", "dann", "dan", "deep_coral", "deepjdot", "adda"]
 SKADA = ["skada_source_only", "skada_dann", "skada_deepcoral", "skada_dan"]

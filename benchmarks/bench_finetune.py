@@ -35,7 +35,6 @@ Example::
 import argparse
 import copy
 import math
-import os
 import sys
 import time
 import warnings
@@ -105,8 +104,6 @@ def main():
 
     warnings.filterwarnings("ignore")
     home = data_home(a.data_home)
-    if not os.path.isdir(home):
-        home = "/work/shared/data"
     print(f"# bench_finetune: size={a.size}, source subsampled to {a.n_source} rows, "
           f"pretrain {a.pretrain_epochs} epochs, fine-tune ~{a.ft_steps} steps, DANN "
           f"{a.dann_epochs} epochs on {a.n_target_train} target rows, {a.threads} thread(s), "

@@ -44,6 +44,9 @@ from sklearn.preprocessing import Normalizer, StandardScaler  # noqa: E402
 
 from skxfer.reweighting import InstanceReweighter, KMMDensityRatio  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import data_home  # noqa: E402
+
 SKX_METHODS = ["kmm", "kliep", "ulsif", "classifier", "nn"]
 SKADA_OF = {"kmm": "KMMReweight", "kliep": "KLIEPReweight",
             "classifier": "DiscriminatorReweight", "nn": "NearestNeighborReweight"}
@@ -51,18 +54,6 @@ OFFICE = {"C": "Caltech10", "A": "amazon", "W": "webcam", "D": "dslr"}
 OFFICE_PAIRS = ["CA", "CW", "CD", "AC", "AW", "AD", "WC", "WA", "WD", "DC", "DA", "DW"]
 AMAZON = {"B": "books", "D": "dvd", "E": "elec", "K": "kitchen"}
 AMAZON_PAIRS = [s + t for s in "BDEK" for t in "BDEK" if s != t]
-
-
-def default_data_home():
-    env = os.environ.get("SKXFER_DATA")
-    if env:
-        return Path(env)
-    root = Path(__file__).resolve().parents[1]
-    # ../shared/data of the repository root (one level higher from a git worktree)
-    for candidate in (root.parent / "shared" / "data", root.parent.parent / "shared" / "data"):
-        if candidate.is_dir():
-            return candidate
-    return root.parent / "shared" / "data"
 
 
 def base():
@@ -221,7 +212,7 @@ def kmm_large(n):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", type=Path, default=default_data_home())
+    parser.add_argument("--data-home", type=Path, default=Path(data_home()))
     parser.add_argument("--quick", action="store_true", help="2 tasks per data set, small timing")
     parser.add_argument("--no-skada", action="store_true")
     parser.add_argument("--skip-accuracy", action="store_true")

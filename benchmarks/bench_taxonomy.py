@@ -23,12 +23,12 @@ Usage::
 import argparse
 import gzip
 import itertools
-import os
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _harness import data_home
 from scipy import io, sparse
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -37,19 +37,6 @@ from sklearn.preprocessing import Normalizer, StandardScaler
 from skxfer import LabelShiftClassifier, RelationTransferClassifier
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def data_home(arg=None):
-    """``--data-home``, else ``$SKXFER_DATA``, else ``../shared/data`` beside the repo.
-
-    A git worktree one level deeper (``wt/<branch>``) also finds ``../../shared/data``.
-    """
-    if arg or os.environ.get("SKXFER_DATA"):
-        return Path(arg or os.environ["SKXFER_DATA"])
-    for parent in (REPO.parent, REPO.parent.parent):
-        if (parent / "shared" / "data").is_dir():
-            return parent / "shared" / "data"
-    return REPO.parent / "shared" / "data"
 
 
 def _table(header, rows):
