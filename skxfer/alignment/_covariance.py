@@ -56,6 +56,11 @@ def ledoit_wolf_shrinkage(Xc):
     return float(np.clip(shrinkage, 0.0, 1.0)), float(mu)
 
 
+#: Up to this many features a dense ``d x d`` eigendecomposition is used even when there
+#: are fewer rows than features (a 2,000 x 2,000 ``eigh`` takes about a second).
+DENSE_MAX_FEATURES = 2000
+
+
 def spectral_covariance(X, reg="auto", rtol=1e-10):
     """Regularised covariance of ``X`` in spectral form.
 
@@ -63,7 +68,12 @@ def spectral_covariance(X, reg="auto", rtol=1e-10):
     ----------
     X : ndarray of shape (n, d)
     reg : "auto" or float
-        ``"auto"``: Ledoit-Wolf shrinkage towards ``mu I``; a float: ``S + reg * I``.
+        ``"auto"``: Ledoit-Wolf shrinkage. Up to ``DENSE_MAX_FEATURES`` features (or
+        with at least as many rows as features) it shrinks the *correlation* matrix
+        towards the identity, so the covariance is shrunk towards its own diagonal
+        (scale-equivariant, as SKADA's CORAL does); with more features than that and
+        than rows, the covariance towards ``mu I`` through the Gram matrix (no ``d x d``
+        matrix is formed). A float: ``S + reg * I``.
 
     Returns
     -------
@@ -73,6 +83,18 @@ def spectral_covariance(X, reg="auto", rtol=1e-10):
     n, d = X.shape
     mean = X.mean(axis=0)
     Xc = X - mean
+    if isinstance(reg, str) and (d <= n or d <= DENSE_MAX_FEATURES):
+        scale = Xc.std(axis=0)
+        scale[scale <= 0] = 1.0
+        Z = Xc / scale
+        shrinkage, mu = ledoit_wolf_shrinkage(Z)
+        cov = (1.0 - shrinkage) * (Z.T @ Z / n) + shrinkage * mu * np.eye(d)
+        values, vectors = linalg.eigh(scale[:, None] * cov * scale[None, :])
+        # the decomposition is complete, so any positive floor represents C exactly; the
+        # smallest eigenvalue keeps C**p = floor**p I + U diag(...) U^T well conditioned
+        values = np.clip(values, max(1e-10 * float(np.mean(values)), 1e-300), None)
+        return SpectralCovariance(mean=mean, vectors=vectors, values=values,
+                                  floor=float(values.min()))
     if isinstance(reg, str):
         shrinkage, mu = ledoit_wolf_shrinkage(Xc)
         # a tiny floor keeps a rank-deficient covariance invertible when LW picks 0

@@ -14,13 +14,17 @@ __all__ = ["CORALAligner"]
 class CORALAligner(BaseAdapter):
     """Align the second-order statistics of the source with those of the target.
 
-    Source rows are whitened with the source covariance and re-coloured with the target
-    covariance, ``x -> (x - m_s) C_s^{-1/2} C_t^{1/2} + m_t``; target rows are left
-    unchanged. Both covariances are regularised (Ledoit-Wolf shrinkage towards a
-    scaled identity by default, or ``C + reg I`` as in the paper, which uses ``reg=1``
-    on standardised features). All matrix powers come from one symmetric
+    Source rows are centred, whitened with the source covariance and re-coloured with
+    the target covariance, ``x -> (x - m_s) C_s^{-1/2} C_t^{1/2}``; target rows are
+    centred, ``x -> x - m_t``. Both domains thus end up centred on the origin with the
+    target's covariance (a downstream linear model sees well-conditioned features).
+    Both covariances are regularised: by default Ledoit-Wolf shrinkage of the
+    correlation matrix (the covariance shrunk towards its own diagonal, so the result
+    does not depend on the features' units), or ``C + reg I`` as in the paper, which
+    uses ``reg=1`` on standardised features. All matrix powers come from one symmetric
     eigendecomposition per domain; when there are more features than rows the
-    computation goes through the Gram matrix and never forms a ``d x d`` matrix.
+    shrinkage target is a scaled identity, the computation goes through the Gram matrix
+    and never forms a ``d x d`` matrix.
 
     Parameters
     ----------
@@ -28,8 +32,8 @@ class CORALAligner(BaseAdapter):
         Covariance regularisation: ``"auto"`` for Ledoit-Wolf shrinkage, a float ``>= 0``
         added to the diagonal otherwise.
     center : bool, default=True
-        Also move the source mean onto the target mean. ``False`` reproduces the paper
-        exactly (whitening and re-colouring about the origin).
+        Centre each domain on its own mean. ``False`` reproduces the paper exactly
+        (whitening and re-colouring about the origin, target rows unchanged).
 
     Attributes
     ----------
@@ -72,13 +76,12 @@ class CORALAligner(BaseAdapter):
     def _transform(self, X, sample_domain):
         X = np.array(X, dtype=np.float64)
         source = sample_domain > 0
+        if self.center:
+            X[~source] -= self.target_cov_.mean
         if source.any():
             Xs = X[source]
             if self.center:
                 Xs = Xs - self.source_cov_.mean
             Xs = apply_operator(Xs, *self.source_cov_.power_operator(-0.5))
-            Xs = apply_operator(Xs, *self.target_cov_.power_operator(0.5))
-            if self.center:
-                Xs = Xs + self.target_cov_.mean
-            X[source] = Xs
+            X[source] = apply_operator(Xs, *self.target_cov_.power_operator(0.5))
         return X

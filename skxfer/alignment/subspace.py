@@ -24,15 +24,13 @@ class SubspaceAligner(BaseAdapter):
     n_components : int, default=None
         Dimension of the subspaces; ``None`` uses ``min(50, n_features, n_source - 1,
         n_target - 1)``.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the randomised PCA solver used on large inputs.
 
     Attributes
     ----------
     n_components_ : int
         The subspace dimension used.
     source_pca_, target_pca_ : PCA
-        The fitted principal subspaces.
+        The fitted principal subspaces (exact SVD: deterministic).
     alignment_ : ndarray of shape (k, k)
         (``k = n_components_``) The alignment matrix ``M``.
 
@@ -54,12 +52,10 @@ class SubspaceAligner(BaseAdapter):
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "random_state": ["random_state"],
     }
 
-    def __init__(self, n_components=None, random_state=None):
+    def __init__(self, n_components=None):
         self.n_components = n_components
-        self.random_state = random_state
 
     def _fit(self, X, y, source, target):
         self._validate_params()
@@ -76,8 +72,8 @@ class SubspaceAligner(BaseAdapter):
         else:
             k = self.n_components
         self.n_components_ = k
-        self.source_pca_ = PCA(k, random_state=self.random_state).fit(X[source])
-        self.target_pca_ = PCA(k, random_state=self.random_state).fit(X[target])
+        self.source_pca_ = PCA(k, svd_solver="full").fit(X[source])
+        self.target_pca_ = PCA(k, svd_solver="full").fit(X[target])
         self.alignment_ = self.source_pca_.components_ @ self.target_pca_.components_.T
         return self
 

@@ -373,10 +373,10 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         # each domain goes through the network as its own batch, so batch normalisation
         # uses per-domain statistics while training (a batch mixing two distant domains
         # normalises each by the other's statistics, which costs the target dearly)
-        outs, feats = zip(*(self.module_(to_tensor_batch(X, part, self.device),
-                                         return_features=True)
-                            for part in (source_rows, target_rows) if len(part)))
-        out, feats = torch.cat(outs), torch.cat(feats)
+        parts = [self.module_(to_tensor_batch(X, part, self.device), return_features=True)
+                 for part in (source_rows, target_rows) if len(part)]
+        out = torch.cat([o for o, _ in parts])
+        feats = torch.cat([f for _, f in parts])
         loss = self._label_loss(out, yb)
         ns = len(source_rows)
         step = {}
