@@ -144,8 +144,9 @@ def density_ratio(X_source, X_target, *, domain_classifier=None, max_weight=10.0
     return w / w.mean()
 
 
-def _da_score_func(*args, **kwargs):  # pragma: no cover - placeholder for _BaseScorer
-    raise NotImplementedError
+def _da_score_func(*args, **kwargs):  # pragma: no cover - never called
+    """``_BaseScorer`` wants a score function; DA scorers score in ``_evaluate``."""
+    raise TypeError("DA scorers compute their score in _evaluate, not through score_func.")
 
 
 class _DAScorer(_BaseScorer):
@@ -534,22 +535,16 @@ class SupervisedTargetScorer(_DAScorer):
         self.scoring = scoring
         super().__init__()
 
-    def _score(self, method_caller, estimator, X, y_true=None, sample_domain=None, **kwargs):
-        if sample_domain is None:
+    def _evaluate(self, estimator, X, y, source, target):
+        rows = target if y is None else target[~is_masked(y[target])]
+        if y is None or rows.size == 0:
             raise ValueError(
-                "SupervisedTargetScorer needs sample_domain to tell labelled target rows "
-                "from source rows: enable metadata routing "
-                "(sklearn.set_config(enable_metadata_routing=True)) and pass sample_domain."
+                "SupervisedTargetScorer found no labelled target row in the fold. Labelled "
+                "target rows are marked by sample_domain < 0 with a real label: enable "
+                "metadata routing (sklearn.set_config(enable_metadata_routing=True)) and "
+                "pass sample_domain."
             )
-        sd = resolve_domains(X, y_true, sample_domain)
-        y = np.asarray(y_true)
-        rows = np.flatnonzero((sd < 0) & ~is_masked(y))
-        if rows.size == 0:
-            raise ValueError("SupervisedTargetScorer found no labelled target row in the fold.")
-        return float(get_scorer(self.scoring)(estimator, _rows(X, rows), y[rows]))
-
-    def _evaluate(self, estimator, X, y, source, target):  # pragma: no cover - unused
-        raise NotImplementedError
+        return get_scorer(self.scoring)(estimator, _rows(X, rows), y[rows])
 
 
 _SCORERS = {
