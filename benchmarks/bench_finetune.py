@@ -4,9 +4,9 @@ Protocol
 --------
 - Data: ``skxfer.datasets.load_usps_mnist_raw`` (USPS train 7,291 and MNIST test 10,000,
   both brought to ``--size`` pixels, values in [0, 1]), default LeNet backbone.
-- The source is subsampled to ``--n-source`` rows (stratified by nothing: a seeded random
-  subset). ``k`` labelled target images per class are drawn (seeded); accuracy is measured
-  on **all remaining target rows**.
+- The source is subsampled to ``--n-source`` rows (a seeded random subset; the default
+  10,000 keeps every USPS and MNIST row). ``k`` labelled target images per class are
+  drawn (seeded); accuracy is measured on **all remaining target rows**.
 - Methods (same LeNet, Adam, batch 64):
 
   * ``source_only``: the network pre-trained on the source rows (``--pretrain-epochs``).
@@ -28,7 +28,7 @@ Protocol
 
 Example::
 
-    python benchmarks/bench_finetune.py            # full run, ~10 min on 2 busy cores
+    python benchmarks/bench_finetune.py            # full run, about 4 min on 2 cores
     python benchmarks/bench_finetune.py --quick    # smoke run
 """
 
@@ -52,9 +52,9 @@ def parse_args():
     p.add_argument("--tasks", nargs="+", default=["u2m", "m2u"])
     p.add_argument("--ks", nargs="+", type=int, default=[1, 5, 10, 50])
     p.add_argument("--size", type=int, default=16)
-    p.add_argument("--n-source", type=int, default=3000)
-    p.add_argument("--n-target-train", type=int, default=3000)
-    p.add_argument("--pretrain-epochs", type=int, default=5)
+    p.add_argument("--n-source", type=int, default=10000)
+    p.add_argument("--n-target-train", type=int, default=5000)
+    p.add_argument("--pretrain-epochs", type=int, default=10)
     p.add_argument("--ft-steps", type=int, default=150)
     p.add_argument("--dann-epochs", type=int, default=4)
     p.add_argument("--timing-rows", type=int, default=2000)
