@@ -230,3 +230,20 @@ def test_deep_da_classifier_unknown_alignment():
     X, y, _ = make_contract_task(n_source=20, n_target=10)
     with pytest.raises(ValueError, match="Unknown alignment criterion"):
         DeepDAClassifier(alignment="nope", max_epochs=1).fit(X, y)
+
+
+def test_unsupported_fit_arguments_are_refused_not_ignored():
+    X, y, _ = make_contract_task()
+    with pytest.raises(TypeError, match="sample_weight"):
+        DANNClassifier(max_epochs=1, random_state=0).fit(X, y, sample_weight=np.ones(len(y)))
+
+
+def test_dann_anneals_the_learning_rate_as_in_the_paper():
+    X, y, _ = make_contract_task()
+    clf = DANNClassifier(max_epochs=2, lr=0.01, random_state=0).fit(X, y)
+    final = clf.optimizer_.param_groups[0]["lr"]
+    p = (clf.n_total_steps_ - 1) / clf.n_total_steps_
+    assert final == pytest.approx(0.01 / (1 + 10 * p) ** 0.75)
+    plain = DANNClassifier(max_epochs=2, lr=0.01, random_state=0,
+                           callbacks__lr_annealing=None).fit(X, y)
+    assert plain.optimizer_.param_groups[0]["lr"] == pytest.approx(0.01)

@@ -34,6 +34,7 @@ from ._dann import (
     DANNRegressor,
     DeepCORALClassifier,
     DeepJDOTClassifier,
+    GaninLRAnnealing,
 )
 from ._features import TorchFeatureExtractor
 from ._finetune import (
@@ -70,6 +71,7 @@ __all__ = [
     "DomainAdversarialCriterion",
     "FineTuneClassifier",
     "FineTuneRegressor",
+    "GaninLRAnnealing",
     "GradientReversal",
     "JDOTCriterion",
     "LeNet",

@@ -261,12 +261,13 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             rows with a negative domain are labelled target rows (semi-supervised DA):
             they join the label loss.
         **fit_params : dict
-            Ignored (kept for skorch compatibility).
+            None are supported; passing one (e.g. ``sample_weight``) raises a TypeError.
 
         Returns
         -------
         self : object
         """
+        self._refuse_fit_params(fit_params)
         X, y, sd = self._validate_fit(X, y, sample_domain)
         self.seed_ = self._seed()
         with torch.random.fork_rng(devices=self._fork_devices()):
@@ -276,6 +277,16 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
                 self.n_train_steps_ = 0
             self.partial_fit(X, y, _routing_method="fit", sample_domain=sd)
         return self
+
+    def _refuse_fit_params(self, fit_params):
+        unsupported = sorted(k for k, v in fit_params.items()
+                             if k != "_routing_method" and v is not None)
+        if unsupported:
+            raise TypeError(
+                f"{type(self).__name__}.fit got unsupported argument(s) {unsupported}: the "
+                "deep estimators take X, y and sample_domain only. To weight rows (e.g. "
+                "sample_weight), use skxfer.InstanceReweighter around a shallow estimator."
+            )
 
     def partial_fit(self, X, y=None, classes=None, sample_domain=None, **fit_params):
         """Continue training for ``max_epochs`` on ``X, y`` (the first call is ``fit``).
@@ -323,6 +334,7 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         generator = torch.Generator().manual_seed(self.seed_)
         batches = self._batches(y, sample_domain, generator)
         total = max(1, self.max_epochs * len(batches))
+        self.n_total_steps_ = total
         for _ in range(epochs):
             self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
             count = 0

@@ -694,14 +694,13 @@ class _FineTuneMixin:
             ``source_model=None``. Without ``sample_domain`` and without masked labels
             every row serves both stages (a plain supervised learner).
         **fit_params : dict
-            Ignored (kept for skorch compatibility).
+            None are supported; passing one (e.g. ``sample_weight``) raises a TypeError.
 
         Returns
         -------
         self : object
         """
-        if fit_params.get("sample_weight") is not None:
-            raise TypeError(f"{type(self).__name__} does not support sample_weight.")
+        self._refuse_fit_params(fit_params)
         self._check_params()
         X, y, source, target = self._validate_fit_ft(X, y, sample_domain)
         if not len(target):
