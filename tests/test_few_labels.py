@@ -90,3 +90,15 @@ def test_table_agrees_with_tags():
     by_name = {r.name: r for r in rows}
     assert by_name["relation"].uses_target_labels
     assert not by_name["label_shift"].uses_target_labels
+
+
+def test_docs_table_is_current():
+    """docs/few_labels.md lists every registered strategy as its tags say."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "docs" / "make_few_labels_table.py"
+    proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, "run python docs/make_few_labels_table.py: " + proc.stdout
