@@ -11,6 +11,7 @@ from ._domains import (
     check_sample_domain,
     is_masked,
     merge_domains,
+    score_known_labels,
     split_domains,
     validate_da_data,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "make_strategy",
     "merge_domains",
     "register_strategy",
+    "score_known_labels",
     "split_domains",
     "validate_da_data",
     *_LAZY,

@@ -23,6 +23,7 @@ __all__ = [
     "is_masked",
     "check_sample_domain",
     "validate_da_data",
+    "score_known_labels",
 ]
 
 #: Label of an unlabelled row in classification (sklearn's semi-supervised convention).
@@ -318,3 +319,41 @@ def split_domains(X, y=None, sample_domain=None):
         X[tgt],
         None if y is None else y[tgt],
     )
+
+
+def score_known_labels(y, y_pred, sample_weight=None, *, regression=False):
+    """Accuracy (R² for regression) of ``y_pred`` on the rows whose label is known.
+
+    The one scoring rule of skxfer's estimators: masked rows (``-1`` / ``NaN``) carry no
+    label and are left out; with every row masked the score is undefined (``nan``).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Labels, unknown ones masked.
+    y_pred : array-like of the same shape
+        Predictions for every row.
+    sample_weight : array-like of shape (n_samples,), default=None
+    regression : bool, default=False
+        R² instead of accuracy.
+
+    Returns
+    -------
+    score : float
+
+    Examples
+    --------
+    >>> from skxfer import score_known_labels
+    >>> score_known_labels([0, 1, -1, 1], [0, 0, 1, 1])
+    0.6666666666666666
+    """
+    from sklearn.metrics import accuracy_score, r2_score
+
+    y = np.asarray(y)
+    keep = is_masked(y) if y.ndim == 1 else np.isnan(y.astype(float)).any(axis=1)
+    keep = ~keep
+    if not keep.any():
+        return float("nan")
+    sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
+    metric = r2_score if regression else accuracy_score
+    return float(metric(y[keep], np.asarray(y_pred)[keep], sample_weight=sw))

@@ -13,9 +13,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
-from ._domains import is_masked, validate_da_data
+from ._domains import is_masked, score_known_labels, validate_da_data
 from .base import DATags, DomainAwareMixin
 
 __all__ = ["RelationTransferClassifier"]
@@ -272,13 +272,7 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
 
     def score(self, X, y, sample_weight=None, sample_domain=None):
         """Accuracy on the labelled rows of ``(X, y)``; ``nan`` when all are masked."""
-        y = column_or_1d(y)
-        keep = ~is_masked(y)
-        if not keep.any():
-            return float("nan")
-        X = self._validate_X(X)[keep]
-        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        return float(np.average(self.predict(X) == y[keep], weights=sw))
+        return score_known_labels(y, self.predict(X), sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -476,16 +476,10 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         -------
         score : float
         """
-        from sklearn.metrics import accuracy_score, r2_score
+        from .._domains import score_known_labels
 
-        from .._domains import is_masked
-
-        y = np.asarray(y)
-        keep = ~is_masked(y) if y.ndim == 1 else ~np.isnan(y.astype(float)).any(axis=1)
-        pred = self.predict(X, sample_domain=sample_domain)
-        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        metric = accuracy_score if self._is_classifier else r2_score
-        return float(metric(y[keep], pred[keep], sample_weight=sw))
+        return score_known_labels(y, self.predict(X, sample_domain=sample_domain),
+                                  sample_weight, regression=not self._is_classifier)
 
 
 def _masked_cls(y):

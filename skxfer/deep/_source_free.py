@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch.nn import functional as F
 
-from .._domains import is_masked, validate_da_data
+from .._domains import score_known_labels, validate_da_data
 from ..base import DATags, DomainAwareMixin
 from ._modules import DomainAdaptationNet
 
@@ -330,13 +330,7 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
 
     def score(self, X, y, sample_weight=None, sample_domain=None):
         """Accuracy on the labelled rows of ``(X, y)``; ``nan`` when all are masked."""
-        y = np.asarray(y)
-        keep = ~is_masked(y)
-        if not keep.any():
-            return float("nan")
-        pred = self.predict(np.asarray(X)[keep])
-        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        return float(np.average(pred == y[keep], weights=sw))
+        return score_known_labels(y, self.predict(X), sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
