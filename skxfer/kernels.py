@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 __all__ = [
     "KERNELS",
     "median_bandwidth",
+    "squared_distances",
     "resolve_gamma",
     "kernel_matrix",
     "iter_kernel_blocks",
@@ -63,10 +64,50 @@ def median_bandwidth(X, Y=None, *, max_samples=1000, random_state=0):
     Z = X if Y is None else _vstack(X, Y)
     if Z.shape[0] > max_samples:
         Z = Z[rng.choice(Z.shape[0], max_samples, replace=False)]
-    D = euclidean_distances(Z)
-    d = D[np.triu_indices_from(D, k=1)]
-    d = d[d > 0]
-    return float(np.median(d)) if d.size else 1.0
+    # the median is insensitive to float32 rounding; squared distances keep it monotone
+    D2 = squared_distances(Z, dtype=np.float32)
+    d2 = D2[np.triu_indices_from(D2, k=1)]
+    d2 = d2[d2 > 0]
+    return float(np.sqrt(np.median(d2.astype(np.float64)))) if d2.size else 1.0
+
+
+def squared_distances(X, Y=None, *, dtype=np.float64):
+    """Squared Euclidean distances ``||x - y||^2`` between the rows of ``X`` and ``Y``.
+
+    Dense inputs go through one matrix product in ``dtype`` (``||x||^2 + ||y||^2 -
+    2 x.y``, clipped at 0); ``float32`` halves the time and memory and is accurate to
+    about ``1e-7`` of the squared norms, which is what kernels and bandwidths need.
+    Sparse inputs use :func:`sklearn.metrics.pairwise.euclidean_distances`.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+    Y : array-like of shape (m, d), default=None (``Y = X``)
+    dtype : {np.float64, np.float32}, default=np.float64
+
+    Returns
+    -------
+    D2 : ndarray of shape (n, m) and type ``dtype``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.kernels import squared_distances
+    >>> squared_distances(np.array([[0.0, 0.0], [3.0, 4.0]])).tolist()
+    [[0.0, 25.0], [25.0, 0.0]]
+    """
+    if hasattr(X, "tocsr") or hasattr(Y, "tocsr"):
+        return euclidean_distances(X, Y, squared=True).astype(dtype, copy=False)
+    A = np.asarray(X, dtype=dtype)
+    B = A if Y is None else np.asarray(Y, dtype=dtype)
+    D2 = A @ B.T
+    D2 *= -2.0
+    D2 += np.einsum("ij,ij->i", A, A)[:, None]
+    D2 += np.einsum("ij,ij->i", B, B)[None, :]
+    np.maximum(D2, 0.0, out=D2)
+    if Y is None:
+        np.fill_diagonal(D2, 0.0)
+    return D2
 
 
 def resolve_gamma(gamma, X, Y=None, *, kernel="rbf", random_state=0):
@@ -115,7 +156,8 @@ def _kernel_params(kernel, gamma, degree, coef0):
     return {"gamma": gamma}
 
 
-def kernel_matrix(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=1.0):
+def kernel_matrix(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=1.0,
+                  dtype=np.float64):
     """The full kernel matrix ``K(X, Y)`` (use only when it fits in memory).
 
     Parameters
@@ -127,6 +169,9 @@ def kernel_matrix(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=1.0):
         A number; see :func:`resolve_gamma` for the data-driven choices.
     degree, coef0 : float
         Polynomial kernel parameters.
+    dtype : {np.float64, np.float32}, default=np.float64
+        Type of the result; the rbf kernel of dense inputs is also computed in it
+        (see :func:`squared_distances`), which makes ``float32`` about twice as fast.
 
     Returns
     -------
@@ -140,7 +185,12 @@ def kernel_matrix(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=1.0):
     [[1.0, 1.0], [1.0, 1.0]]
     """
     params = _kernel_params(kernel, gamma, degree, coef0)
-    return pairwise_kernels(X, Y, metric=kernel, filter_params=True, **params)
+    if kernel == "rbf":
+        K = squared_distances(X, Y, dtype=dtype)
+        K *= -gamma
+        return np.exp(K, out=K)
+    K = pairwise_kernels(X, Y, metric=kernel, filter_params=True, **params)
+    return K.astype(dtype, copy=False)
 
 
 def iter_kernel_blocks(X, Y=None, *, block_bytes=BLOCK_BYTES, **kernel_params):
@@ -172,7 +222,7 @@ def kernel_matvec(X, Y, v, **kernel_params):
     Y : array-like of shape (m, d)
     v : ndarray of shape (m,) or (m, k)
     **kernel_params : dict
-        ``kernel``, ``gamma``, ``degree``, ``coef0``, ``block_bytes``.
+        ``kernel``, ``gamma``, ``degree``, ``coef0``, ``dtype``, ``block_bytes``.
 
     Returns
     -------
@@ -188,7 +238,7 @@ def kernel_matvec(X, Y, v, **kernel_params):
     v = np.asarray(v)
     out = np.empty((X.shape[0],) + v.shape[1:])
     for rows, K in iter_kernel_blocks(X, Y, **kernel_params):
-        out[rows] = K @ v
+        out[rows] = K @ v.astype(K.dtype, copy=False)
     return out
 
 

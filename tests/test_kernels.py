@@ -11,6 +11,7 @@ from skxfer.kernels import (
     low_rank_features,
     median_bandwidth,
     resolve_gamma,
+    squared_distances,
 )
 
 
@@ -33,6 +34,39 @@ def test_median_bandwidth_subsamples_and_accepts_sparse(X):
     sigma = median_bandwidth(big, max_samples=300)
     assert 0.8 < sigma / median_bandwidth(big[:1000]) < 1.2
     assert median_bandwidth(sparse.csr_matrix(X)) == pytest.approx(median_bandwidth(X))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_squared_distances_match_sklearn(X, dtype):
+    from sklearn.metrics.pairwise import euclidean_distances
+
+    # an offset far from the origin is where the expansion ||x||^2 + ||y||^2 - 2x.y
+    # loses precision; float32 must still be close to the float64 reference
+    Xo, Yo = X[:70] + 50.0, X[70:] + 50.0
+    D2 = squared_distances(Xo, Yo, dtype=dtype)
+    assert D2.dtype == dtype
+    ref = euclidean_distances(Xo, Yo, squared=True)
+    # the documented accuracy: a small multiple of the float's epsilon times the norms
+    scale = np.finfo(dtype).eps * 100 * max((Xo**2).sum(1).max(), (Yo**2).sum(1).max())
+    np.testing.assert_allclose(D2, ref, rtol=0, atol=scale)
+    assert np.abs(D2 - ref).max() < (1e-2 if dtype == np.float32 else 1e-8)
+    self_d2 = squared_distances(Xo, dtype=dtype)
+    assert np.all(np.diag(self_d2) == 0) and np.all(self_d2 >= 0)
+    np.testing.assert_allclose(squared_distances(sparse.csr_matrix(X)),
+                               euclidean_distances(X, squared=True))
+
+
+def test_float32_kernel_matrix_matches_sklearn(X):
+    from sklearn.metrics.pairwise import polynomial_kernel, rbf_kernel
+
+    K32 = kernel_matrix(X, X[:30], gamma=0.1, dtype=np.float32)
+    assert K32.dtype == np.float32
+    np.testing.assert_allclose(K32, rbf_kernel(X, X[:30], gamma=0.1), atol=1e-6)
+    Kp = kernel_matrix(X, kernel="poly", gamma=0.1, dtype=np.float32)
+    assert Kp.dtype == np.float32
+    np.testing.assert_allclose(Kp, polynomial_kernel(X, gamma=0.1, coef0=1.0), rtol=1e-5)
+    np.testing.assert_allclose(kernel_row_means(X, X[:30], gamma=0.1, dtype=np.float32),
+                               rbf_kernel(X, X[:30], gamma=0.1).mean(1), atol=1e-6)
 
 
 def test_resolve_gamma(X):

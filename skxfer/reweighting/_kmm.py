@@ -76,8 +76,9 @@ class KMMDensityRatio(BaseDensityRatio):
         approximation; ``"auto"`` picks ``"dense"`` up to ``max_dense`` source rows.
     n_components : int, default=300
         Rank of the Nyström approximation.
-    max_dense : int, default=1000
-        Largest number of source rows solved with the exact kernel matrix.
+    max_dense : int, default=1500
+        Largest number of source rows solved with the exact kernel matrix (held in
+        float32: 9 MB at 1,500 rows).
     max_iter : int, default=300
         Iterations of the projected-gradient solver.
     tol : float, default=1e-5
@@ -128,7 +129,7 @@ class KMMDensityRatio(BaseDensityRatio):
     _accept_sparse = ("csr", "csc")
 
     def __init__(self, kernel="rbf", gamma="median", B=1000.0, eps=None, solver="auto",
-                 n_components=300, max_dense=1000, max_iter=300, tol=1e-5, random_state=None):
+                 n_components=300, max_dense=1500, max_iter=300, tol=1e-5, random_state=None):
         self.kernel = kernel
         self.gamma = gamma
         self.B = B
@@ -153,11 +154,12 @@ class KMMDensityRatio(BaseDensityRatio):
             solver = "dense" if ns <= self.max_dense else "nystroem"
         self.solver_ = solver
         if solver == "dense":
-            K = kernel_matrix(Xs, **self._kernel_params())
-            m = kernel_row_means(Xs, Xt, **self._kernel_params())
+            # float32 kernels: twice as fast, and far below the solver's tolerance
+            K = kernel_matrix(Xs, dtype=np.float32, **self._kernel_params())
+            m = kernel_row_means(Xs, Xt, dtype=np.float32, **self._kernel_params())
 
             def matvec(b):
-                return K @ b
+                return K @ b.astype(np.float32)
 
             lmax = _power_lmax(matvec, ns, rng)
         else:
