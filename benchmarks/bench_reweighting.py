@@ -1,20 +1,19 @@
 """Instance reweighting: skxfer's InstanceReweighter vs SKADA's reweighting, side by side.
 
-Protocol of ``../shared/BENCHMARKS.md`` (unsupervised transductive DA, base
-``LogisticRegression(max_iter=1000)``, defaults as shipped):
-
-- Office-Caltech10 SURF, 12 pairs: ``Normalizer(norm="l1")`` then ``StandardScaler()``
-  fitted on source + target rows together;
-- Amazon reviews 400, 12 pairs: ``StandardScaler()`` on source + target rows.
+Protocol of ``../shared/BENCHMARKS.md`` through ``_harness`` (unsupervised transductive
+DA, base ``LogisticRegression(max_iter=1000)``, defaults as shipped, preprocessing fitted
+on source + target rows): Office-Caltech10 SURF (12 pairs) and Amazon reviews 400
+(12 pairs).
 
 Every skxfer method (``kmm``, ``kliep``, ``ulsif``, ``classifier``, ``nn``) and SKADA's
 ``KMMReweight``, ``KLIEPReweight``, ``DiscriminatorReweight`` and
 ``NearestNeighborReweight`` run in the same process on the same arrays; SKADA runs
 under ``sklearn.config_context(enable_metadata_routing=True)`` only. Printed: target
-accuracy and fit time per task, means per data set, skxfer / SKADA fit-time ratios.
-Then KMM timing on 5,000 + 5,000 synthetic rows (50 features) against SKADA's
-``KMMReweight``, and KMM alone on 50,000 + 50,000 rows (time and peak RSS, in a fresh
-process).
+accuracy and fit time per task (weights + classifier), means per data set, skxfer / SKADA
+fit-time ratios. Then the KMM weights alone on every task (skxfer ``KMMDensityRatio``
+vs SKADA ``KMMReweightAdapter``, CPU seconds, best of 3), KMM timing on 5,000 + 5,000
+synthetic rows (50 features), and KMM alone on 50,000 + 50,000 rows (time and peak RSS,
+in a fresh process).
 
 Run::
 
@@ -36,120 +35,65 @@ import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-import scipy.io as sio  # noqa: E402
 import sklearn  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import Normalizer, StandardScaler  # noqa: E402
 
+import skxfer.datasets  # noqa: E402
 from skxfer.reweighting import InstanceReweighter, KMMDensityRatio  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import data_home  # noqa: E402
+import _harness as H  # noqa: E402
 
 SKX_METHODS = ["kmm", "kliep", "ulsif", "classifier", "nn"]
 SKADA_OF = {"kmm": "KMMReweight", "kliep": "KLIEPReweight",
             "classifier": "DiscriminatorReweight", "nn": "NearestNeighborReweight"}
-OFFICE = {"C": "Caltech10", "A": "amazon", "W": "webcam", "D": "dslr"}
-OFFICE_PAIRS = ["CA", "CW", "CD", "AC", "AW", "AD", "WC", "WA", "WD", "DC", "DA", "DW"]
-AMAZON = {"B": "books", "D": "dvd", "E": "elec", "K": "kitchen"}
-AMAZON_PAIRS = [s + t for s in "BDEK" for t in "BDEK" if s != t]
-
-
-def base():
-    return LogisticRegression(max_iter=1000)
-
-
-def load(path):
-    m = sio.loadmat(path)
-    return m["fts"].astype(np.float64), m["labels"].ravel().astype(np.int64)
-
-
-def make_task(dataset, pair, home):
-    if dataset == "office":
-        d = home / "office_caltech10" / "surf"
-        Xs, ys = load(d / f"{OFFICE[pair[0]]}_SURF_L10.mat")
-        Xt, yt = load(d / f"{OFFICE[pair[1]]}_SURF_L10.mat")
-        ys, yt = ys - 1, yt - 1
-        prep = make_pipeline(Normalizer(norm="l1"), StandardScaler())
-    else:
-        d = home / "amazon_review_400"
-        Xs, ys = load(d / f"{AMAZON[pair[0]]}_400.mat")
-        Xt, yt = load(d / f"{AMAZON[pair[1]]}_400.mat")
-        prep = StandardScaler()
-    X = prep.fit_transform(np.vstack([Xs, Xt]))
-    y = np.r_[ys, np.full(len(yt), -1)]
-    sd = np.r_[np.ones(len(ys), dtype=np.int64), -np.ones(len(yt), dtype=np.int64)]
-    return X, y, sd, yt
+#: data set of this benchmark -> name in skxfer.datasets
+DATASETS = {"office": "office_caltech", "amazon": "amazon"}
+QUICK_TASKS = {"office": ["C->A", "D->W"], "amazon": ["B->D", "E->K"]}
 
 
 def skada_estimator(name):
     import skada
 
-    clf = base().set_fit_request(sample_weight=True)
+    clf = H.base_estimator().set_fit_request(sample_weight=True)
     return getattr(skada, name)(clf)
 
 
-def run_one(make, X, y, sd, yt, skada=False):
-    Xt = X[sd < 0]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if skada:
-                with sklearn.config_context(enable_metadata_routing=True):
-                    est = make()
-                    t0 = time.perf_counter()
-                    est.fit(X, y, sample_domain=sd)
-                    fit_s = time.perf_counter() - t0
-                    pred = est.predict(Xt, sample_domain=sd[sd < 0])
-            else:
-                est = make()
-                t0 = time.perf_counter()
-                est.fit(X, y)
-                fit_s = time.perf_counter() - t0
-                pred = est.predict(Xt)
-        acc = 100.0 * np.mean(pred == yt)
-        if not np.isfinite(acc):
-            return None, fit_s, "nan"
-        return acc, fit_s, ""
-    except Exception as exc:  # a failure is a result of the benchmark
-        return None, float("nan"), f"{type(exc).__name__}: {str(exc)[:60]}"
+def makers(with_skada):
+    """Column name -> (runner) of every method compared."""
+    out = {"source": H.skxfer_runner(lambda: _SourceOnly())}
+    for m in SKX_METHODS:
+        out[m] = H.skxfer_runner(
+            lambda m=m: InstanceReweighter(H.base_estimator(), method=m, random_state=0))
+    if with_skada:
+        for m, name in SKADA_OF.items():
+            out[f"skada_{m}"] = H.skada_runner(lambda name=name: skada_estimator(name))
+    return out
 
 
-def accuracy_section(datasets, pairs_of, home, with_skada):
-    columns = ["source"] + SKX_METHODS + ([f"skada_{m}" for m in SKADA_OF] if with_skada else [])
-    summary = {}
-    for dataset in datasets:
-        print(f"\n=== {dataset}: target accuracy % (fit s) ===")
-        print("task  " + "".join(f"{c:>18}" for c in columns))
+def accuracy_section(tasks_of, home, with_skada):
+    runners = makers(with_skada)
+    columns = list(runners)
+    for dataset, tasks in tasks_of.items():
+        print(f"\n=== {dataset}: target accuracy % (fit s: weights + classifier) ===")
+        print("task    " + "".join(f"{c:>18}" for c in columns))
         res = {c: [] for c in columns}
-        for pair in pairs_of[dataset]:
-            X, y, sd, yt = make_task(dataset, pair, home)
-            makers = {"source": (lambda: _SourceOnly(), False)}
-            for m in SKX_METHODS:
-                makers[m] = (lambda m=m: InstanceReweighter(base(), method=m, random_state=0),
-                             False)
-            if with_skada:
-                for m, name in SKADA_OF.items():
-                    makers[f"skada_{m}"] = (lambda name=name: skada_estimator(name), True)
-            row = f"{pair[0]}->{pair[1]}  "
+        for task in tasks:
+            X, y, sd, yt = H.prepare(DATASETS[dataset], task, home)
+            row = f"{task:<8}"
             for c in columns:
-                make, is_skada = makers[c]
-                acc, fit_s, err = run_one(make, X, y, sd, yt, skada=is_skada)
-                res[c].append((acc, fit_s, err))
-                row += f"{'FAIL' if acc is None else f'{acc:5.1f}':>9} ({fit_s:6.2f})"
+                acc, fit_s, err = H.run(runners[c], X, y, sd, yt)
+                res[c].append((acc, fit_s))
+                row += f"{'FAIL' if np.isnan(acc) else f'{acc:5.1f}':>9} ({fit_s:6.2f})"
                 if err:
-                    print(f"  [{c} on {pair}] {err}")
+                    print(f"  [{c} on {task}] {err}")
             print(row, flush=True)
-        summary[dataset] = res
         print(f"--- {dataset} means ---")
         for c in columns:
-            accs = [a for a, _, _ in res[c] if a is not None]
-            fails = sum(a is None for a, _, _ in res[c])
-            times = [t for _, t, _ in res[c] if np.isfinite(t)]
-            mean = f"{np.mean(accs):5.1f}" if accs and not fails else (
-                f"{np.mean(accs):5.1f}*" if accs else "  -  ")
-            print(f"{c:>16}: mean acc {mean}  failures {fails:2d}/{len(res[c])}  "
+            accs = np.array([a for a, _ in res[c]])
+            times = [t for _, t in res[c] if np.isfinite(t)]
+            fails = int(np.isnan(accs).sum())
+            mean = "  -  " if fails == len(accs) else f"{np.nanmean(accs):5.1f}{'*' * bool(fails)}"
+            print(f"{c:>16}: mean acc {mean}  failures {fails:2d}/{len(accs)}  "
                   f"median fit {np.median(times) if times else float('nan'):6.2f} s")
         if with_skada:
             print(f"--- {dataset}: fit-time ratio skxfer / SKADA (median over tasks) ---")
@@ -158,17 +102,50 @@ def accuracy_section(datasets, pairs_of, home, with_skada):
                      if np.isfinite(a[1]) and np.isfinite(b[1]) and b[1] > 0]
                 if r:
                     print(f"{m:>16}: {np.median(r):.3f}  (SKADA {1 / np.median(r):.1f}x slower)")
-    return summary
 
 
 class _SourceOnly:
     def fit(self, X, y):
         keep = y != -1
-        self.clf = base().fit(X[keep], y[keep])
+        self.clf = H.base_estimator().fit(X[keep], y[keep])
         return self
 
     def predict(self, X):
         return self.clf.predict(X)
+
+
+def cpu_seconds(estimator, X, y, sd, repeat=3):
+    """Best of ``repeat`` CPU times of ``estimator.fit`` (robust to other load)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        estimator.fit(X, y, sample_domain=sd)
+        times.append(time.process_time() - t0)
+    return min(times)
+
+
+def kmm_weights_section(tasks_of, home):
+    """The KMM weights alone: skxfer's KMMDensityRatio vs SKADA's KMMReweightAdapter."""
+    from skada import KMMReweightAdapter
+
+    print("\n=== KMM weights alone (no classifier), CPU s best of 3, per task ===")
+    ratios = {}
+    for dataset, tasks in tasks_of.items():
+        ratios[dataset] = []
+        for task in tasks:
+            X, y, sd, _ = H.prepare(DATASETS[dataset], task, home)
+            ours = cpu_seconds(KMMDensityRatio(random_state=0), X, y, sd)
+            with sklearn.config_context(enable_metadata_routing=True), \
+                    warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                peer = cpu_seconds(KMMReweightAdapter(), X, y, sd)
+            ratios[dataset].append(peer / ours)
+            print(f"{dataset:>7} {task:<6} n_source {int((sd > 0).sum()):5d} n_target "
+                  f"{int((sd < 0).sum()):5d}: skxfer {ours:.3f} s  SKADA {peer:.3f} s  "
+                  f"SKADA/skxfer {peer / ours:5.2f}", flush=True)
+        r = np.array(ratios[dataset])
+        print(f"{dataset:>7}: SKADA/skxfer median {np.median(r):.2f}, min {r.min():.2f}, "
+              f"max {r.max():.2f}")
 
 
 def synthetic(n_source, n_target, d=50, seed=0):
@@ -186,16 +163,16 @@ def synthetic(n_source, n_target, d=50, seed=0):
 def kmm_timing(n, with_skada):
     print(f"\n=== KMM fit time, {n:,} + {n:,} rows, 50 features (synthetic) ===")
     X, y, sd, yt = synthetic(n, n)
-    out = {}
-    runs = [("skxfer kmm", lambda: InstanceReweighter(base(), method="kmm", random_state=0),
-             False)]
+    runs = {"skxfer kmm": H.skxfer_runner(
+        lambda: InstanceReweighter(H.base_estimator(), method="kmm", random_state=0))}
     if with_skada:
-        runs.append(("SKADA KMMReweight", lambda: skada_estimator("KMMReweight"), True))
-    for name, make, is_skada in runs:
-        acc, fit_s, err = run_one(make, X, y, sd, yt, skada=is_skada)
+        runs["SKADA KMMReweight"] = H.skada_runner(lambda: skada_estimator("KMMReweight"))
+    out = {}
+    for name, runner in runs.items():
+        acc, fit_s, err = H.run(runner, X, y, sd, yt)
         out[name] = fit_s
-        print(f"{name:>20}: fit {fit_s:7.2f} s  acc {acc if acc is None else round(acc, 1)} {err}")
-    if with_skada and len(out) == 2:
+        print(f"{name:>20}: fit {fit_s:7.2f} s  acc {acc:.1f} {err or ''}")
+    if len(out) == 2:
         print(f"{'ratio skxfer/SKADA':>20}: {out['skxfer kmm'] / out['SKADA KMMReweight']:.3f}")
 
 
@@ -212,7 +189,7 @@ def kmm_large(n):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", type=Path, default=Path(data_home()))
+    parser.add_argument("--data-home", default=H.data_home())
     parser.add_argument("--quick", action="store_true", help="2 tasks per data set, small timing")
     parser.add_argument("--no-skada", action="store_true")
     parser.add_argument("--skip-accuracy", action="store_true")
@@ -228,11 +205,12 @@ def main():
         import skada
 
         print(f"skada {skada.__version__} (import {time.perf_counter() - t0:.1f} s)")
-    pairs = {"office": OFFICE_PAIRS, "amazon": AMAZON_PAIRS}
-    if args.quick:
-        pairs = {"office": ["CA", "DW"], "amazon": ["BD", "EK"]}
+    tasks_of = QUICK_TASKS if args.quick else {
+        ds: skxfer.datasets.list_tasks(name) for ds, name in DATASETS.items()}
     if not args.skip_accuracy:
-        accuracy_section(["office", "amazon"], pairs, args.data_home, with_skada)
+        accuracy_section(tasks_of, args.data_home, with_skada)
+    if with_skada:
+        kmm_weights_section(tasks_of, args.data_home)
     kmm_timing(1000 if args.quick else 5000, with_skada)
     n_large = 5000 if args.quick else 50000
     print(f"\n=== KMM alone, {n_large:,} + {n_large:,} rows (fresh process) ===", flush=True)
