@@ -27,6 +27,10 @@ def test_median_bandwidth_matches_brute_force(X):
     # scales with the data
     assert median_bandwidth(10 * X) == pytest.approx(10 * median_bandwidth(X))
     assert median_bandwidth(np.zeros((4, 2))) == 1.0
+    # two inputs: the median over the stacked rows; odd and even numbers of pairs
+    assert median_bandwidth(X[:50], X[50:]) == pytest.approx(np.median(pdist(X)))
+    for n in (3, 4, 7):  # 3, 6, 21 pairs
+        assert median_bandwidth(X[:n]) == pytest.approx(np.median(pdist(X[:n])))
 
 
 def test_median_bandwidth_subsamples_and_accepts_sparse(X):
