@@ -65,11 +65,11 @@ def median_bandwidth(X, Y=None, *, max_samples=1000, random_state=0):
     n = n_x + (0 if Y is None else Y.shape[0])
     idx = rng.choice(n, max_samples, replace=False) if n > max_samples else np.arange(n)
     Z = X[idx] if Y is None else _vstack(X[idx[idx < n_x]], Y[idx[idx >= n_x] - n_x])
-    # the median is insensitive to float32 rounding and squaring keeps it in place; the
-    # symmetric matrix holds every distance twice, which leaves the median unchanged
+    # the median is insensitive to float32 rounding; the symmetric matrix holds every
+    # distance twice, which leaves the median unchanged
     D2 = squared_distances(Z, dtype=np.float32)
-    d2 = D2[D2 > 0]
-    return float(np.sqrt(_median(d2))) if d2.size else 1.0
+    d = np.sqrt(D2[D2 > 0])
+    return _median(d) if d.size else 1.0
 
 
 def _median(values):
