@@ -248,6 +248,14 @@ class TransferSelector(BaseDAMetaEstimator):
         Class labels (classifiers).
     n_features_in_ : int
 
+    References
+    ----------
+    C. Nadeau and Y. Bengio. Inference for the generalization error. Machine Learning
+    52, 2003.
+
+    K. You, X. Wang, M. Long and M. Jordan. Towards accurate model selection in deep
+    unsupervised domain adaptation. ICML 2019.
+
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
