@@ -25,6 +25,7 @@ from skxfer.model_selection import (
     compare_strategies,
     rank_sources,
 )
+from skxfer.model_selection._selector import choose, gain_p_value
 from skxfer.utils.estimator_checks import check_da_contract, make_contract_task
 
 
@@ -222,11 +223,63 @@ def test_selector_falls_back_on_negative_transfer():
 def test_selector_delegates_and_reports():
     X, y, sd, yt = make_task()
     sel = TransferSelector(LogisticRegression(), strategies=["coral"], cv=3, margin=-1,
-                           min_win_rate=0).fit(X, y)
+                           min_win_rate=0, alpha=None).fit(X, y)
     assert sel.selected_strategy_ == "coral"
     assert sel.predict_proba(X[sd < 0]).shape == (90, 3)
     np.testing.assert_array_equal(sel.classes_, [0, 1, 2])
     assert "*" in str(sel.report_) and sel.cv_results_["selected"] == "coral"
+
+
+#: Per-fold gains over source-only of a strategy under one scorer, on 5 folds.
+STEADY_GAINS = np.array([0.04, 0.05, 0.04, 0.05, 0.04])
+#: Positive on every fold, but the fold-to-fold spread is as large as the mean gain.
+NOISY_GAINS = np.array([0.08, 0.01, 0.05, 0.005, 0.02])
+FOLD_RATIO = 0.3 / 0.7  # n_validation / n_train of DomainShuffleSplit(test_size=0.3)
+
+
+def _cv_report(gains):
+    base = np.array([0.50, 0.52, 0.49, 0.51, 0.50])[:len(gains)]
+    return ComparisonReport(scores={"source_only": base, "a": base + gains}, fit_times={},
+                            metric="score")
+
+
+def test_gain_p_value_corrects_for_overlapping_folds():
+    base = np.array([0.50, 0.52, 0.49, 0.51, 0.50])
+    plain = gain_p_value(base + NOISY_GAINS, base)
+    corrected = gain_p_value(base + NOISY_GAINS, base, test_ratio=FOLD_RATIO)
+    assert plain < 0.05 < corrected
+    assert gain_p_value(base + STEADY_GAINS, base, test_ratio=FOLD_RATIO) < 0.01
+    assert gain_p_value(base + 0.01, base) == 0.0
+    assert gain_p_value(base - 0.01, base) == 1.0
+    assert np.isnan(gain_p_value([0.6], [0.5]))
+
+
+def test_choose_is_conservative_when_the_gain_is_within_noise():
+    noisy, steady = _cv_report(NOISY_GAINS), _cv_report(STEADY_GAINS)
+    kw = dict(margin=0.005, test_ratio=FOLD_RATIO)
+    # both scorers agree on a gain, on every fold, but none beyond its fold-to-fold spread
+    assert choose([noisy, noisy], **kw) == "source_only"
+    assert choose([noisy, noisy], margin=0.005, alpha=None) == "a"  # consensus alone
+    # one significant scorer suffices, whichever ranks
+    assert choose([noisy, steady], **kw) == "a"
+    assert choose([steady, noisy], **kw) == "a"
+    # significance does not override the consensus: a scorer seeing a loss vetoes
+    assert choose([steady, _cv_report(-STEADY_GAINS)], **kw) == "source_only"
+    # with one fold there is no test, hence no credible gain
+    assert choose([_cv_report(STEADY_GAINS[:1])], **kw) == "source_only"
+
+
+def test_selector_reports_gain_p_values():
+    X, y, sd, yt = make_task()
+    sel = TransferSelector(LogisticRegression(), strategies=["kmm", "coral"], cv=3).fit(X, y)
+    for report in sel.reports_:
+        assert set(report.extra) == {"kmm", "coral"}
+        assert all(0 <= v["p_gain"] <= 1 for v in report.extra.values())
+        assert "p_gain" in str(report)
+    if sel.selected_strategy_ != "source_only":
+        assert min(r.extra[sel.selected_strategy_]["p_gain"] for r in sel.reports_) < 0.05
+    with pytest.raises(ValueError, match="alpha"):
+        TransferSelector(LogisticRegression(), strategies=["coral"], alpha=0).fit(X, y)
 
 
 def test_selector_without_target_is_plain_estimator():

@@ -4,6 +4,7 @@ import numbers
 import warnings
 
 import numpy as np
+from scipy import stats
 from sklearn.base import clone, is_classifier
 from sklearn.utils.validation import column_or_1d
 
@@ -32,23 +33,109 @@ __all__ = ["TransferSelector"]
 DEFAULT_SCORING = ("importance_weighted", "dev")
 
 
-def choose(reports, *, margin=0.0, min_win_rate=0.8, fallback="source_only"):
+def gain_p_value(scores, base, *, test_ratio=0.0):
+    """One-sided p-value of "no gain over the baseline" from paired per-fold scores.
+
+    A paired t-test over the folds of the differences ``scores - base``, with the
+    variance correction of Nadeau and Bengio (2003) for resampled folds whose training
+    sets overlap: the variance of the mean difference is ``(1 / K + test_ratio)`` times
+    the fold-to-fold variance instead of ``1 / K``, since the folds are not independent.
+    ``test_ratio = 0`` is the plain paired t-test.
+
+    Parameters
+    ----------
+    scores, base : array-like of shape (n_folds,)
+        Scores of a candidate and of the baseline on the same folds (NaN folds dropped).
+    test_ratio : float, default=0.0
+        ``n_validation / n_train`` of the folds (``0.3 / 0.7`` for
+        ``DomainShuffleSplit(test_size=0.3)``).
+
+    Returns
+    -------
+    p_value : float
+        Small when the candidate is consistently better than the fold-to-fold spread of
+        the difference explains; NaN with fewer than two folds. When every difference
+        is the same, 0 if it is positive, else 1.
+
+    References
+    ----------
+    C. Nadeau and Y. Bengio. Inference for the generalization error. Machine Learning
+    52, 2003.
+
+    Examples
+    --------
+    >>> from skxfer.model_selection._selector import gain_p_value
+    >>> base = [0.50, 0.52, 0.49, 0.51, 0.50]
+    >>> bool(gain_p_value([0.60, 0.63, 0.58, 0.61, 0.60], base) < 0.01)
+    True
+    >>> noisy = [0.58, 0.53, 0.54, 0.515, 0.52]
+    >>> plain = gain_p_value(noisy, base)
+    >>> corrected = gain_p_value(noisy, base, test_ratio=0.3 / 0.7)
+    >>> bool(plain < 0.05 < corrected)
+    True
+    """
+    d = np.asarray(scores, dtype=float) - np.asarray(base, dtype=float)
+    d = d[np.isfinite(d)]
+    if d.size < 2:
+        return float("nan")
+    if np.allclose(d, d[0]):
+        return 0.0 if d[0] > 0 else 1.0
+    se = np.sqrt((1.0 / d.size + test_ratio) * np.var(d, ddof=1))
+    return float(stats.t.sf(d.mean() / se, df=d.size - 1))
+
+
+def choose(reports, *, margin=0.0, min_win_rate=0.8, alpha=0.05, test_ratio=0.0,
+           fallback="source_only"):
     """Strategy a :class:`TransferSelector` picks from cross-validation reports.
 
-    A candidate is *credible* under one report when its mean score beats source-only by
-    more than ``margin`` and it beats source-only on at least ``min_win_rate`` of the
-    folds. The candidate credible under *every* report (one per scorer) with the best
-    mean in the first report is chosen, else source-only (with ``fallback=None``, the
-    best mean of the first report whatever the baseline).
+    Two requirements, against two failure modes of unsupervised scores:
+
+    - **consensus** (against a scorer's bias): under *every* report (one per scorer),
+      the candidate's mean score beats source-only by more than ``margin`` and it beats
+      source-only on at least ``min_win_rate`` of the folds;
+    - **significance** (against noise): under at least one report, the gain is
+      significant, i.e. :func:`gain_p_value` (a paired test over folds, corrected for
+      overlapping folds by ``test_ratio``) is below ``alpha``. One significant scorer
+      suffices: a consensus with noisy scorers would otherwise be limited by the least
+      powerful one, while the consensus already guards against a single scorer's bias.
+
+    Among the candidates meeting both, the one with the best mean in the first report
+    is chosen, else source-only (with ``fallback=None``, the best mean of the first
+    report whatever the baseline).
 
     Parameters
     ----------
     reports : ComparisonReport or list of ComparisonReport
         One cross-validation report per scorer, on the same folds.
+    margin : float, default=0.0
+        Minimum mean-score gain over source-only, in each scorer's units.
+    min_win_rate : float, default=0.8
+        Minimum share of folds on which the candidate beats source-only, per scorer.
+    alpha : float or None, default=0.05
+        Level of the significance requirement; ``None`` drops it (consensus only).
+    test_ratio : float, default=0.0
+        ``n_validation / n_train`` of the folds, for the variance correction.
+    fallback : {"source_only", None}, default="source_only"
 
     Returns
     -------
     name : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.model_selection import ComparisonReport
+    >>> from skxfer.model_selection._selector import choose
+    >>> base = np.array([0.50, 0.52, 0.49, 0.51, 0.50])
+    >>> def report(gains):
+    ...     return ComparisonReport(scores={"source_only": base, "a": base + gains},
+    ...                             fit_times={}, metric="score")
+    >>> steady = report(np.array([0.04, 0.05, 0.04, 0.05, 0.04]))
+    >>> noisy = report(np.array([0.08, 0.01, 0.05, 0.005, 0.02]))
+    >>> choose([noisy, steady], margin=0.005)
+    'a'
+    >>> choose([noisy, noisy], margin=0.005, test_ratio=0.3 / 0.7)
+    'source_only'
     """
     reports = reports if isinstance(reports, list) else [reports]
     means = {n: reports[0].mean(n) for n in reports[0].scores}
@@ -56,13 +143,35 @@ def choose(reports, *, margin=0.0, min_win_rate=0.8, fallback="source_only"):
     if fallback is None:
         return max(means, key=means.get) if means else SOURCE_ONLY
 
-    def credible(report, name):
+    def consistent(report, name):
         gain = report.mean(name) - report.mean(SOURCE_ONLY)
         return gain > margin and report._win_rate(name) >= min_win_rate
 
-    agreed = {n: m for n, m in means.items()
-              if n != SOURCE_ONLY and all(credible(r, n) for r in reports)}
+    def significant(report, name):
+        p = gain_p_value(report.scores[name], report.scores[SOURCE_ONLY],
+                         test_ratio=test_ratio)
+        return bool(p < alpha)  # NaN (under two folds) is never significant
+
+    agreed = {
+        n: m for n, m in means.items()
+        if n != SOURCE_ONLY and all(consistent(r, n) for r in reports)
+        and (alpha is None or any(significant(r, n) for r in reports))
+    }
     return max(agreed, key=agreed.get) if agreed else SOURCE_ONLY
+
+
+def _add_gain_p_values(report, test_ratio):
+    """Add the ``p_gain`` column (significance test of each candidate) to a report."""
+    base = report.scores[SOURCE_ONLY]
+    for name, scores in report.scores.items():
+        if name != SOURCE_ONLY:
+            p = gain_p_value(scores, base, test_ratio=test_ratio)
+            report.extra.setdefault(name, {})["p_gain"] = p
+
+
+def _test_ratio(splits):
+    """Mean ``n_validation / n_train`` over the folds."""
+    return float(np.mean([len(te) / max(len(tr), 1) for tr, te in splits]))
 
 
 class TransferSelector(BaseDAMetaEstimator):
@@ -70,11 +179,19 @@ class TransferSelector(BaseDAMetaEstimator):
 
     At ``fit``, each candidate (source-only, i.e. ``LabelledOnly(estimator)``, and the
     estimator under each strategy) is cross-validated with a DA splitter and scored by
-    an unsupervised DA scorer on the validation folds. The best candidate is kept only
-    if it is *credibly* better than source-only: its mean score exceeds source-only's by
-    more than ``margin`` and it wins on at least ``min_win_rate`` of the folds; otherwise
-    the selector falls back to source-only. The chosen strategy is refitted on all rows.
-    With no target row at all, it is the plain estimator (fitted on the labelled rows).
+    unsupervised DA scorers on the validation folds. The best candidate is kept only if
+    it is *credibly* better than source-only:
+
+    - under every scorer, its mean score exceeds source-only's by more than ``margin``
+      and it wins on at least ``min_win_rate`` of the folds (a consensus, against one
+      scorer's bias);
+    - under at least one scorer, the gain is significant at level ``alpha`` by a paired
+      t-test over the folds whose variance is corrected for overlapping training sets
+      (Nadeau and Bengio, 2003): a gain small next to its fold-to-fold spread is noise.
+
+    Otherwise the selector falls back to source-only. The chosen strategy is refitted on
+    all rows. With no target row at all, it is the plain estimator (fitted on the
+    labelled rows).
 
     Parameters
     ----------
@@ -84,9 +201,10 @@ class TransferSelector(BaseDAMetaEstimator):
         Candidates; ``None`` tries every applicable registered strategy
         (:func:`applicable_strategies`).
     scoring : str, callable or list of them, default=None
-        DA scorer(s) (see :func:`get_da_scorer`). With several, a candidate must be
-        credibly better than source-only under every one of them (a consensus, which
-        guards against one scorer's blind spot) and the first ranks the credible ones.
+        DA scorer(s) (see :func:`get_da_scorer`). With several, a candidate must beat
+        source-only under every one of them (a consensus, which guards against one
+        scorer's blind spot), significantly under at least one, and the first ranks the
+        credible ones.
         ``None`` is ``["importance_weighted", "dev"]`` (deep embedded validation).
     cv : int, splitter or iterable, default=None
         ``None``: ``DomainShuffleSplit(5, test_size=0.3, random_state=random_state)``.
@@ -97,6 +215,11 @@ class TransferSelector(BaseDAMetaEstimator):
         Minimum mean-score gain over source-only (in the scorer's units).
     min_win_rate : float, default=0.8
         Minimum share of folds on which the candidate beats source-only.
+    alpha : float or None, default=0.05
+        Level of the one-sided paired t-test of "no gain over source-only" over the
+        folds, its variance corrected for overlapping folds by the folds' ratio of
+        validation to training rows; ``None`` drops the significance requirement. The
+        test needs at least two folds, and more folds give it more power.
     source_selection : bool, default=False
         With several source domains, also consider each source alone (every strategy
         fitted on that source and the target), next to their union.
@@ -115,7 +238,8 @@ class TransferSelector(BaseDAMetaEstimator):
     report_ : ComparisonReport or None
         The cross-validation table of the first scorer (``None`` without target rows).
     reports_ : list of ComparisonReport
-        One table per scorer.
+        One table per scorer; the column ``p_gain`` holds the p-value of the
+        significance test of each candidate under that scorer.
     scores_ : dict of str to ndarray
         Per-fold scores of each candidate under the first scorer.
     cv_results_ : dict
@@ -123,6 +247,14 @@ class TransferSelector(BaseDAMetaEstimator):
     classes_ : ndarray
         Class labels (classifiers).
     n_features_in_ : int
+
+    References
+    ----------
+    C. Nadeau and Y. Bengio. Inference for the generalization error. Machine Learning
+    52, 2003.
+
+    K. You, X. Wang, M. Long and M. Jordan. Towards accurate model selection in deep
+    unsupervised domain adaptation. ICML 2019.
 
     Examples
     --------
@@ -141,7 +273,7 @@ class TransferSelector(BaseDAMetaEstimator):
                       uses_target_labels=True)
 
     def __init__(self, estimator, strategies=None, scoring=None, cv=None,
-                 fallback="source_only", margin=0.005, min_win_rate=0.8,
+                 fallback="source_only", margin=0.005, min_win_rate=0.8, alpha=0.05,
                  source_selection=False, n_jobs=None, random_state=0):
         self.estimator = estimator
         self.strategies = strategies
@@ -150,6 +282,7 @@ class TransferSelector(BaseDAMetaEstimator):
         self.fallback = fallback
         self.margin = margin
         self.min_win_rate = min_win_rate
+        self.alpha = alpha
         self.source_selection = source_selection
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -177,6 +310,9 @@ class TransferSelector(BaseDAMetaEstimator):
             raise ValueError(f"fallback must be 'source_only' or None; got {self.fallback!r}.")
         if not isinstance(self.margin, numbers.Real):
             raise ValueError(f"margin must be a number; got {self.margin!r}.")
+        if self.alpha is not None and not (isinstance(self.alpha, numbers.Real)
+                                           and 0 < self.alpha <= 1):
+            raise ValueError(f"alpha must be None or in (0, 1]; got {self.alpha!r}.")
         y = column_or_1d(y, warn=True)
         X, y, sd = validate_da_data(self, X, y, sample_domain, reset=True,
                                     accept_sparse=["csr", "csc"],
@@ -221,10 +357,12 @@ class TransferSelector(BaseDAMetaEstimator):
                              scorer, alpha=0.05)
                     for k, scorer in enumerate(scorers)
                 ]
+            ratio = _test_ratio(splits)
             name = choose(reports, margin=self.margin, min_win_rate=self.min_win_rate,
-                          fallback=self.fallback)
+                          alpha=self.alpha, test_ratio=ratio, fallback=self.fallback)
             for report in reports:
                 report.selected = name
+                _add_gain_p_values(report, ratio)
             report = reports[0]
             self.selected_strategy_ = name
             self.reports_ = reports
