@@ -125,6 +125,18 @@ def test_sinkhorn_is_finite_on_unnormalised_large_costs():
         assert np.all(np.isfinite(Z))
 
 
+def test_sinkhorn_plan_is_a_transport_plan_at_small_reg():
+    # at reg=1e-3 exp(-C / reg) underflows on whole rows: plain Sinkhorn stops at once and
+    # returns the unscaled Gibbs kernel (finite, not a plan). A real plan with uniform
+    # weights moves the source mean exactly onto the target mean.
+    rng = np.random.RandomState(0)
+    Xs, Xt = rng.randn(60, 5), rng.randn(50, 5) + 1.5
+    X = np.r_[Xs, Xt]
+    sd = np.r_[np.ones(60), -np.ones(50)].astype(int)
+    Z = OTAligner(method="sinkhorn", reg=1e-3).fit_transform(X, sample_domain=sd)
+    np.testing.assert_allclose(Z[:60].mean(axis=0), Xt.mean(axis=0), atol=0.05)
+
+
 def test_class_regularised_requires_source_labels():
     X, y, sd = make_contract_task()
     with pytest.raises(ValueError, match="source labels"):

@@ -36,7 +36,14 @@ class MMDAligner(BaseAdapter):
     trace(C) / r`` makes ``mu`` independent of the scale of the data: a small ``mu``
     aligns hard, a large one keeps the principal components (kernel PCA). The solution
     is an ``r x r`` generalised eigenproblem (``r`` the dimension of ``phi``), ``O(n r^2)``
-    overall. Output columns have unit variance.
+    overall.
+
+    The output is the projection of ``phi(x)`` on the unit-norm directions ``P`` (like
+    PCA scores: each column keeps the variance its component captures), rescaled by one
+    factor so that the columns have unit variance on average; this scale does not depend
+    on the units of ``X`` or on the kernel. ``whiten=True`` instead gives every column
+    unit variance, which lets the weakest components (noise, and what is left of the
+    domain difference) weigh as much as the leading ones in the downstream model.
 
     The map is the same for every domain, so ``transform`` embeds any new row (source
     or target, ``sample_domain`` is not needed) and keeps the input's row order.
@@ -70,6 +77,9 @@ class MMDAligner(BaseAdapter):
         features, exact for other kernels up to 1,000 training rows, and Nyström above.
     n_approx : int, default=500
         Rank of the low-rank kernel approximation.
+    whiten : bool, default=False
+        Give every output column unit variance instead of keeping the relative
+        variance of the components.
     random_state : int, RandomState instance or None, default=None
         Seeds landmark / frequency sampling and the median heuristic's subsample.
 
@@ -126,6 +136,7 @@ class MMDAligner(BaseAdapter):
         "classifier": [HasMethods(["fit", "predict"]), None],
         "approx": [StrOptions({"auto", "exact", "nystroem", "rff"})],
         "n_approx": [Interval(Integral, 1, None, closed="left")],
+        "whiten": ["boolean"],
         "random_state": ["random_state"],
     }
 
@@ -142,6 +153,7 @@ class MMDAligner(BaseAdapter):
         classifier=None,
         approx="auto",
         n_approx=500,
+        whiten=False,
         random_state=None,
     ):
         self.n_components = n_components
@@ -155,6 +167,7 @@ class MMDAligner(BaseAdapter):
         self.classifier = classifier
         self.approx = approx
         self.n_approx = n_approx
+        self.whiten = whiten
         self.random_state = random_state
 
     # -- fitting -------------------------------------------------------------------------
@@ -201,7 +214,7 @@ class MMDAligner(BaseAdapter):
 
         has_target = not np.any(source & target)
         diffs = [Phi[source].mean(axis=0) - Phi[target].mean(axis=0)] if has_target else []
-        self.components_ = self._solve(cov, diffs, ridge, k)
+        self.components_ = self._solve(cov, diffs, ridge, k, self.whiten)
         labelled = source & ~is_masked(y) if y is not None else np.zeros(n, dtype=bool)
         self.n_iter_ = 0
         if self.conditional and has_target and labelled.any():
@@ -216,7 +229,7 @@ class MMDAligner(BaseAdapter):
                     tgt_c = pseudo == c
                     if src_c.any() and tgt_c.any():
                         cond.append(Phi[src_c].mean(axis=0) - Phi[target][tgt_c].mean(axis=0))
-                self.components_ = self._solve(cov, diffs + cond, ridge, k)
+                self.components_ = self._solve(cov, diffs + cond, ridge, k, self.whiten)
                 self.n_iter_ += 1
         Z = Phi @ self.components_
         self.mmd_ = (
@@ -226,7 +239,7 @@ class MMDAligner(BaseAdapter):
         return self
 
     @staticmethod
-    def _solve(cov, diffs, ridge, k):
+    def _solve(cov, diffs, ridge, k, whiten):
         # B = ridge I + D D^T; B^{-1/2} in closed form from the thin SVD of D, then one
         # standard symmetric eigenproblem (much faster than a generalised solver)
         r = cov.shape[0]
@@ -242,9 +255,14 @@ class MMDAligner(BaseAdapter):
         W = b_inv_sqrt(b_inv_sqrt(cov).T)
         values, vectors = np.linalg.eigh((W + W.T) / 2.0)
         vectors = b_inv_sqrt(vectors[:, np.argsort(values)[::-1][:k]])
-        # unit variance for every output column
+        norms = np.linalg.norm(vectors, axis=0)
+        vectors = vectors / np.where(norms > 0, norms, 1.0)
         var = np.einsum("ij,ij->j", vectors, cov @ vectors)
-        return vectors / np.sqrt(np.where(var > 1e-300, var, 1.0))
+        if whiten:  # unit variance for every output column
+            return vectors / np.sqrt(np.where(var > 1e-300, var, 1.0))
+        # relative variances kept, unit variance on average
+        mean_var = var.mean()
+        return vectors / np.sqrt(mean_var if mean_var > 1e-300 else 1.0)
 
     def _transform(self, X, sample_domain):
         return (self.feature_map_.transform(X) - self.mean_) @ self.components_
@@ -279,10 +297,11 @@ class JDAAligner(MMDAligner):
         classifier=None,
         approx="auto",
         n_approx=500,
+        whiten=False,
         random_state=None,
     ):
         super().__init__(
             n_components=n_components, mu=mu, kernel=kernel, gamma=gamma, degree=degree,
             coef0=coef0, conditional=conditional, n_iter=n_iter, classifier=classifier,
-            approx=approx, n_approx=n_approx, random_state=random_state,
+            approx=approx, n_approx=n_approx, whiten=whiten, random_state=random_state,
         )

@@ -4,6 +4,7 @@ POT (``import ot``) is imported inside functions only: it imports torch when tor
 installed, and ``import skxfer`` must stay light.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,6 +19,12 @@ from ._covariance import spectral_covariance
 __all__ = ["OTAligner", "LinearOTAligner"]
 
 METHODS = ("emd", "sinkhorn", "lpl1", "l1l2", "linear")
+
+#: A Sinkhorn plan whose marginals are off by more than this (L1, total mass 1) is
+#: recomputed in the log domain. Plain Sinkhorn does not return NaN when ``exp(-M / reg)``
+#: underflows on whole rows: POT stops at the first numerical error and hands back the
+#: unscaled Gibbs kernel, which is not a transport plan.
+MAX_MARGINAL_ERROR = 1e-2
 
 
 def _normalise_cost(M, norm, nx):
@@ -34,6 +41,15 @@ def _normalise_cost(M, norm, nx):
     return M / scale, scale
 
 
+def _marginal_error(G, a, b, nx):
+    """L1 distance of the plan's marginals to ``a`` and ``b`` (inf when not finite)."""
+    G = nx.to_numpy(G)
+    if not np.all(np.isfinite(G)):
+        return np.inf
+    return float(np.abs(G.sum(axis=1) - nx.to_numpy(a)).sum()
+                 + np.abs(G.sum(axis=0) - nx.to_numpy(b)).sum())
+
+
 def _coupling(method, a, b, M, ys, reg, reg_class, max_iter):
     """The OT plan between the rows behind ``a`` and ``b`` for cost ``M`` (any backend)."""
     import ot
@@ -42,9 +58,11 @@ def _coupling(method, a, b, M, ys, reg, reg_class, max_iter):
     if method == "emd":
         return ot.emd(a, b, M, numItermax=max_iter)
     if method == "sinkhorn":
-        G = ot.sinkhorn(a, b, M, reg, numItermax=max_iter, stopThr=1e-7, warn=False)
-        G_np = nx.to_numpy(G)
-        if not np.all(np.isfinite(G_np)) or G_np.sum() <= 0:
+        with warnings.catch_warnings():
+            # underflow of exp(-M / reg) is detected below and handled in the log domain
+            warnings.simplefilter("ignore")
+            G = ot.sinkhorn(a, b, M, reg, numItermax=max_iter, stopThr=1e-7, warn=False)
+        if _marginal_error(G, a, b, nx) > MAX_MARGINAL_ERROR:
             G = ot.sinkhorn(a, b, M, reg, method="sinkhorn_log", numItermax=max_iter,
                             stopThr=1e-7, warn=False)
         return G
@@ -77,13 +95,17 @@ class OTAligner(BaseAdapter):
     Parameters
     ----------
     method : {"emd", "sinkhorn", "lpl1", "l1l2", "linear"}, default="sinkhorn"
-        ``"emd"``: exact OT; ``"sinkhorn"``: entropic OT (stabilised: the solver falls
-        back to log-domain Sinkhorn when the plain one underflows); ``"lpl1"`` /
+        ``"emd"``: exact OT; ``"sinkhorn"``: entropic OT (stabilised: the plan is
+        recomputed with log-domain Sinkhorn when the plain one fails, i.e. when its
+        marginals are off by more than ``MAX_MARGINAL_ERROR``, as happens when
+        ``exp(-C / reg)`` underflows); ``"lpl1"`` /
         ``"l1l2"``: entropic OT with a class regulariser on the source labels (group
         lasso, Courty et al. 2017); ``"linear"``: the closed-form map between Gaussian
         approximations of the two domains (regularised covariances).
     reg : float, default=0.1
-        Entropic regularisation, relative to the normalised cost.
+        Entropic regularisation, relative to the normalised cost. The default gives a
+        smooth plan (each source row is spread over many target rows); values near
+        ``1e-3`` approach ``method="emd"`` but need the slower log-domain solver.
     reg_class : float, default=1.0
         Weight of the class regulariser (``"lpl1"``, ``"l1l2"``).
     norm : {"median", "max"} or None, default="median"
