@@ -137,3 +137,53 @@ def test_deep_da_beats_source_only_twin_on_shift(make):
         _SCORES["source_only"] = _mean_target_accuracy(
             lambda p: DeepDAClassifier(alignment="none", **p))
     assert _mean_target_accuracy(make) > _SCORES["source_only"] + 0.04
+
+
+def _shifted_task(shift=4.0, n=60, seed=0):
+    rng = np.random.RandomState(seed)
+    Xs = rng.randn(n, 3).astype(np.float32)
+    Xt = (rng.randn(n, 3) + shift).astype(np.float32)
+    y = np.r_[(Xs[:, 0] > 0).astype(int), -np.ones(n, dtype=int)]
+    return np.r_[Xs, Xt], y, n
+
+
+def test_batch_norm_statistics_are_kept_per_domain_and_used_at_inference():
+    X, y, n = _shifted_task()
+    clf = DANNClassifier(max_epochs=3, batch_size=20, random_state=0,
+                         module__hidden_units=(8,), module__batch_norm=True).fit(X, y)
+    net = clf.module_
+    stats = net.domain_statistics
+    assert sorted(stats) == ["source", "target"]
+    # the first layer's running mean: target rows are shifted, so it differs by domain
+    first = net.backbone.features[1]  # Linear, BatchNorm1d, ...
+    assert isinstance(first, torch.nn.BatchNorm1d)
+    assert not torch.allclose(stats["source"][0][0], stats["target"][0][0], atol=0.1)
+
+    def forward_with(domain, rows):
+        net.eval()
+        saved = first.running_mean, first.running_var
+        first.running_mean, first.running_var = stats[domain][0][:2]
+        with torch.no_grad():
+            out = torch.softmax(net(torch.from_numpy(X[rows])).double(), 1).numpy()
+        first.running_mean, first.running_var = saved
+        return out
+
+    target, source = np.arange(n, 2 * n), np.arange(n)
+    np.testing.assert_allclose(clf.predict_proba(X[target]), forward_with("target", target),
+                               rtol=1e-5, atol=1e-6)
+    mixed = clf.predict_proba(X, sample_domain=np.r_[np.ones(n), -np.ones(n)])
+    np.testing.assert_allclose(mixed[source], forward_with("source", source), rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(mixed[target], forward_with("target", target), rtol=1e-5,
+                               atol=1e-6)
+    assert not np.allclose(forward_with("source", target), forward_with("target", target))
+    # inference leaves the layers with the statistics they had (the target's)
+    assert first.running_mean is stats["target"][0][0]
+
+
+def test_source_only_twin_keeps_the_source_statistics_for_target_rows():
+    X, y, n = _shifted_task()
+    clf = DeepDAClassifier(alignment="none", max_epochs=2, batch_size=20, random_state=0,
+                           module__hidden_units=(8,), module__batch_norm=True).fit(X, y)
+    assert sorted(clf.module_.domain_statistics) == ["source"]
+    assert clf.predict(X[n:]).shape == (n,)

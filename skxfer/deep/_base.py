@@ -385,8 +385,13 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         # each domain goes through the network as its own batch, so batch normalisation
         # uses per-domain statistics while training (a batch mixing two distant domains
         # normalises each by the other's statistics, which costs the target dearly)
-        parts = [self.module_(to_tensor_batch(X, part, self.device), return_features=True)
-                 for part in (source_rows, target_rows) if len(part)]
+        # (and keeps per-domain running statistics for inference, see _by_domain)
+        parts = []
+        for domain, part in (("source", source_rows), ("target", target_rows)):
+            if len(part):
+                with self.module_.use_domain_statistics(domain):
+                    parts.append(self.module_(to_tensor_batch(X, part, self.device),
+                                              return_features=True))
         out = torch.cat([o for o, _ in parts])
         feats = torch.cat([f for _, f in parts])
         loss = self._label_loss(out, yb)
@@ -411,8 +416,26 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         return step
 
     # ------------------------------------------------------------------ inference
+    def _by_domain(self, fn, xb, sample_domain):
+        """``fn(rows)`` with each domain's batch-normalisation statistics (eval mode)."""
+        stats = self.module_.domain_statistics
+        if not stats:
+            return fn(xb)
+        is_source = torch.as_tensor(np.asarray(sample_domain) > 0, device=xb.device)
+        out = None
+        for domain, mask in (("source", is_source), ("target", ~is_source)):
+            if not bool(mask.any()):
+                continue
+            key = domain if domain in stats else next(iter(stats))
+            with self.module_.use_domain_statistics(key, update=False):
+                part = fn(xb[mask])
+            if out is None:
+                out = part.new_empty((len(xb), *part.shape[1:]))
+            out[mask] = part
+        return out
+
     def _forward_rows(self, xb, sample_domain):
-        return self.module_(xb)
+        return self._by_domain(self.module_, xb, sample_domain)
 
     def _output(self, X, sample_domain=None):
         from sklearn.utils.validation import check_is_fitted
@@ -458,7 +481,8 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         return torch.cat(outs).numpy()
 
     def _features_rows(self, xb, sample_domain):
-        return self.module_(xb, return_features=True)[1]
+        return self._by_domain(lambda rows: self.module_(rows, return_features=True)[1],
+                               xb, sample_domain)
 
     def score(self, X, y, sample_weight=None, sample_domain=None):
         """Accuracy (classifier) or R² (regressor) on the rows whose label is known.
@@ -496,6 +520,14 @@ class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
     pulls the feature distributions of source and target together on every
     domain-balanced minibatch. The adaptation weight is ``alignment_weight`` times the
     schedule ``2 / (1 + exp(-10 p)) - 1`` of Ganin et al. (``p``: training progress).
+
+    The source and target rows of a minibatch go through the network as two batches, so
+    batch normalisation normalises each domain with its own statistics; the running
+    statistics are kept per domain as well
+    (:meth:`~skxfer.deep.DomainAdaptationNet.use_domain_statistics`), and ``predict``
+    normalises target rows with the target's and source rows with the source's (AdaBN,
+    Li et al. 2018). An estimator trained without target rows (source only) uses the
+    source statistics for every row.
 
     Parameters
     ----------
@@ -542,7 +574,8 @@ class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
     ----------
     classes_ : ndarray
     module_ : DomainAdaptationNet
-        The trained network (``module_.backbone``, ``module_.alignment``).
+        The trained network (``module_.backbone``, ``module_.alignment``, and the
+        per-domain batch-normalisation statistics ``module_.domain_statistics``).
     history_ : skorch.History
         Per-epoch ``train_loss``, ``train_alignment_loss``, ``train_target_entropy``,
         ``dur``.

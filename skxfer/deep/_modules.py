@@ -3,6 +3,7 @@
 Importing this module imports torch; :mod:`skxfer` itself never does.
 """
 
+import contextlib
 import math
 
 import torch
@@ -243,6 +244,25 @@ def _find_feature_layer(backbone, feature_layer):
     return last
 
 
+_BN_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
+
+
+def _running_batch_norms(module):
+    """The batch-normalisation layers of ``module`` that track running statistics."""
+    return [m for m in module.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+
+
+def _get_statistics(norms):
+    return [tuple(getattr(layer, name) for name in _BN_BUFFERS) for layer in norms]
+
+
+def _set_statistics(norms, statistics):
+    for layer, buffers in zip(norms, statistics, strict=True):
+        for name, value in zip(_BN_BUFFERS, buffers, strict=True):
+            setattr(layer, name, value)
+
+
 class DomainAdaptationNet(nn.Module):
     """A backbone whose feature vector is exposed, plus the alignment criterion.
 
@@ -258,6 +278,13 @@ class DomainAdaptationNet(nn.Module):
     alignment : torch.nn.Module, default=None
         A :class:`~skxfer.deep.Criterion`; owned here so that its parameters (a
         discriminator) are trained and moved to the device with the network.
+
+    Attributes
+    ----------
+    domain_statistics : dict
+        Batch-normalisation running statistics of each domain (``"source"``,
+        ``"target"``) stored by :meth:`use_domain_statistics`; a plain attribute, kept
+        by pickling but not by ``state_dict``.
     """
 
     def __init__(self, backbone, feature_layer=None, alignment=None):
@@ -265,6 +292,55 @@ class DomainAdaptationNet(nn.Module):
         self.backbone = backbone
         self.feature_layer = _find_feature_layer(backbone, feature_layer)
         self.alignment = alignment
+        self.domain_statistics = {}
+
+    @contextlib.contextmanager
+    def use_domain_statistics(self, domain, update=True):
+        """Run the backbone with the batch-normalisation statistics of one domain.
+
+        On entry the running statistics stored for ``domain`` (if any) are loaded into
+        the backbone's batch-normalisation layers. On exit, with ``update=True``, the
+        layers' statistics (updated by any training forward pass in between) are stored
+        for ``domain``; with ``update=False`` the layers get back the statistics they
+        had on entry. Training each domain under its own key keeps one set of running
+        statistics per domain, so that inference normalises a domain with its own
+        statistics, as training did (AdaBN, Li et al. 2018). A backbone without batch
+        normalisation is unaffected.
+
+        Parameters
+        ----------
+        domain : str
+            Key of the statistics, e.g. ``"source"`` or ``"target"``.
+        update : bool, default=True
+            Store the statistics on exit (training) or restore the previous ones
+            (inference).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skxfer.deep import DomainAdaptationNet, MLP
+        >>> net = DomainAdaptationNet(MLP(3, 2, hidden_units=(4,), batch_norm=True))
+        >>> with net.use_domain_statistics("target"):
+        ...     _ = net(torch.randn(8, 3) + 5.0)
+        >>> sorted(net.domain_statistics)
+        ['target']
+        """
+        norms = _running_batch_norms(self.backbone)
+        previous = _get_statistics(norms)
+        stored = self.domain_statistics.get(domain)
+        if stored is None:  # a domain seen for the first time starts from a copy
+            stored = [tuple(t.detach().clone() for t in buffers) for buffers in previous]
+        # buffers are swapped, never written in place: autograd may hold the previous
+        # ones for a backward pass still to come
+        _set_statistics(norms, stored)
+        try:
+            yield self
+        finally:
+            if update:
+                if norms:
+                    self.domain_statistics[domain] = _get_statistics(norms)
+            else:
+                _set_statistics(norms, previous)
 
     def forward(self, x, return_features=False, backbone=None):
         backbone = self.backbone if backbone is None else backbone
