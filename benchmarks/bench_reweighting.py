@@ -38,6 +38,7 @@ import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
 
 import skxfer.datasets  # noqa: E402
+from skxfer import LabelledOnly  # noqa: E402
 from skxfer.reweighting import InstanceReweighter, KMMDensityRatio  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -60,7 +61,7 @@ def skada_estimator(name):
 
 def makers(with_skada):
     """Column name -> (runner) of every method compared."""
-    out = {"source": H.skxfer_runner(lambda: _SourceOnly())}
+    out = {"source": H.skxfer_runner(lambda: LabelledOnly(H.base_estimator()))}
     for m in SKX_METHODS:
         out[m] = H.skxfer_runner(
             lambda m=m: InstanceReweighter(H.base_estimator(), method=m, random_state=0))
@@ -102,16 +103,6 @@ def accuracy_section(tasks_of, home, with_skada):
                      if np.isfinite(a[1]) and np.isfinite(b[1]) and b[1] > 0]
                 if r:
                     print(f"{m:>16}: {np.median(r):.3f}  (SKADA {1 / np.median(r):.1f}x slower)")
-
-
-class _SourceOnly:
-    def fit(self, X, y):
-        keep = y != -1
-        self.clf = H.base_estimator().fit(X[keep], y[keep])
-        return self
-
-    def predict(self, X):
-        return self.clf.predict(X)
 
 
 def cpu_seconds(estimator, X, y, sd, repeat=3):
