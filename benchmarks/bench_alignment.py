@@ -173,6 +173,15 @@ def main():
             else:
                 print(f"{ours:20s} / {peer:26s} : SKADA failed on every task "
                       f"({notes[peer][0]})")
+        print(f"--- {dataset}: mean accuracy on the tasks both finished (skxfer vs SKADA) ---")
+        for ours, peer in PAIRS:
+            if peer not in acc:
+                continue
+            a, b = np.array(acc[ours]), np.array(acc[peer])
+            both = np.isfinite(a) & np.isfinite(b)
+            if both.any():
+                print(f"{ours:20s} vs {peer:26s} {a[both].mean():6.1f} vs {b[both].mean():6.1f} %"
+                      f"  ({both.sum()} of {len(a)} tasks)")
     print("\n=== summary: mean target accuracy (%) ===")
     names = list(methods)
     print(f"{'method':26s}" + "".join(f"{d:>10s}" for d in summary))
