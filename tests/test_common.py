@@ -1,11 +1,22 @@
-"""sklearn's estimator checks and skxfer's DA contract on every foundation estimator."""
+"""sklearn's estimator checks, skxfer's DA contract and row-order invariance."""
 
+import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skxfer import CORALAligner, LabelledOnly, SubspaceAligner
-from skxfer.utils.estimator_checks import check_da_contract
+from skxfer import (
+    CORALAligner,
+    InstanceReweighter,
+    JDAAligner,
+    LabelledOnly,
+    LinearOTAligner,
+    MMDAligner,
+    OTAligner,
+    SubspaceAligner,
+)
+from skxfer.base import BaseAdapter
+from skxfer.utils.estimator_checks import check_da_contract, check_row_order_invariance
 
 ESTIMATORS = [
     CORALAligner(),
@@ -45,3 +56,34 @@ def test_sklearn_estimator_checks(estimator, check):
 )
 def test_da_contract(estimator):
     check_da_contract(estimator)
+
+
+class _FirstRowsShift(BaseAdapter):
+    """Order-dependent on purpose: centres the target on its first five rows."""
+
+    def _fit(self, X, y, source, target):
+        self.shift_ = X[target][:5].mean(axis=0) - X[source].mean(axis=0)
+        return self
+
+    def _transform(self, X, sample_domain):
+        return X - np.where(sample_domain[:, None] < 0, self.shift_, 0.0)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [CORALAligner(), SubspaceAligner(n_components=2), LabelledOnly(LogisticRegression()),
+     MMDAligner(n_components=2), MMDAligner(n_components=2, kernel="rbf"),
+     JDAAligner(n_components=2, n_iter=3), OTAligner(method="emd"), OTAligner(),
+     OTAligner(method="lpl1"), LinearOTAligner(),
+     InstanceReweighter(LogisticRegression(), method="kmm"),
+     InstanceReweighter(LogisticRegression(), method="ulsif"),
+     InstanceReweighter(LogisticRegression(), method="kliep")],
+    ids=repr,
+)
+def test_row_order_invariance(estimator):
+    check_row_order_invariance(estimator)
+
+
+def test_row_order_check_catches_an_order_dependent_estimator():
+    with pytest.raises(AssertionError, match="depends on the row order"):
+        check_row_order_invariance(_FirstRowsShift())

@@ -4,8 +4,11 @@ sklearn's :func:`~sklearn.utils.estimator_checks.parametrize_with_checks` verifi
 plain-estimator contract. :func:`check_da_contract` adds what domain adaptation needs:
 the same fit gives the same target predictions through a bare estimator, a
 ``Pipeline`` with metadata routing off and on, ``GridSearchCV`` and ``cross_validate``;
-clone and pickle round-trips; and the caller's arrays are left untouched. Plugin
-authors run it on their own strategies.
+clone and pickle round-trips; and the caller's arrays are left untouched.
+:func:`check_row_order_invariance` asserts that the order of the training rows does not
+change the predictions (data files often list rows sorted by class, so an estimator
+that depends on row order can read the labels from it). Plugin authors run both on
+their own strategies.
 """
 
 import pickle
@@ -21,7 +24,7 @@ from .._domains import is_masked
 from ..base import get_da_tags
 from ..pipeline import make_da_pipeline
 
-__all__ = ["check_da_contract", "make_contract_task"]
+__all__ = ["check_da_contract", "check_row_order_invariance", "make_contract_task"]
 
 
 def make_contract_task(n_source=60, n_target=50, n_features=4, random_state=0):
@@ -136,6 +139,66 @@ def check_da_contract(estimator, X=None, y=None, sample_domain=None, *, rtol=1e-
         np.testing.assert_array_equal(
             before, after, err_msg=f"{type(estimator).__name__} modified the caller's {name}."
         )
+
+
+def check_row_order_invariance(estimator, X=None, y=None, sample_domain=None, *,
+                               min_agreement=1.0, random_state=0):
+    """Assert that shuffling the training rows does not change the target predictions.
+
+    The estimator (adapters followed by a logistic regression) is fitted on the task as
+    given and on its rows shuffled (source and target interleaved), with the same
+    ``random_state`` parameters, and both predict the same target rows. Benchmark files
+    often list each domain's rows sorted by class; an estimator whose output depends on
+    the row order can then read the labels from it and look better than it is.
+
+    Parameters
+    ----------
+    estimator : estimator
+        An unfitted skxfer estimator.
+    X, y, sample_domain : arrays, default=None
+        The task; :func:`make_contract_task` when ``X`` is ``None``.
+    min_agreement : float, default=1.0
+        Share of target predictions that must be equal (classifiers) or close
+        (regressors, ``rtol=1e-5``). Lower it only for estimators whose randomness is
+        tied to row positions (landmark or minibatch sampling).
+    random_state : int, default=0
+        Seed of the shuffle.
+
+    Raises
+    ------
+    AssertionError
+        Giving the share of target predictions that changed.
+
+    Examples
+    --------
+    >>> from skxfer import MMDAligner
+    >>> from skxfer.utils.estimator_checks import check_row_order_invariance
+    >>> check_row_order_invariance(MMDAligner(n_components=2))
+    """
+    if X is None:
+        X, y, sample_domain = make_contract_task()
+    if sample_domain is None:
+        sample_domain = np.where(is_masked(y), -1, 1)
+    est = _seeded(_as_predictor(estimator))
+    X_target = X[sample_domain < 0]
+    order = np.random.RandomState(random_state).permutation(X.shape[0])
+    kwargs = {}
+    if _accepts_sample_domain(est):
+        kwargs = {"sample_domain": sample_domain}
+    as_given = clone(est).fit(X, y, **kwargs).predict(X_target)
+    if kwargs:
+        kwargs = {"sample_domain": sample_domain[order]}
+    shuffled = clone(est).fit(X[order], y[order], **kwargs).predict(X_target)
+    as_given, shuffled = np.asarray(as_given), np.asarray(shuffled)
+    if as_given.dtype.kind == "f" and shuffled.dtype.kind == "f":
+        same = np.isclose(as_given, shuffled, rtol=1e-5, atol=1e-8)
+    else:
+        same = as_given == shuffled
+    agreement = float(np.mean(same))
+    assert agreement >= min_agreement, (
+        f"{type(estimator).__name__}: {100 * (1 - agreement):.1f} % of the target predictions "
+        "change when the training rows are shuffled; its output depends on the row order."
+    )
 
 
 def _accepts_sample_domain(est):
