@@ -8,7 +8,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skxfer import LinearOTAligner, OTAligner, make_da_pipeline, make_strategy
-from skxfer.utils.estimator_checks import check_da_contract, make_contract_task
+from skxfer.utils.estimator_checks import (
+    check_da_contract,
+    check_row_order_invariance,
+    make_contract_task,
+)
 
 from ._tasks import make_shift_task
 
@@ -72,6 +76,20 @@ def test_emd_maps_source_onto_target_points():
     # equal sizes and uniform weights: a permutation, every source row lands on a target row
     d = np.linalg.norm(Z[:20, None] - Xt[None], axis=2).min(axis=1)
     np.testing.assert_allclose(d, 0, atol=1e-8)
+
+
+def test_identical_source_rows_get_the_same_displacement():
+    # two copies of each source row and as many target rows: an exact plan sends the
+    # copies to different targets at the same cost, and which copy goes where depends on
+    # the row order
+    rng = np.random.RandomState(0)
+    Xs = np.repeat(rng.randn(10, 2), 2, axis=0)
+    Xt = rng.randn(20, 2) + 3
+    X = np.vstack([Xs, Xt])
+    y = np.r_[np.tile([0, 1], 10), -np.ones(20, dtype=int)]
+    est = OTAligner(method="emd").fit(X, y)
+    np.testing.assert_allclose(est.displacement_[::2], est.displacement_[1::2])
+    check_row_order_invariance(OTAligner(method="emd"), X, y)
 
 
 def test_out_of_sample_source_rows_use_nearest_training_displacement():

@@ -74,6 +74,22 @@ def _coupling(method, a, b, M, ys, reg, reg_class, max_iter):
                                   numInnerItermax=200, stopInnerThr=1e-7)
 
 
+def _average_over_duplicates(Xs, disp):
+    """Give identical source rows the mean of their displacements.
+
+    An exact plan may split the mass of identical rows between different targets (all
+    such splits cost the same), so which duplicate goes where depends on the row order;
+    the map ``x -> x + displacement`` must be a function of ``x``.
+    """
+    _, first, inverse = np.unique(Xs, axis=0, return_index=True, return_inverse=True)
+    if first.size == Xs.shape[0]:
+        return disp
+    inverse = inverse.ravel()
+    sums = np.zeros((first.size, disp.shape[1]))
+    np.add.at(sums, inverse, disp)
+    return sums[inverse] / np.bincount(inverse)[inverse][:, None]
+
+
 def _barycentric_displacement(G, Xs, Xt, nx):
     row = nx.sum(G, axis=1)
     row = nx.where(row > 0, row, nx.ones(row.shape, type_as=row))
@@ -86,7 +102,9 @@ class OTAligner(BaseAdapter):
     A transport plan ``G`` between the source and target training rows is computed for
     the cost ``||x_s - x_t||^2`` (normalised by its median or maximum, so that the
     regularisation ``reg`` means the same on any data), and every source row is moved
-    to the barycentre of the target rows it is sent to. Target rows are left unchanged.
+    to the barycentre of the target rows it is sent to (identical source rows get the
+    mean of their displacements, so that the map is a function of ``x`` and does not
+    depend on how the solver splits their mass). Target rows are left unchanged.
 
     New source rows (``transform(X, sample_domain>0)``) are moved by the displacement of
     their nearest training source row, as POT's ``ot.da`` does; ``method="linear"``
@@ -238,7 +256,7 @@ class OTAligner(BaseAdapter):
                 ys_b = None if ys is None else ys[s_idx]
                 disp[s_idx] = self._solve(Xs[s_idx], Xt[t_idx], ys_b)
         self.source_fit_ = Xs
-        self.displacement_ = disp
+        self.displacement_ = _average_over_duplicates(Xs, disp)
         self._training_source_ = np.flatnonzero(source)
         self.nn_ = NearestNeighbors(n_neighbors=1).fit(Xs)
         return self
