@@ -48,6 +48,15 @@ def make_contract_task(n_source=60, n_target=50, n_features=4, random_state=0):
     return X, y, sample_domain
 
 
+def _task(X, y, sample_domain):
+    """The given task, or :func:`make_contract_task`; ``sample_domain`` from ``y``'s mask."""
+    if X is None:
+        X, y, sample_domain = make_contract_task()
+    if sample_domain is None:
+        sample_domain = np.where(is_masked(y), -1, 1)
+    return X, y, sample_domain
+
+
 def _as_predictor(estimator):
     tags = get_da_tags(estimator)
     if tags is not None and tags.kind == "adapter":
@@ -85,10 +94,7 @@ def check_da_contract(estimator, X=None, y=None, sample_domain=None, *, rtol=1e-
     >>> from skxfer.utils.estimator_checks import check_da_contract
     >>> check_da_contract(CORALAligner())
     """
-    if X is None:
-        X, y, sample_domain = make_contract_task()
-    if sample_domain is None:
-        sample_domain = np.where(is_masked(y), -1, 1)
+    X, y, sample_domain = _task(X, y, sample_domain)
     copies = [np.array(a, copy=True) for a in (X, y, sample_domain)]
     est = _seeded(_as_predictor(estimator))
     X_target = X[sample_domain < 0]
@@ -175,21 +181,16 @@ def check_row_order_invariance(estimator, X=None, y=None, sample_domain=None, *,
     >>> from skxfer.utils.estimator_checks import check_row_order_invariance
     >>> check_row_order_invariance(MMDAligner(n_components=2))
     """
-    if X is None:
-        X, y, sample_domain = make_contract_task()
-    if sample_domain is None:
-        sample_domain = np.where(is_masked(y), -1, 1)
+    X, y, sample_domain = _task(X, y, sample_domain)
     est = _seeded(_as_predictor(estimator))
     X_target = X[sample_domain < 0]
-    order = np.random.RandomState(random_state).permutation(X.shape[0])
-    kwargs = {}
-    if _accepts_sample_domain(est):
-        kwargs = {"sample_domain": sample_domain}
-    as_given = clone(est).fit(X, y, **kwargs).predict(X_target)
-    if kwargs:
-        kwargs = {"sample_domain": sample_domain[order]}
-    shuffled = clone(est).fit(X[order], y[order], **kwargs).predict(X_target)
-    as_given, shuffled = np.asarray(as_given), np.asarray(shuffled)
+
+    def fit_predict(rows):
+        params = {"sample_domain": sample_domain[rows]} if _accepts_sample_domain(est) else {}
+        return np.asarray(clone(est).fit(X[rows], y[rows], **params).predict(X_target))
+
+    as_given = fit_predict(np.arange(X.shape[0]))
+    shuffled = fit_predict(np.random.RandomState(random_state).permutation(X.shape[0]))
     if as_given.dtype.kind == "f" and shuffled.dtype.kind == "f":
         same = np.isclose(as_given, shuffled, rtol=1e-5, atol=1e-8)
     else:
