@@ -7,9 +7,15 @@ first use.
 
 from importlib import import_module
 
+from ._config import config_context, get_config, set_config
 from ._domains import (
+    SmallTargetDomainWarning,
+    TargetLabelsUsedWarning,
     check_sample_domain,
+    infer_sample_domain,
     is_masked,
+    is_regression_target,
+    mask_target_labels,
     merge_domains,
     score_known_labels,
     split_domains,
@@ -24,7 +30,7 @@ from .alignment import (
     SubspaceAligner,
 )
 from .base import BaseAdapter, DATags, DomainAwareMixin, get_da_tags
-from .pipeline import LabelledOnly, make_da_pipeline
+from .pipeline import DAPipeline, LabelledOnly, make_da_pipeline
 from .registry import get_strategy, list_strategies, make_strategy, register_strategy
 
 __version__ = "0.1.0.dev0"
@@ -59,6 +65,7 @@ _LAZY = {
 __all__ = [
     "BaseAdapter",
     "CORALAligner",
+    "DAPipeline",
     "DATags",
     "DomainAwareMixin",
     "JDAAligner",
@@ -66,8 +73,16 @@ __all__ = [
     "LinearOTAligner",
     "MMDAligner",
     "OTAligner",
+    "SmallTargetDomainWarning",
     "SubspaceAligner",
+    "TargetLabelsUsedWarning",
     "check_sample_domain",
+    "config_context",
+    "get_config",
+    "infer_sample_domain",
+    "is_regression_target",
+    "mask_target_labels",
+    "set_config",
     "get_da_tags",
     "get_strategy",
     "is_masked",

@@ -1,26 +1,42 @@
 """The data contract: ``X``, masked ``y`` and an optional ``sample_domain``.
 
 Every skxfer estimator takes all rows stacked in one ``X``. A target row whose label
-is unknown is *masked*: ``-1`` for classification, ``NaN`` for regression.
+is unknown is *masked*: ``-1`` for classification, ``NaN`` for regression; whether ``y``
+is a classification or a regression target decides which (:func:`is_regression_target`).
 ``sample_domain`` gives one integer per row, ``> 0`` for source domains and ``< 0``
 for target domains. When it is absent it is inferred: at fit, masked rows are target
 (``-1``) and labelled rows source (``1``); at predict, transform and score every row is
 target.
+
+This module is the one place that decides which rows are masked, which are source and
+target, and whether the two agree: a masked source row is refused (it is almost always a
+flipped sign), and labelled target rows are used only by estimators that learn from them,
+never silently (:class:`TargetLabelsUsedWarning`).
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy import sparse
+from sklearn.base import is_classifier, is_regressor
 from sklearn.utils.validation import check_array, column_or_1d, validate_data
+
+from ._config import get_config
 
 __all__ = [
     "MASKED_LABEL",
     "DEFAULT_SOURCE",
     "DEFAULT_TARGET",
+    "MIN_TARGET_ROWS",
+    "TargetLabelsUsedWarning",
+    "SmallTargetDomainWarning",
     "merge_domains",
     "split_domains",
     "is_masked",
+    "is_regression_target",
+    "infer_sample_domain",
+    "mask_target_labels",
     "check_sample_domain",
     "validate_da_data",
     "score_known_labels",
@@ -32,15 +48,78 @@ MASKED_LABEL = -1
 DEFAULT_SOURCE = 1
 #: Domain index given to masked rows, and to every row at predict time.
 DEFAULT_TARGET = -1
+#: A target domain with fewer rows than this at fit gets a SmallTargetDomainWarning.
+MIN_TARGET_ROWS = 5
 
 
-def is_masked(y):
-    """Boolean mask of the rows whose label is unknown (``-1`` or ``NaN``).
+class TargetLabelsUsedWarning(UserWarning):
+    """An estimator learns from labelled target rows.
+
+    Few-label domain adaptation is legitimate, but target labels left in ``y`` by
+    mistake (SKADA masks them itself; skxfer does not) would leak into training and
+    inflate every target score. Mask unknown target labels with
+    :func:`mask_target_labels` or :func:`merge_domains`; silence this warning with
+    ``warnings.filterwarnings("ignore", category=TargetLabelsUsedWarning)`` or
+    ``skxfer.config_context(allow_labelled_target=True)`` when the labels are meant.
+    """
+
+
+class SmallTargetDomainWarning(UserWarning):
+    """A target domain has too few rows at fit to estimate its statistics."""
+
+
+def is_regression_target(y, estimator=None):
+    """Whether ``y`` is a regression target (masked with ``NaN``) or a classification one.
+
+    The estimator decides when it is a classifier or a regressor. Otherwise the labels
+    do: a float ``y`` holding ``NaN`` (the regression mask) or non-integer values is a
+    regression target; integer, boolean, string and integer-valued float labels are
+    classes (masked with ``-1``, as in sklearn's ``SelfTrainingClassifier``).
 
     Parameters
     ----------
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    estimator : estimator, default=None
+
+    Returns
+    -------
+    regression : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer import is_regression_target
+    >>> is_regression_target([0, 1, -1]), is_regression_target([0.5, -1.0, np.nan])
+    (False, True)
+    """
+    if estimator is not None:
+        if is_regressor(estimator):
+            return True
+        if is_classifier(estimator):
+            return False
+    y = np.asarray(y)
+    if y.dtype.kind != "f":
+        return False
+    nan = np.isnan(y)
+    if nan.any():
+        return True
+    return bool(np.any(y != np.round(y)))
+
+
+def is_masked(y, *, regression=None):
+    """Boolean mask of the rows whose label is unknown.
+
+    ``NaN`` is the mask of a regression target, ``-1`` (and ``NaN``) that of a
+    classification target; :func:`is_regression_target` decides when ``regression`` is
+    ``None``. So a regression label of ``-1.0`` is a label, not a mask. A row of a 2-d
+    ``y`` is masked when any of its outputs is.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         Labels, masked with ``-1`` (classification) or ``NaN`` (regression).
+    regression : bool, default=None
+        Whether ``y`` is a regression target; inferred from ``y`` when ``None``.
 
     Returns
     -------
@@ -48,23 +127,95 @@ def is_masked(y):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from skxfer import is_masked
     >>> is_masked([0, 1, -1, 2]).tolist()
     [False, False, True, False]
+    >>> is_masked([0.5, -1.0, np.nan]).tolist()
+    [False, False, True]
     """
     y = np.asarray(y)
+    if regression is None:
+        regression = is_regression_target(y)
     if y.dtype.kind == "f":
-        return np.isnan(y) | (y == MASKED_LABEL)
-    if y.dtype.kind in "iub":
-        return y == MASKED_LABEL
-    # object or string labels: only a literal -1 (int or str) counts as masked
-    return np.array([_is_mask_value(v) for v in y.ravel()], dtype=bool).reshape(y.shape)
+        mask = np.isnan(y) if regression else np.isnan(y) | (y == MASKED_LABEL)
+    elif y.dtype.kind in "iub":
+        mask = np.zeros(y.shape, bool) if regression else y == MASKED_LABEL
+    else:
+        # object or string labels: only a literal -1 or NaN counts as masked
+        mask = np.array([_is_mask_value(v) for v in y.ravel()], dtype=bool).reshape(y.shape)
+    return mask.any(axis=1) if mask.ndim == 2 else mask
 
 
 def _is_mask_value(v):
     if isinstance(v, numbers.Number):
         return v == MASKED_LABEL or (isinstance(v, float) and np.isnan(v))
     return False
+
+
+def infer_sample_domain(y, *, regression=None):
+    """``sample_domain`` at fit when none is given: masked rows target, the rest source.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Labels, unknown target labels masked.
+    regression : bool, default=None
+        See :func:`is_masked`.
+
+    Returns
+    -------
+    sample_domain : ndarray of int64, ``1`` (labelled rows) or ``-1`` (masked rows)
+
+    Examples
+    --------
+    >>> from skxfer import infer_sample_domain
+    >>> infer_sample_domain([0, 1, -1]).tolist()
+    [1, 1, -1]
+    """
+    masked = is_masked(y, regression=regression)
+    return np.where(masked, DEFAULT_TARGET, DEFAULT_SOURCE).astype(np.int64)
+
+
+def mask_target_labels(y, sample_domain, *, regression=None):
+    """A copy of ``y`` with the labels of every target row masked.
+
+    For users whose ``y`` holds every row's true label (as SKADA users often pass it):
+    the target labels are replaced by ``-1`` (classification) or ``NaN`` (regression)
+    so that no skxfer estimator learns from them.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+    sample_domain : array-like of shape (n_samples,)
+        ``> 0`` source rows, ``< 0`` target rows.
+    regression : bool, default=None
+        See :func:`is_masked`.
+
+    Returns
+    -------
+    y_masked : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skxfer import mask_target_labels
+    >>> mask_target_labels([0, 1, 1, 0], [1, 1, -1, -1]).tolist()
+    [0, 1, -1, -1]
+    """
+    y = np.asarray(y)
+    target = check_sample_domain(sample_domain, y.shape[0]) < 0
+    if regression is None:
+        regression = is_regression_target(y)
+    if regression:
+        out = y.astype(np.float64, copy=True)
+        out[target] = np.nan
+    elif y.dtype.kind in "iu" or (y.dtype.kind == "f"):
+        out = y.copy()
+        out[target] = MASKED_LABEL
+    else:
+        out = y.astype(object, copy=True)
+        out[target] = MASKED_LABEL
+    return out
 
 
 def check_sample_domain(sample_domain, n_samples):
@@ -126,14 +277,129 @@ def _check_labels(y, n_samples):
             f"{y.shape[0]} entries but X has {n_samples} rows."
         )
     if y.dtype.kind in "OUS":
-        masked = is_masked(y)
+        if any(v is None for v in y):
+            raise ValueError(
+                "y contains None. skxfer masks unknown labels with -1 (classification) or "
+                "NaN (regression), in an integer or float y: encode string classes first, "
+                "e.g. with sklearn.preprocessing.LabelEncoder fitted on the known labels, "
+                "then set the unknown target labels to -1."
+            )
+        masked = is_masked(y, regression=False)
         if masked.any() and not masked.all():
             raise ValueError(
-                "y mixes string class labels with the integer mask -1. Masked labels must be "
+                "y mixes string class labels with the mask -1 or NaN. Masked labels must be "
                 "-1 in an integer y: encode the classes first, e.g. with "
                 "sklearn.preprocessing.LabelEncoder, then set the unknown target labels to -1."
             )
     return y
+
+
+def check_domains_agree(estimator, y, sample_domain, *, regression=None):
+    """Check that ``y``'s mask agrees with ``sample_domain`` at fit; return the ``y`` to use.
+
+    A masked source row is an error (naming the sign convention). Labelled target rows
+    are masked for an estimator that does not learn from them (its DA tags), and
+    announced with :class:`TargetLabelsUsedWarning` (refused when every target row is
+    labelled) for one that does, unless ``allow_labelled_target`` is set
+    (:func:`skxfer.config_context`) or the estimator is supervised on the target (DA tag
+    ``requires_target_labels``: fine-tuning, relation-based transfer learn from every
+    labelled target row they are given). :func:`validate_da_data` calls it at fit.
+
+    Parameters
+    ----------
+    estimator : estimator
+    y : ndarray of shape (n_samples,)
+    sample_domain : ndarray of int of shape (n_samples,)
+    regression : bool, default=None
+        See :func:`is_masked`.
+
+    Returns
+    -------
+    y : ndarray
+        ``y`` itself, or a copy with the target labels masked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer import CORALAligner
+    >>> from skxfer._domains import check_domains_agree
+    >>> check_domains_agree(CORALAligner(), np.array([0, 1, 1]), np.array([1, 1, -1])).tolist()
+    [0, 1, -1]
+    """
+    if regression is None:
+        regression = is_regression_target(y, estimator)
+    name = type(estimator).__name__
+    masked = is_masked(y, regression=regression)
+    source, target = sample_domain > 0, sample_domain < 0
+    masked_source = source & masked
+    if masked_source.any():
+        flipped = target.any() and not masked[target].any() and masked_source.all()
+        hint = (
+            " Every source row is masked and every target row labelled: the signs look "
+            "flipped, pass -sample_domain." if flipped else
+            " If these rows are unlabelled target rows, give them a negative domain index."
+        )
+        raise ValueError(
+            f"{name}: {int(masked_source.sum())} of {int(source.sum())} rows that "
+            "sample_domain marks as source have a masked label (-1 / NaN). sample_domain "
+            "follows the sign convention > 0 for source domains and < 0 for target domains "
+            "(as in SKADA); only target labels may be masked." + hint
+        )
+    labelled_target = target & ~masked
+    if not labelled_target.any():
+        return y
+    tags = _da_tags(estimator)
+    if tags is None or not tags.uses_target_labels:
+        # This estimator does not learn from target labels: it never sees them.
+        return mask_target_labels(y, sample_domain, regression=regression)
+    if tags.requires_target_labels or get_config()["allow_labelled_target"]:
+        return y
+    n_lab, n_tgt = int(labelled_target.sum()), int(target.sum())
+    if n_lab == n_tgt:
+        raise ValueError(
+            f"{name}: every target row is labelled ({n_tgt} of {n_tgt}), so fit would train "
+            "on the target labels - usually target labels left in y by mistake (SKADA masks "
+            "them itself; skxfer does not). Mask the unknown ones with "
+            "skxfer.mask_target_labels(y, sample_domain) or build X, y, sample_domain with "
+            "skxfer.merge_domains(X_source, y_source, X_target). If the target is meant to be "
+            "fully labelled (supervised domain adaptation), opt in with "
+            "skxfer.config_context(allow_labelled_target=True)."
+        )
+    warnings.warn(
+        f"{name} fit uses the labels of {n_lab} of {n_tgt} target rows (few-label domain "
+        "adaptation). If they were left in y by mistake, mask them with "
+        "skxfer.mask_target_labels(y, sample_domain) or skxfer.merge_domains; if they are "
+        "meant, silence this with skxfer.config_context(allow_labelled_target=True).",
+        TargetLabelsUsedWarning,
+        stacklevel=4,
+    )
+    return y
+
+
+def _da_tags(estimator):
+    from .base import get_da_tags
+
+    try:
+        return get_da_tags(estimator)
+    except Exception:  # not an sklearn estimator (e.g. a bare object in a doctest)
+        return None
+
+
+def _check_target_size(estimator, sample_domain):
+    tags = _da_tags(estimator)
+    if tags is None or not tags.requires_target:
+        return
+    domains, counts = np.unique(sample_domain[sample_domain < 0], return_counts=True)
+    for domain, count in zip(domains, counts, strict=True):
+        if count < MIN_TARGET_ROWS:
+            warnings.warn(
+                f"{type(estimator).__name__}: target domain {int(domain)} has {int(count)} "
+                f"row{'s' if count > 1 else ''} at fit, too few to estimate its distribution "
+                f"(fewer than {MIN_TARGET_ROWS}); the adaptation is unreliable. Fit with more "
+                "unlabelled target rows.",
+                SmallTargetDomainWarning,
+                stacklevel=4,
+            )
 
 
 def validate_da_data(
@@ -144,6 +410,7 @@ def validate_da_data(
     *,
     reset=True,
     require_target=False,
+    require_source=False,
     require_labelled_source=False,
     **check_params,
 ):
@@ -153,6 +420,15 @@ def validate_da_data(
     :func:`sklearn.utils.validation.validate_data` (setting ``n_features_in_`` when
     ``reset``), checks ``y`` and ``sample_domain``, and infers the domains when
     ``sample_domain`` is ``None``. The caller's arrays are never modified.
+
+    At fit (``reset=True``) with an explicit ``sample_domain`` it also checks that the
+    domains agree with the mask: a masked label on a source row is an error (mentioning
+    the sign convention); labelled target rows reach only estimators whose DA tags say
+    ``uses_target_labels`` (others get them masked), and those warn with
+    :class:`TargetLabelsUsedWarning` (or raise when every target row is labelled) unless
+    :func:`skxfer.config_context` ``(allow_labelled_target=True)``. A target domain of
+    fewer than :data:`MIN_TARGET_ROWS` rows gets a :class:`SmallTargetDomainWarning`
+    from estimators that adapt to the target.
 
     Parameters
     ----------
@@ -169,6 +445,8 @@ def validate_da_data(
         is target when ``sample_domain`` is ``None``).
     require_target : bool, default=False
         Raise when there is no target row and ``sample_domain`` was given explicitly.
+    require_source : bool, default=False
+        Raise at fit when no row is a source row.
     require_labelled_source : bool, default=False
         Raise when no source row has a label.
     **check_params : dict
@@ -192,8 +470,10 @@ def validate_da_data(
     """
     X = validate_data(estimator, X, reset=reset, **check_params)
     n_samples = X.shape[0]
+    regression = False
     if y is not None:
         y = _check_labels(y, n_samples)
+        regression = is_regression_target(y, estimator)
     if sample_domain is not None:
         sample_domain = check_sample_domain(sample_domain, n_samples)
         if require_target and not np.any(sample_domain < 0):
@@ -201,19 +481,33 @@ def validate_da_data(
                 f"{type(estimator).__name__} needs target rows, but sample_domain has no "
                 "negative entry. Mark the target rows with a negative domain index (-1)."
             )
+        if reset and y is not None:
+            y = check_domains_agree(estimator, y, sample_domain, regression=regression)
     elif reset and y is not None:
-        sample_domain = np.where(is_masked(y), DEFAULT_TARGET, DEFAULT_SOURCE)
+        sample_domain = infer_sample_domain(y, regression=regression)
     elif reset:
         sample_domain = np.full(n_samples, DEFAULT_SOURCE, dtype=np.int64)
     else:
         sample_domain = np.full(n_samples, DEFAULT_TARGET, dtype=np.int64)
+    if reset:
+        _check_target_size(estimator, sample_domain)
+    if (require_source or require_labelled_source) and reset and not np.any(sample_domain > 0):
+        raise ValueError(
+            f"{type(estimator).__name__} found no source row: "
+            + ("every label is masked, so every row counts as target. Give the source rows "
+               "their labels (only unknown target labels are masked)."
+               if y is not None and sample_domain.min() == DEFAULT_TARGET
+               and sample_domain.max() < 0 else
+               "sample_domain has no positive entry. Mark the source rows with a positive "
+               "domain index (1, 2, ...) and the target rows with a negative one.")
+        )
     if require_labelled_source:
         if y is None:
             raise ValueError(
                 f"{type(estimator).__name__} requires y: pass the source labels, with target "
                 "rows masked as -1 (classification) or NaN (regression)."
             )
-        if not np.any((sample_domain > 0) & ~is_masked(y)):
+        if not np.any((sample_domain > 0) & ~is_masked(y, regression=regression)):
             raise ValueError(
                 f"{type(estimator).__name__} found no labelled source row: every source row "
                 "is masked. Give the source rows their labels (only target labels are masked)."
@@ -309,7 +603,7 @@ def split_domains(X, y=None, sample_domain=None):
                 "split_domains needs y (with target rows masked) or sample_domain to know "
                 "which rows are target."
             )
-        sample_domain = np.where(is_masked(y), DEFAULT_TARGET, DEFAULT_SOURCE)
+        sample_domain = infer_sample_domain(y)
     sd = check_sample_domain(sample_domain, X.shape[0])
     src, tgt = sd > 0, sd < 0
     y = None if y is None else _check_labels(y, X.shape[0])
@@ -350,8 +644,7 @@ def score_known_labels(y, y_pred, sample_weight=None, *, regression=False):
     from sklearn.metrics import accuracy_score, r2_score
 
     y = np.asarray(y)
-    keep = is_masked(y) if y.ndim == 1 else np.isnan(y.astype(float)).any(axis=1)
-    keep = ~keep
+    keep = ~is_masked(y, regression=regression)
     if not keep.any():
         return float("nan")
     sw = None if sample_weight is None else np.asarray(sample_weight)[keep]

@@ -4,12 +4,12 @@ from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, TransformerMixin
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, TransformerMixin, is_regressor
 from sklearn.utils import Tags, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, column_or_1d
 
-from ._domains import is_masked, validate_da_data
+from ._domains import score_known_labels, validate_da_data
 
 __all__ = ["DATags", "DomainAwareMixin", "BaseAdapter", "BaseDAMetaEstimator", "get_da_tags"]
 
@@ -43,13 +43,19 @@ class DATags:
     requires_target : bool
         Whether ``fit`` uses unlabelled target rows (it adapts to them).
     uses_target_labels : bool
-        Whether labelled target rows (marked by ``sample_domain``) improve the fit.
+        Whether labelled target rows (marked by ``sample_domain``) improve the fit. An
+        estimator without this tag never sees target labels (the contract masks them).
+    requires_target_labels : bool
+        Whether the estimator is supervised on the target: it needs labelled target
+        rows and learns from every one it is given (fine-tuning, relation-based
+        transfer), so labelled target rows are its input, not a possible leak.
     """
 
     family: str = "feature"
     kind: str = "adapter"
     requires_target: bool = True
     uses_target_labels: bool = False
+    requires_target_labels: bool = False
 
 
 @dataclass
@@ -178,6 +184,7 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator, metaclass=A
             sample_domain,
             reset=True,
             require_target=self._da_tags.requires_target,
+            require_source=self._da_tags.requires_target,
             accept_sparse=self._accept_sparse,
         )
         source = sample_domain > 0
@@ -277,13 +284,9 @@ class BaseDAMetaEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         undefined and ``nan`` is returned (score unlabelled target rows with a DA scorer
         from :mod:`skxfer.model_selection`).
         """
-        X = self._validate_predict_X(X)
         y = column_or_1d(y)
-        keep = ~is_masked(y)
-        if not keep.any():
-            return float("nan")
-        sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        return self.estimator_.score(X[np.flatnonzero(keep)], y[keep], sample_weight=sw)
+        return score_known_labels(y, self.predict(X), sample_weight,
+                                  regression=is_regressor(self))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,13 +1,16 @@
 """Plain estimators in DA pipelines: fit on the labelled rows only."""
 
-import numpy as np
-from sklearn.base import clone, is_classifier, is_regressor
-from sklearn.pipeline import make_pipeline
+import inspect
 
-from ._domains import is_masked, validate_da_data
+import numpy as np
+from sklearn import config_context, get_config
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from ._domains import infer_sample_domain, is_masked, validate_da_data
 from .base import BaseDAMetaEstimator, DATags, get_da_tags
 
-__all__ = ["LabelledOnly", "make_da_pipeline"]
+__all__ = ["DAPipeline", "LabelledOnly", "make_da_pipeline"]
 
 
 class LabelledOnly(BaseDAMetaEstimator):
@@ -15,8 +18,14 @@ class LabelledOnly(BaseDAMetaEstimator):
 
     A plain classifier at the end of a DA pipeline would learn ``-1`` (the mask of
     unknown target labels) as a class. ``LabelledOnly`` drops the masked rows before
-    fitting its estimator (labelled target rows, if any, are kept) and delegates
-    prediction. :func:`make_da_pipeline` adds it automatically.
+    fitting its estimator (labelled target rows, if any, are kept, with a
+    :class:`~skxfer.TargetLabelsUsedWarning`) and delegates prediction.
+    :func:`make_da_pipeline` adds it automatically.
+
+    The wrapped estimator's parameters are reachable under their own names as well as
+    under ``estimator__``: ``set_params(C=10)`` sets ``estimator.C``, so a grid written
+    for a plain pipeline (``logisticregression__C``) works unchanged on
+    :func:`make_da_pipeline`'s.
 
     Parameters
     ----------
@@ -89,13 +98,119 @@ class LabelledOnly(BaseDAMetaEstimator):
             self.classes_ = self.estimator_.classes_
         return self
 
+    def set_params(self, **params):
+        """Set parameters; the wrapped estimator's own names are forwarded to it.
+
+        Parameters
+        ----------
+        **params : dict
+            ``estimator``, ``estimator__<name>``, or a parameter name of the wrapped
+            estimator (``C`` for ``estimator__C``).
+
+        Returns
+        -------
+        self : object
+        """
+        own = self.get_params(deep=True)
+        est = self.estimator
+        inner = est.get_params(deep=True) if hasattr(est, "get_params") else {}
+        forwarded = {}
+        for key in list(params):
+            if key not in own and key.split("__")[0] not in own and key in inner:
+                forwarded[f"estimator__{key}"] = params.pop(key)
+        return super().set_params(**params, **forwarded)
+
+
+class DAPipeline(Pipeline):
+    """A :class:`~sklearn.pipeline.Pipeline` that takes ``sample_domain`` in every mode.
+
+    What :func:`make_da_pipeline` builds. With metadata routing on it is sklearn's
+    ``Pipeline``. With routing off (sklearn's default), where a plain ``Pipeline``
+    refuses ``fit(X, y, sample_domain=sd)``, it hands ``sample_domain`` to every step
+    whose ``fit`` takes one. ``score`` infers the domains from the mask of ``y`` when
+    none is given, as ``fit`` does, so a cross-validation gives the same scores with
+    routing on and off.
+
+    Parameters
+    ----------
+    steps, memory, verbose, transform_input
+        As in :class:`sklearn.pipeline.Pipeline`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import CORALAligner, make_da_pipeline
+    >>> X = np.r_[np.eye(3), np.eye(3) + 1.0]
+    >>> y, sd = np.array([0, 1, 0, 1, 0, 1]), np.array([1, 1, 1, -1, -1, -1])
+    >>> pipe = make_da_pipeline(CORALAligner(), LogisticRegression())
+    >>> pipe.fit(X, np.where(sd < 0, -1, y), sample_domain=sd).predict(X[3:]).shape
+    (3,)
+    """
+
+    def fit(self, X, y=None, **params):
+        """Fit every step; ``sample_domain`` reaches the steps whose ``fit`` takes it.
+
+        Parameters
+        ----------
+        X, y, **params
+            As in :meth:`sklearn.pipeline.Pipeline.fit`, plus ``sample_domain``.
+
+        Returns
+        -------
+        self : DAPipeline
+        """
+        return super().fit(X, y, **self._domain_params(params))
+
+    def fit_transform(self, X, y=None, **params):
+        """Fit, then transform the training rows (see :meth:`fit`)."""
+        return super().fit_transform(X, y, **self._domain_params(params))
+
+    def score(self, X, y=None, sample_weight=None, **params):
+        """Score of the final step, with the domains inferred from ``y`` when not given.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As in :meth:`sklearn.pipeline.Pipeline.score`; masked rows of ``y`` are
+            target rows and carry no label.
+        **params
+            ``sample_domain``, and with routing on any other routed metadata.
+
+        Returns
+        -------
+        score : float
+        """
+        if get_config()["enable_metadata_routing"] or sample_weight is not None or y is None:
+            return super().score(X, y, sample_weight=sample_weight, **params)
+        sample_domain = params.pop("sample_domain", None)
+        if sample_domain is None:
+            sample_domain = infer_sample_domain(y)
+        with config_context(enable_metadata_routing=True):
+            return super().score(X, y, sample_domain=sample_domain, **params)
+
+    def _domain_params(self, params):
+        """Routing off: ``sample_domain`` as ``step__sample_domain`` for the steps that take it."""
+        if get_config()["enable_metadata_routing"] or "sample_domain" not in params:
+            return params
+        params = dict(params)
+        sample_domain = params.pop("sample_domain")
+        for name, step in self.steps:
+            if step in (None, "passthrough"):
+                continue
+            if "sample_domain" in inspect.signature(step.fit).parameters:
+                params[f"{name}__sample_domain"] = sample_domain
+        return params
+
 
 def make_da_pipeline(*steps, memory=None, verbose=False):
     """Build a :class:`~sklearn.pipeline.Pipeline` for domain adaptation.
 
     Like :func:`sklearn.pipeline.make_pipeline`, but a final step that is a plain
     classifier or regressor is wrapped in :class:`LabelledOnly`, so it learns from the
-    labelled rows only.
+    labelled rows only. Step names are sklearn's, the wrapped step keeping its
+    estimator's name, and :class:`LabelledOnly` forwards its estimator's parameters, so
+    ``logisticregression__C`` from an existing grid works unchanged.
 
     Parameters
     ----------
@@ -105,7 +220,9 @@ def make_da_pipeline(*steps, memory=None, verbose=False):
 
     Returns
     -------
-    pipeline : Pipeline
+    pipeline : DAPipeline
+        A :class:`~sklearn.pipeline.Pipeline` that also takes ``sample_domain`` with
+        metadata routing off.
 
     Examples
     --------
@@ -114,11 +231,14 @@ def make_da_pipeline(*steps, memory=None, verbose=False):
     >>> from skxfer import CORALAligner, make_da_pipeline
     >>> pipe = make_da_pipeline(StandardScaler(), CORALAligner(), LogisticRegression())
     >>> [name for name, _ in pipe.steps]
-    ['standardscaler', 'coralaligner', 'labelledonly']
+    ['standardscaler', 'coralaligner', 'logisticregression']
+    >>> pipe.set_params(logisticregression__C=10.0)[-1].estimator.C
+    10.0
     """
     if not steps:
         raise ValueError("make_da_pipeline needs at least one step.")
     *head, last = steps
+    named = make_pipeline(*head, last).steps
     if (is_classifier(last) or is_regressor(last)) and get_da_tags(last) is None:
-        last = LabelledOnly(last)
-    return make_pipeline(*head, last, memory=memory, verbose=verbose)
+        named[-1] = (named[-1][0], LabelledOnly(last))
+    return DAPipeline(named, memory=memory, verbose=verbose)

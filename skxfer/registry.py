@@ -174,8 +174,9 @@ def make_strategy(name, estimator=None, **params):
     >>> from sklearn.linear_model import LogisticRegression
     >>> from skxfer import make_strategy
     >>> make_strategy("coral", LogisticRegression())
-    Pipeline(steps=[('coralaligner', CORALAligner()),
-                    ('labelledonly', LabelledOnly(estimator=LogisticRegression()))])
+    DAPipeline(steps=[('coralaligner', CORALAligner()),
+                      ('logisticregression',
+                       LabelledOnly(estimator=LogisticRegression()))])
     """
     from .pipeline import make_da_pipeline
 

@@ -119,7 +119,7 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
     """
 
     _da_tags = DATags(family="relation", kind="estimator", requires_target=False,
-                      uses_target_labels=True)
+                      uses_target_labels=True, requires_target_labels=True)
 
     _parameter_constraints = {
         "source_estimator": [HasMethods(["fit"]), None],

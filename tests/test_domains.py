@@ -21,7 +21,11 @@ _RNG = np.random.default_rng(0)
 
 def test_is_masked_classification_regression_and_objects():
     assert is_masked(np.array([0, -1, 2])).tolist() == [False, True, False]
-    assert is_masked(np.array([0.5, np.nan, -1.0])).tolist() == [False, True, True]
+    # a regression target (NaN-masked, non-integer) keeps -1.0 as a label
+    assert is_masked(np.array([0.5, np.nan, -1.0])).tolist() == [False, True, False]
+    # integer-valued float labels are classes: -1.0 is their mask
+    assert is_masked(np.array([0.0, 1.0, -1.0])).tolist() == [False, False, True]
+    assert is_masked(np.array([0.0, 1.0, -1.0]), regression=True).tolist() == [False] * 3
     assert is_masked(np.array(["a", "b"], dtype=object)).tolist() == [False, False]
 
 
@@ -103,10 +107,15 @@ def test_no_target_rows_with_explicit_sample_domain():
 
 
 def test_no_labelled_source_rows():
-    with pytest.raises(ValueError, match="no labelled source row"):
+    with pytest.raises(ValueError, match="marks as source have a masked label"):
         validate_da_data(
             BaseEstimator(), np.zeros((3, 1)), np.array([-1, -1, -1]),
             np.array([1, 1, -1]), require_labelled_source=True,
+        )
+    with pytest.raises(ValueError, match="no source row: every label is masked"):
+        validate_da_data(
+            BaseEstimator(), np.zeros((3, 1)), np.array([-1, -1, -1]),
+            require_labelled_source=True,
         )
     with pytest.raises(ValueError, match="no labelled row"):
         LabelledOnly(LogisticRegression()).fit(np.zeros((3, 1)), [-1, -1, -1])

@@ -150,7 +150,7 @@ def test_scorers_in_cross_validate(routing):
 
 def test_grid_search_same_choice_with_routing_on_and_off():
     X, y, sd, _ = make_task()
-    grid = {"labelledonly__estimator__C": [1e-4, 1.0]}
+    grid = {"logisticregression__C": [1e-4, 1.0]}
 
     def search():
         return GridSearchCV(make_da_pipeline(CORALAligner(), LogisticRegression()), grid,
@@ -160,7 +160,7 @@ def test_grid_search_same_choice_with_routing_on_and_off():
     off = search().fit(X, y)
     with config_context(enable_metadata_routing=True):
         on = search().fit(X, y, sample_domain=sd)
-    assert off.best_params_ == on.best_params_ == {"labelledonly__estimator__C": 1.0}
+    assert off.best_params_ == on.best_params_ == {"logisticregression__C": 1.0}
     np.testing.assert_allclose(off.cv_results_["mean_test_score"],
                                on.cv_results_["mean_test_score"])
 

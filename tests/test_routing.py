@@ -16,7 +16,7 @@ def semi_supervised():
     """Labelled target rows: only an explicit sample_domain can say they are target."""
     rng = np.random.RandomState(0)
     X = np.vstack([rng.randn(40, 3), rng.randn(30, 3) + 4.0])
-    y = np.r_[np.arange(40) % 2, np.arange(30) % 2]
+    y = np.r_[np.arange(40) % 2, np.arange(4) % 2, np.full(26, -1)]
     sample_domain = np.r_[np.ones(40, dtype=int), -np.ones(30, dtype=int)]
     return X, y, sample_domain
 

@@ -16,7 +16,14 @@ from skorch.exceptions import NotInitializedError
 from skorch.utils import TeeGenerator
 from torch.nn import functional as F
 
-from .._domains import validate_da_data
+from .._domains import (
+    check_domains_agree,
+    check_sample_domain,
+    infer_sample_domain,
+    is_masked,
+    score_known_labels,
+    validate_da_data,
+)
 from ..base import DATags, DomainAwareMixin
 from ._criteria import Criterion, ganin_schedule, get_criterion
 from ._data import DomainBalancedBatches, to_tensor_batch
@@ -156,7 +163,7 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
                                     dtype=np.float32, require_labelled_source=True)
         self.input_shape_ = tuple(X.shape[1:])
         if self._is_classifier:
-            masked = (sd < 0) & _masked_cls(y) | _masked_cls(y)
+            masked = is_masked(y, regression=False)
             check_classification_targets(y[~masked])
             self.label_encoder_ = LabelEncoder().fit(y[~masked])
             self.classes_ = self.label_encoder_.classes_
@@ -170,8 +177,6 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
 
     def _validate_continue(self, X, y, sample_domain):
         """Validate a further training call (``partial_fit``) against the fitted net."""
-        from .._domains import check_sample_domain, is_masked
-
         if y is None:
             raise ValueError(f"{type(self).__name__}.partial_fit requires y.")
         X, _, _ = validate_da_data(self, X, None, None, reset=False, allow_nd=True,
@@ -179,11 +184,13 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         y = np.asarray(y)
         if self._is_classifier:
             y = column_or_1d(y, warn=True)
-        masked = is_masked(y) if y.ndim == 1 else np.isnan(y.astype(float)).any(axis=1)
+        regression = not self._is_classifier
         if sample_domain is None:
-            sd = np.where(masked, -1, 1).astype(np.int64)
+            sd = infer_sample_domain(y, regression=regression)
         else:
             sd = check_sample_domain(sample_domain, X.shape[0])
+            y = check_domains_agree(self, y, sd, regression=regression)
+        masked = is_masked(y, regression=regression)
         if not self._is_classifier:
             return X, np.asarray(y, dtype=np.float32), sd
         y_enc = np.full(len(y), -1, dtype=np.int64)
@@ -494,22 +501,19 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             Masked rows (``-1`` / ``NaN``) are ignored.
         sample_weight : array-like, default=None
         sample_domain : array-like, default=None
-            Every row is target when ``None``.
+            Inferred from the mask of ``y`` when ``None``, as at fit (labelled rows
+            source, masked rows target), so the score is the same whether a
+            meta-estimator routes ``sample_domain`` or not.
 
         Returns
         -------
         score : float
         """
-        from .._domains import score_known_labels
-
+        regression = not self._is_classifier
+        if sample_domain is None:
+            sample_domain = infer_sample_domain(y, regression=regression)
         return score_known_labels(y, self.predict(X, sample_domain=sample_domain),
-                                  sample_weight, regression=not self._is_classifier)
-
-
-def _masked_cls(y):
-    from .._domains import is_masked
-
-    return is_masked(y)
+                                  sample_weight, regression=regression)
 
 
 class DeepDAClassifier(ClassifierMixin, BaseDeepDA):

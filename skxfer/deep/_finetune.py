@@ -350,7 +350,7 @@ class _FineTuneMixin:
     """Fine-tuning logic shared by :class:`FineTuneClassifier` and the regressor."""
 
     _da_tags = DATags(family="model", kind="estimator", requires_target=False,
-                      uses_target_labels=True)
+                      uses_target_labels=True, requires_target_labels=True)
     prefixes_ = list(NeuralNet.prefixes_)
     _own_params = frozenset({
         "source_model", "head", "freeze", "unfreeze_schedule", "backbone_lr_multiplier",
@@ -477,7 +477,7 @@ class _FineTuneMixin:
             y = column_or_1d(y, warn=True)
         X, y, sd = validate_da_data(self, X, y, sample_domain, reset=True, allow_nd=True,
                                     dtype=np.float32)
-        masked = is_masked(y) if y.ndim == 1 else np.isnan(y.astype(float)).any(axis=1)
+        masked = is_masked(y, regression=not self._is_classifier)
         labelled = ~masked
         if self._is_classifier:
             check_classification_targets(y[labelled])

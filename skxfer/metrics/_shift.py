@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from .._domains import DEFAULT_SOURCE, DEFAULT_TARGET, check_sample_domain, is_masked
+from .._domains import check_sample_domain, infer_sample_domain
 from ..kernels import KERNELS, iter_kernel_blocks, kernel_matrix, resolve_gamma
 
 __all__ = [
@@ -45,7 +45,7 @@ def _split(X, y, sample_domain, *, dense=True):
     if sample_domain is not None:
         sd = check_sample_domain(sample_domain, n)
     elif y is not None:
-        sd = np.where(is_masked(np.asarray(y)), DEFAULT_TARGET, DEFAULT_SOURCE)
+        sd = infer_sample_domain(y)
     else:
         raise ValueError(
             "Give sample_domain (> 0 source, < 0 target) or y with the target rows masked "

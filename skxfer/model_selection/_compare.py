@@ -15,7 +15,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
 from sklearn.utils.parallel import Parallel, delayed
 
-from .._domains import DEFAULT_SOURCE, DEFAULT_TARGET, is_masked
+from .._domains import infer_sample_domain, is_masked
 from ..base import BaseDAMetaEstimator, DATags, get_da_tags
 from ..pipeline import LabelledOnly
 from ..registry import get_strategy, list_strategies, make_strategy, strategy_module
@@ -141,7 +141,7 @@ def _explicit_domains(y, sample_domain):
     """``sample_domain`` when it says more than the mask of ``y``, else ``None``."""
     if sample_domain is None:
         return None
-    inferred = np.where(is_masked(y), DEFAULT_TARGET, DEFAULT_SOURCE)
+    inferred = infer_sample_domain(y)
     return None if np.array_equal(inferred, sample_domain) else sample_domain
 
 

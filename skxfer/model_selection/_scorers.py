@@ -41,6 +41,7 @@ __all__ = [
     "CircularValidationScorer",
     "SoftNeighborhoodDensityScorer",
     "SupervisedTargetScorer",
+    "KnownLabelsScorer",
     "get_da_scorer",
 ]
 
@@ -547,6 +548,46 @@ class SupervisedTargetScorer(_DAScorer):
         return get_scorer(self.scoring)(estimator, _rows(X, rows), y[rows])
 
 
+class KnownLabelsScorer(_DAScorer):
+    """A standard sklearn metric on the rows of the fold whose label is known.
+
+    sklearn's own scorers (``scoring="accuracy"``) count a masked row (``-1``) as a row
+    of class ``-1`` that the model got wrong, so on a DA validation fold they report a
+    figure that means nothing. This scorer drops the masked rows first (``-1`` /
+    ``NaN``, decided by the target type) and scores the rest, every row queried as a
+    target row. :func:`get_da_scorer` returns it for every sklearn scoring name.
+
+    Parameters
+    ----------
+    scoring : str or callable, default="accuracy"
+        Any sklearn scoring name (``"accuracy"``, ``"balanced_accuracy"``,
+        ``"f1_macro"``, ``"roc_auc"``, ``"r2"``, ``"neg_mean_squared_error"``, ...) or
+        scorer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer.model_selection import KnownLabelsScorer
+    >>> X = np.array([[0.0], [1.0], [0.1], [0.9]]); y = np.array([0, 1, 0, 1])
+    >>> clf = LogisticRegression().fit(X, y)
+    >>> KnownLabelsScorer("accuracy")(clf, X, np.array([0, 1, -1, -1]))
+    1.0
+    """
+
+    def __init__(self, scoring="accuracy"):
+        self.scoring = scoring
+        super().__init__()
+
+    def _evaluate(self, estimator, X, y, source, target):
+        if y is None:
+            raise ValueError(f"{self!r} needs y: the labels, unknown ones masked.")
+        rows = np.flatnonzero(~is_masked(y))
+        if rows.size == 0:
+            return float("nan")
+        return get_scorer(self.scoring)(estimator, _rows(X, rows), y[rows])
+
+
 _SCORERS = {
     "importance_weighted": ImportanceWeightedScorer,
     "entropy": PredictionEntropyScorer,
@@ -561,21 +602,26 @@ def get_da_scorer(scoring):
     """A DA scorer from a short name, or ``scoring`` itself when it is callable.
 
     Names: ``"importance_weighted"``, ``"entropy"``, ``"dev"``, ``"circular"``,
-    ``"snd"``, ``"supervised_target"``; any other string goes to
-    :func:`sklearn.metrics.get_scorer`.
+    ``"snd"``, ``"supervised_target"``; any sklearn scoring name (``"accuracy"``,
+    ``"balanced_accuracy"``, ``"f1_macro"``, ``"r2"``, ...) gives that metric on the
+    rows whose label is known (:class:`KnownLabelsScorer`): sklearn's own scorer would
+    count every masked row as a wrong prediction.
 
     Examples
     --------
     >>> from skxfer.model_selection import get_da_scorer
     >>> get_da_scorer("entropy")
     PredictionEntropyScorer(diversity_weight=1.0)
+    >>> get_da_scorer("balanced_accuracy")
+    KnownLabelsScorer(scoring='balanced_accuracy')
     """
     if callable(scoring):
         return scoring
     if isinstance(scoring, str):
         if scoring in _SCORERS:
             return _SCORERS[scoring]()
-        return get_scorer(scoring)
+        get_scorer(scoring)  # an unknown name fails here, with sklearn's list of names
+        return KnownLabelsScorer(scoring)
     raise ValueError(
         f"scoring must be a scorer or one of {sorted(_SCORERS)}; got {scoring!r}."
     )

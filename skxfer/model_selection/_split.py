@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._metadata_requests import _MetadataRequester
 
-from .._domains import DEFAULT_SOURCE, DEFAULT_TARGET, check_sample_domain, is_masked
+from .._domains import DEFAULT_TARGET, check_sample_domain, infer_sample_domain, is_masked
 
 __all__ = ["DomainShuffleSplit", "StratifiedDomainShuffleSplit", "LeaveOneDomainOut"]
 
@@ -37,7 +37,7 @@ def resolve_domains(X, y=None, sample_domain=None):
         y = np.asarray(y)
         if y.shape[0] != n:
             raise ValueError(f"y has {y.shape[0]} entries but X has {n} rows.")
-        return np.where(is_masked(y), DEFAULT_TARGET, DEFAULT_SOURCE).astype(np.int64)
+        return infer_sample_domain(y)
     return np.full(n, DEFAULT_TARGET, dtype=np.int64)
 
 

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from .._domains import check_sample_domain, is_masked
+from .._domains import check_sample_domain, infer_sample_domain, is_masked
 from ._utils import get_axes
 
 __all__ = ["DomainShiftDisplay"]
@@ -24,7 +24,7 @@ def _infer_domains(y, sample_domain, n_samples):
         return check_sample_domain(sample_domain, n_samples)
     if y is None:
         return np.ones(n_samples, dtype=np.int64)
-    return np.where(is_masked(y), -1, 1).astype(np.int64)
+    return infer_sample_domain(y)
 
 
 def _embed(X, method, random_state):

@@ -81,7 +81,7 @@ class BaseDensityRatio(DomainAwareMixin, BaseEstimator, metaclass=ABCMeta):
         """
         self._validate_params()
         X, _, sample_domain = validate_da_data(
-            self, X, y, sample_domain, reset=True, require_target=True,
+            self, X, y, sample_domain, reset=True, require_target=True, require_source=True,
             accept_sparse=self._accept_sparse, dtype=np.float64,
         )
         source, target = sample_domain > 0, sample_domain < 0

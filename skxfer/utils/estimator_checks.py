@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import Pipeline
 
-from .._domains import is_masked
+from .._domains import infer_sample_domain
 from ..base import get_da_tags
 from ..pipeline import make_da_pipeline
 
@@ -53,7 +53,7 @@ def _task(X, y, sample_domain):
     if X is None:
         X, y, sample_domain = make_contract_task()
     if sample_domain is None:
-        sample_domain = np.where(is_masked(y), -1, 1)
+        sample_domain = infer_sample_domain(y)
     return X, y, sample_domain
 
 
