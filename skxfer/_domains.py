@@ -153,6 +153,40 @@ def _is_mask_value(v):
     return False
 
 
+def check_classes(estimator, y_known):
+    """Refuse classification labels that are not targets, or that hold a single class.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Named in the message.
+    y_known : array-like
+        The labels of the rows whose label is known.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> from skxfer._domains import check_classes
+    >>> check_classes(BaseEstimator(), [0, 0, 1])
+    """
+    from sklearn.utils.multiclass import check_classification_targets
+
+    if len(y_known) == 0:
+        raise ValueError(
+            f"{type(estimator).__name__} found no labelled row: every label it was given is "
+            "masked. Give the source rows their labels (only unknown target labels are "
+            "masked, -1 / NaN), and mark the source rows > 0 in sample_domain."
+        )
+    check_classification_targets(y_known)
+    n_classes = np.unique(np.asarray(y_known)).size
+    if n_classes < 2:
+        raise ValueError(
+            f"{type(estimator).__name__} needs labelled rows of at least two classes; got "
+            f"{n_classes} class. Check that the source labels are not all the same (or all "
+            "masked) and that only unknown target labels are -1."
+        )
+
+
 def infer_sample_domain(y, *, regression=None):
     """``sample_domain`` at fit when none is given: masked rows target, the rest source.
 
@@ -294,7 +328,7 @@ def _check_labels(y, n_samples):
     return y
 
 
-def check_domains_agree(estimator, y, sample_domain, *, regression=None):
+def check_domains_agree(estimator, y, sample_domain, *, regression=None, name=None):
     """Check that ``y``'s mask agrees with ``sample_domain`` at fit; return the ``y`` to use.
 
     A masked source row is an error (naming the sign convention). Labelled target rows
@@ -312,6 +346,8 @@ def check_domains_agree(estimator, y, sample_domain, *, regression=None):
     sample_domain : ndarray of int of shape (n_samples,)
     regression : bool, default=None
         See :func:`is_masked`.
+    name : str, default=None
+        Who is checking, in the messages; the estimator's class name when ``None``.
 
     Returns
     -------
@@ -328,12 +364,12 @@ def check_domains_agree(estimator, y, sample_domain, *, regression=None):
     """
     if regression is None:
         regression = is_regression_target(y, estimator)
-    name = type(estimator).__name__
+    name = type(estimator).__name__ if name is None else name
     masked = is_masked(y, regression=regression)
     source, target = sample_domain > 0, sample_domain < 0
     masked_source = source & masked
     if masked_source.any():
-        flipped = target.any() and not masked[target].any() and masked_source.all()
+        flipped = target.any() and not masked[target].any() and masked[source].all()
         hint = (
             " Every source row is masked and every target row labelled: the signs look "
             "flipped, pass -sample_domain." if flipped else

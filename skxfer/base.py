@@ -78,11 +78,14 @@ def get_da_tags(estimator):
 
 
 class DomainAwareMixin:
-    """Request ``sample_domain`` by default in every method when routing is enabled.
+    """Request ``sample_domain`` by default when routing is enabled (``score`` aside).
 
     With ``sklearn.set_config(enable_metadata_routing=True)`` a meta-estimator passes
-    ``sample_domain`` to every skxfer step without ``set_*_request`` calls. With routing
-    off (sklearn's default) nothing changes: the masked labels carry the domains.
+    ``sample_domain`` to every skxfer step without ``set_*_request`` calls. ``score`` does
+    not request it: it scores the labelled rows with every row a target row, as with
+    routing off, so ``cross_validate`` and ``GridSearchCV`` give the same scores in both
+    modes (``set_score_request(sample_domain=True)`` changes that). With routing off
+    (sklearn's default) the masked labels carry the domains.
     """
 
     __metadata_request__fit = {"sample_domain": True}
@@ -92,7 +95,7 @@ class DomainAwareMixin:
     __metadata_request__predict_proba = {"sample_domain": True}
     __metadata_request__predict_log_proba = {"sample_domain": True}
     __metadata_request__decision_function = {"sample_domain": True}
-    __metadata_request__score = {"sample_domain": True}
+    __metadata_request__score = {"sample_domain": False}
 
     #: The DA tags of the class; subclasses override this.
     _da_tags = DATags()
@@ -290,6 +293,8 @@ class BaseDAMetaEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        if not hasattr(self.estimator, "__sklearn_tags__"):
+            return tags  # not an estimator: fit says so
         inner = get_tags(self.estimator)
         tags.estimator_type = inner.estimator_type
         tags.classifier_tags = inner.classifier_tags

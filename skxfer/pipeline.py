@@ -3,11 +3,11 @@
 import inspect
 
 import numpy as np
-from sklearn import config_context, get_config
+from sklearn import get_config
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from ._domains import infer_sample_domain, is_masked, validate_da_data
+from ._domains import is_masked, score_known_labels, validate_da_data
 from .base import BaseDAMetaEstimator, DATags, get_da_tags
 
 __all__ = ["DAPipeline", "LabelledOnly", "make_da_pipeline"]
@@ -74,6 +74,11 @@ class LabelledOnly(BaseDAMetaEstimator):
         -------
         self : object
         """
+        if not hasattr(self.estimator, "fit"):
+            raise TypeError(
+                f"LabelledOnly's estimator must be a scikit-learn estimator with a fit "
+                f"method; got {self.estimator!r}. Pass e.g. LabelledOnly(LogisticRegression())."
+            )
         if y is None:
             raise ValueError(
                 "LabelledOnly requires y to be passed, but the target y is None: pass the "
@@ -127,9 +132,10 @@ class DAPipeline(Pipeline):
     What :func:`make_da_pipeline` builds. With metadata routing on it is sklearn's
     ``Pipeline``. With routing off (sklearn's default), where a plain ``Pipeline``
     refuses ``fit(X, y, sample_domain=sd)``, it hands ``sample_domain`` to every step
-    whose ``fit`` takes one. ``score`` infers the domains from the mask of ``y`` when
-    none is given, as ``fit`` does, so a cross-validation gives the same scores with
-    routing on and off.
+    whose ``fit`` takes one. ``score`` is accuracy (R² for a regressor) of ``predict`` on
+    the rows whose label is known, every row a target row, whether or not a
+    ``sample_domain`` is routed to it: a cross-validation gives the same scores with
+    routing on and off, and the same as ``get_da_scorer("accuracy")``.
 
     Parameters
     ----------
@@ -167,27 +173,26 @@ class DAPipeline(Pipeline):
         return super().fit_transform(X, y, **self._domain_params(params))
 
     def score(self, X, y=None, sample_weight=None, **params):
-        """Score of the final step, with the domains inferred from ``y`` when not given.
+        """Accuracy (R² for a regressor) on the rows whose label is known.
 
         Parameters
         ----------
-        X, y, sample_weight
-            As in :meth:`sklearn.pipeline.Pipeline.score`; masked rows of ``y`` are
-            target rows and carry no label.
-        **params
-            ``sample_domain``, and with routing on any other routed metadata.
+        X : array-like of shape (n_samples, n_features)
+            Every row is predicted as a target row.
+        y : array-like of shape (n_samples,)
+            Labels; masked rows (``-1`` / ``NaN``) are left out.
+        sample_weight : array-like of shape (n_samples,), default=None
+        **params : dict
+            Ignored (a routed ``sample_domain``), so both routing modes agree.
 
         Returns
         -------
         score : float
         """
-        if get_config()["enable_metadata_routing"] or sample_weight is not None or y is None:
-            return super().score(X, y, sample_weight=sample_weight, **params)
-        sample_domain = params.pop("sample_domain", None)
-        if sample_domain is None:
-            sample_domain = infer_sample_domain(y)
-        with config_context(enable_metadata_routing=True):
-            return super().score(X, y, sample_domain=sample_domain, **params)
+        if y is None:
+            raise ValueError("DAPipeline.score needs y: the labels, unknown ones masked.")
+        return score_known_labels(y, self.predict(X), sample_weight,
+                                  regression=is_regressor(self._final_estimator))
 
     def _domain_params(self, params):
         """Routing off: ``sample_domain`` as ``step__sample_domain`` for the steps that take it."""

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._domains import is_masked, score_known_labels, validate_da_data
+from ._domains import check_classes, is_masked, score_known_labels, validate_da_data
 from .base import DATags, DomainAwareMixin
 
 __all__ = ["RelationTransferClassifier"]
@@ -190,8 +190,9 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
         self.embedding_ = None
         if self.use_embedding is not False and self.use_embedding is not True:
             self.embedding_ = clone(self.use_embedding).fit(X)
-        Z = self._relation_features(X[target])
         y_target = y[target]
+        check_classes(self, y_target)
+        Z = self._relation_features(X[target])
         self.estimator_ = clone(_default(self.estimator)).fit(Z, y_target)
         self.classes_ = getattr(self.estimator_, "classes_", np.unique(y_target))
         return self

@@ -8,7 +8,6 @@ import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
@@ -17,6 +16,7 @@ from skorch.utils import TeeGenerator
 from torch.nn import functional as F
 
 from .._domains import (
+    check_classes,
     check_domains_agree,
     check_sample_domain,
     infer_sample_domain,
@@ -26,7 +26,7 @@ from .._domains import (
 )
 from ..base import DATags, DomainAwareMixin
 from ._criteria import Criterion, ganin_schedule, get_criterion
-from ._data import DomainBalancedBatches, to_tensor_batch
+from ._data import DomainBalancedBatches, check_device, to_tensor_batch
 from ._modules import MLP, DomainAdaptationNet, LeNet, make_default_backbone
 
 __all__ = ["BaseDeepDA", "DeepDAClassifier", "DeepDARegressor"]
@@ -164,7 +164,7 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         self.input_shape_ = tuple(X.shape[1:])
         if self._is_classifier:
             masked = is_masked(y, regression=False)
-            check_classification_targets(y[~masked])
+            check_classes(self, y[~masked])
             self.label_encoder_ = LabelEncoder().fit(y[~masked])
             self.classes_ = self.label_encoder_.classes_
             y_enc = np.full(len(y), -1, dtype=np.int64)
@@ -275,6 +275,7 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         self : object
         """
         self._refuse_fit_params(fit_params)
+        check_device(self, self.device)
         X, y, sd = self._validate_fit(X, y, sample_domain)
         self.seed_ = self._seed()
         with torch.random.fork_rng(devices=self._fork_devices()):
@@ -501,19 +502,15 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             Masked rows (``-1`` / ``NaN``) are ignored.
         sample_weight : array-like, default=None
         sample_domain : array-like, default=None
-            Inferred from the mask of ``y`` when ``None``, as at fit (labelled rows
-            source, masked rows target), so the score is the same whether a
-            meta-estimator routes ``sample_domain`` or not.
+            Every row is target when ``None``. Not requested by default when metadata
+            routing is on, so ``cross_validate`` scores the same in both modes.
 
         Returns
         -------
         score : float
         """
-        regression = not self._is_classifier
-        if sample_domain is None:
-            sample_domain = infer_sample_domain(y, regression=regression)
         return score_known_labels(y, self.predict(X, sample_domain=sample_domain),
-                                  sample_weight, regression=regression)
+                                  sample_weight, regression=not self._is_classifier)
 
 
 class DeepDAClassifier(ClassifierMixin, BaseDeepDA):

@@ -83,6 +83,45 @@ class DomainBalancedBatches:
             yield s, t
 
 
+def check_device(estimator, device):
+    """Refuse a device this torch cannot use, naming the devices it has.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> from skxfer.deep._data import check_device
+    >>> check_device(BaseEstimator(), "cpu")
+    """
+    dev = str(device)
+    try:
+        torch.device(dev)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"{type(estimator).__name__}(device={dev!r}) is not a torch device: use 'cpu', "
+            "'cuda' or 'cuda:N'."
+        ) from exc
+    if dev.startswith("cuda") and not torch.cuda.is_available():
+        build = "a CPU-only build" if torch.version.cuda is None else (
+            f"a CUDA {torch.version.cuda} build that sees no GPU")
+        raise ValueError(
+            f"{type(estimator).__name__}(device={dev!r}): this torch ({torch.__version__}) is "
+            f"{build}, so the only device here is 'cpu'. Pass device='cpu', or install a "
+            "CUDA build of torch on a machine with an NVIDIA GPU."
+        )
+    if dev.startswith("cuda:"):
+        index = int(dev.split(":", 1)[1])
+        if index >= torch.cuda.device_count():
+            raise ValueError(
+                f"{type(estimator).__name__}(device={dev!r}): only "
+                f"{torch.cuda.device_count()} CUDA device(s) exist (cuda:0 ...)."
+            )
+    if dev.startswith("mps") and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"{type(estimator).__name__}(device={dev!r}): MPS is not available here; "
+            "pass device='cpu'."
+        )
+
+
 def to_tensor_batch(X, rows, device, dtype=torch.float32):
     """Rows of a host array as a tensor on ``device`` (only the batch is moved)."""
     if isinstance(X, torch.Tensor):

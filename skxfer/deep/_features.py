@@ -8,7 +8,7 @@ from torch import nn
 
 from .._domains import validate_da_data
 from ..base import DATags, DomainAwareMixin
-from ._data import to_tensor_batch
+from ._data import check_device, to_tensor_batch
 from ._finetune import find_head, head_inputs, load_source_model
 
 __all__ = ["TorchFeatureExtractor"]
@@ -84,8 +84,10 @@ class TorchFeatureExtractor(DomainAwareMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, C, H, W)
-        y : ignored
-        sample_domain : ignored
+        y : array-like of shape (n_samples,), default=None
+            Checked against ``X``, otherwise unused.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Checked against ``X``, otherwise unused.
 
         Returns
         -------
@@ -93,7 +95,8 @@ class TorchFeatureExtractor(DomainAwareMixin, TransformerMixin, BaseEstimator):
         """
         if self.module is None:
             raise ValueError("TorchFeatureExtractor needs a module (a torch.nn.Module).")
-        X, _, _ = validate_da_data(self, X, None, None, reset=True, allow_nd=True,
+        check_device(self, self.device)
+        X, _, _ = validate_da_data(self, X, y, sample_domain, reset=True, allow_nd=True,
                                    dtype=np.float32)
         module = load_source_model(self.module, architecture=self.architecture,
                                    input_shape=tuple(X.shape[1:]))

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
@@ -30,10 +29,10 @@ from skorch.exceptions import NotInitializedError
 from skorch.utils import TeeGenerator
 from torch import nn
 
-from .._domains import is_masked, validate_da_data
+from .._domains import check_classes, is_masked, validate_da_data
 from ..base import DATags
 from ._base import BaseDeepDA, DeepDAClassifier, DeepDARegressor
-from ._data import DomainBalancedBatches, to_tensor_batch
+from ._data import DomainBalancedBatches, check_device, to_tensor_batch
 from ._modules import MLP, DomainAdaptationNet, LeNet, make_default_backbone
 
 __all__ = [
@@ -480,7 +479,7 @@ class _FineTuneMixin:
         masked = is_masked(y, regression=not self._is_classifier)
         labelled = ~masked
         if self._is_classifier:
-            check_classification_targets(y[labelled])
+            check_classes(self, y[labelled])
         if sample_domain is None and not masked.any():
             source = target = np.flatnonzero(labelled)  # plain supervised learning
         else:
@@ -701,6 +700,7 @@ class _FineTuneMixin:
         self : object
         """
         self._refuse_fit_params(fit_params)
+        check_device(self, self.device)
         self._check_params()
         X, y, source, target = self._validate_fit_ft(X, y, sample_domain)
         if not len(target):

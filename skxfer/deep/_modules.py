@@ -213,6 +213,13 @@ def make_default_backbone(input_shape, n_outputs, **kwargs):
     input_shape = tuple(int(s) for s in input_shape)
     if len(input_shape) == 1:
         return MLP(input_shape[0], n_outputs, **kwargs)
+    if len(input_shape) == 3 and input_shape[2] <= 4 and min(input_shape[:2]) >= 8:
+        raise ValueError(
+            f"The rows have shape {input_shape}, which looks like channels-last images "
+            "(height, width, channels); torch and the default CNN expect channels first "
+            "(channels, height, width). Pass X.transpose(0, 3, 1, 2), or a module of your "
+            "own that takes channels-last input."
+        )
     if len(input_shape) == 2:
         input_shape = (1, *input_shape)
     if len(input_shape) == 3 and min(input_shape[1:]) >= 8:

@@ -20,6 +20,7 @@ from torch.nn import functional as F
 
 from .._domains import score_known_labels, validate_da_data
 from ..base import DATags, DomainAwareMixin
+from ._data import check_device
 from ._modules import DomainAdaptationNet
 
 __all__ = ["SourceFreeClassifier"]
@@ -161,7 +162,9 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         else:
             raise TypeError(
                 f"source_model must be a fitted skxfer deep classifier or a torch.nn.Module; "
-                f"got {type(model).__name__} (is it fitted?)."
+                f"got an unfitted {type(model).__name__}. If you fitted it, it was cloned "
+                "(GridSearchCV, cross_validate and clone copy parameters unfitted): pass "
+                "sklearn.frozen.FrozenEstimator(source_model) to keep it fitted."
             )
         net = DomainAdaptationNet(copy.deepcopy(backbone), layer)
         if self.classes is not None:
@@ -186,14 +189,16 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         self : object
         """
         self._validate_params()
-        X, _, _ = validate_da_data(self, X, None, None, allow_nd=True, dtype=np.float32)
-        if sample_domain is not None:
-            sd = np.asarray(sample_domain)
-            if sd.shape[0] != X.shape[0] or np.any(sd >= 0):
-                raise ValueError(
-                    "SourceFreeClassifier adapts without source data: pass target rows only "
-                    "(sample_domain must be negative on every row, or None)."
-                )
+        check_device(self, self.device)
+        X, _, sd = validate_da_data(self, X, None, sample_domain, allow_nd=True,
+                                    dtype=np.float32)
+        if sample_domain is not None and np.any(sd > 0):
+            raise ValueError(
+                f"SourceFreeClassifier adapts without source data, but sample_domain marks "
+                f"{int(np.sum(sd > 0))} row(s) as source (> 0). Pass target rows only, with "
+                "sample_domain negative on every row (the sign convention: > 0 source, < 0 "
+                "target) or None."
+            )
         net, classes = self._source_network()
         device = torch.device(self.device)
         net.to(device)
@@ -326,7 +331,8 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[self._logits(X).argmax(1).numpy()]
+        index = self._logits(X).argmax(1).numpy()
+        return self.classes_[index]
 
     def score(self, X, y, sample_weight=None, sample_domain=None):
         """Accuracy on the labelled rows of ``(X, y)``; ``nan`` when all are masked."""

@@ -1,5 +1,6 @@
 """Compare transfer strategies side by side with the no-transfer baselines."""
 
+import functools
 import inspect
 import json
 import time
@@ -15,7 +16,9 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_predict
 from sklearn.utils.parallel import Parallel, delayed
 
-from .._domains import infer_sample_domain, is_masked
+from .._config import config_context as skxfer_config_context
+from .._config import get_config as get_skxfer_config
+from .._domains import check_domains_agree, infer_sample_domain, is_masked
 from ..base import BaseDAMetaEstimator, DATags, get_da_tags
 from ..pipeline import LabelledOnly
 from ..registry import get_strategy, list_strategies, make_strategy, strategy_module
@@ -189,7 +192,20 @@ def _fit_and_predict(name, est, X, y, sd, target, seed, error_score):
         return name, None, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"
 
 
+def _in_skxfer_config(config, function, *args, **kwargs):
+    with skxfer_config_context(**config):
+        return function(*args, **kwargs)
+
+
 def _run(tasks, n_jobs, verbose, desc):
+    # joblib workers of another process start from skxfer's defaults: carry the
+    # caller's settings (e.g. allow_labelled_target) to every task
+    config = get_skxfer_config()
+    tasks = (
+        delayed(functools.partial(_in_skxfer_config, config, getattr(f, "function", f)))(
+            *args, **kwargs)
+        for f, args, kwargs in tasks
+    )
     if not verbose:
         return Parallel(n_jobs=n_jobs)(tasks)
     tasks = list(tasks)
@@ -550,6 +566,9 @@ def compare_strategies(
             "(-1 / NaN) or pass sample_domain with negative entries for target rows."
         )
     explicit = _explicit_domains(y, sd)
+    if explicit is not None:
+        # the labels every candidate would get: refused or announced here, once
+        check_domains_agree(_TargetOnly(estimator), y, sd, name="compare_strategies")
     candidates = build_candidates(strategies, estimator)
     target = np.flatnonzero(sd < 0)
     if target_labels is not None:
