@@ -64,7 +64,7 @@ def makers(with_skada):
     out = {"source": H.skxfer_runner(lambda: LabelledOnly(H.base_estimator()))}
     for m in SKX_METHODS:
         out[m] = H.skxfer_runner(
-            lambda m=m: InstanceReweighter(H.base_estimator(), method=m, random_state=0))
+            lambda m=m: InstanceReweighter(H.base_estimator(), density_ratio=m, random_state=0))
     if with_skada:
         for m, name in SKADA_OF.items():
             out[f"skada_{m}"] = H.skada_runner(lambda name=name: skada_estimator(name))
@@ -155,7 +155,7 @@ def kmm_timing(n, with_skada):
     print(f"\n=== KMM fit time, {n:,} + {n:,} rows, 50 features (synthetic) ===")
     X, y, sd, yt = synthetic(n, n)
     runs = {"skxfer kmm": H.skxfer_runner(
-        lambda: InstanceReweighter(H.base_estimator(), method="kmm", random_state=0))}
+        lambda: InstanceReweighter(H.base_estimator(), density_ratio="kmm", random_state=0))}
     if with_skada:
         runs["SKADA KMMReweight"] = H.skada_runner(lambda: skada_estimator("KMMReweight"))
     out = {}

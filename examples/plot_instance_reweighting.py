@@ -50,8 +50,8 @@ source, target = sd > 0, sd < 0
 base = LogisticRegression()
 models = {"no reweighting": LabelledOnly(base)}  # fits on the labelled rows only
 for method in ["kmm", "kliep", "ulsif", "classifier", "nn"]:
-    models[method] = InstanceReweighter(base, method=method, random_state=0)
-models["kliep, untempered"] = InstanceReweighter(base, method="kliep", power=1.0,
+    models[method] = InstanceReweighter(base, density_ratio=method, random_state=0)
+models["kliep, untempered"] = InstanceReweighter(base, density_ratio="kliep", power=1.0,
                                                  shrinkage=0.0, random_state=0)
 for name, model in models.items():
     model.fit(X, y)

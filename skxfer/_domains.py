@@ -211,6 +211,40 @@ def infer_sample_domain(y, *, regression=None):
     return np.where(masked, DEFAULT_TARGET, DEFAULT_SOURCE).astype(np.int64)
 
 
+def resolve_sample_domain(n_samples, y=None, sample_domain=None, *, default=DEFAULT_TARGET):
+    """The domain of every row, wherever it comes from.
+
+    ``sample_domain`` when given (validated), else inferred from the mask of ``y`` (as at
+    fit), else ``default`` on every row (``DEFAULT_TARGET``: what a fitted estimator
+    assumes at predict time).
+
+    Parameters
+    ----------
+    n_samples : int
+    y : array-like of shape (n_samples,), default=None
+    sample_domain : array-like of shape (n_samples,), default=None
+    default : int, default=DEFAULT_TARGET
+
+    Returns
+    -------
+    sample_domain : ndarray of int64
+
+    Examples
+    --------
+    >>> from skxfer._domains import resolve_sample_domain
+    >>> resolve_sample_domain(3, [0, -1, 1]).tolist(), resolve_sample_domain(2).tolist()
+    ([1, -1, 1], [-1, -1])
+    """
+    if sample_domain is not None:
+        return check_sample_domain(sample_domain, n_samples)
+    if y is not None:
+        y = np.asarray(y)
+        if y.shape[0] != n_samples:
+            raise ValueError(f"y has {y.shape[0]} entries but X has {n_samples} rows.")
+        return infer_sample_domain(y)
+    return np.full(n_samples, default, dtype=np.int64)
+
+
 def mask_target_labels(y, sample_domain, *, regression=None):
     """A copy of ``y`` with the labels of every target row masked.
 

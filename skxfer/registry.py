@@ -191,7 +191,7 @@ def make_strategy(name, estimator=None, **params):
         from .reweighting import InstanceReweighter
 
         _require_estimator(name, estimator)
-        return InstanceReweighter(clone(estimator), method=name, method_params=params or None)
+        return InstanceReweighter(clone(estimator), density_ratio=cls(**params))
     if estimator is not None and "estimator" in inspect.signature(cls).parameters:
         params["estimator"] = clone(estimator)
     return cls(**params)

@@ -75,9 +75,9 @@ class _FirstRowsShift(BaseAdapter):
      MMDAligner(n_components=2), MMDAligner(n_components=2, kernel="rbf"),
      JDAAligner(n_components=2, n_iter=3), OTAligner(method="emd"), OTAligner(),
      OTAligner(method="lpl1"), LinearOTAligner(),
-     InstanceReweighter(LogisticRegression(), method="kmm"),
-     InstanceReweighter(LogisticRegression(), method="ulsif"),
-     InstanceReweighter(LogisticRegression(), method="kliep")],
+     InstanceReweighter(LogisticRegression(), density_ratio="kmm"),
+     InstanceReweighter(LogisticRegression(), density_ratio="ulsif"),
+     InstanceReweighter(LogisticRegression(), density_ratio="kliep")],
     ids=repr,
 )
 def test_row_order_invariance(estimator):

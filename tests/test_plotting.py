@@ -91,7 +91,7 @@ def test_domain_shift_from_data_multi_source_tsne_and_given_ax(tmp_path):
 
 def test_weights_display_from_estimator(tmp_path):
     ds = make_shifted_classification(return_dataset=True, random_state=0)
-    clf = InstanceReweighter(LogisticRegression(), method="kliep", random_state=0)
+    clf = InstanceReweighter(LogisticRegression(), density_ratio="kliep", random_state=0)
     clf.fit(ds.X, ds.y)
     src = ds.sample_domain > 0
     disp = WeightsDisplay.from_estimator(clf, sample_domain=ds.sample_domain,

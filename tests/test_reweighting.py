@@ -64,7 +64,7 @@ def _expected_failures(estimator):
 
 
 @parametrize_with_checks(
-    [InstanceReweighter(LogisticRegression(), method=m, random_state=0) for m in METHODS],
+    [InstanceReweighter(LogisticRegression(), density_ratio=m, random_state=0) for m in METHODS],
     expected_failed_checks=_expected_failures,
 )
 def test_sklearn_compatible(estimator, check):
@@ -78,7 +78,8 @@ def test_registry_lists_and_builds_weighting_strategies():
     assert set(METHODS) <= set(list_strategies(family="instance"))
     est = make_strategy("kliep", LogisticRegression(), n_centers=20)
     assert isinstance(est, InstanceReweighter)
-    assert est.method == "kliep" and est.method_params == {"n_centers": 20}
+    assert isinstance(est.density_ratio, KLIEPDensityRatio)
+    assert est.density_ratio.n_centers == 20
     X, y, _ = make_contract_task()
     est.fit(X, y)
     assert isinstance(est.ratio_estimator_, KLIEPDensityRatio)
@@ -86,20 +87,20 @@ def test_registry_lists_and_builds_weighting_strategies():
 
 
 def test_string_method_resolved_in_fit_not_init():
-    est = InstanceReweighter(LogisticRegression(), method="no_such_method")
-    assert est.method == "no_such_method"  # __init__ only stores it
+    est = InstanceReweighter(LogisticRegression(), density_ratio="no_such_method")
+    assert est.density_ratio == "no_such_method"  # __init__ only stores it
     X, y, _ = make_contract_task()
     with pytest.raises(ValueError, match="not a registered density-ratio estimator"):
         est.fit(X, y)
     with pytest.raises(ValueError, match="not a registered density-ratio"):
-        InstanceReweighter(LogisticRegression(), method="coral").fit(X, y)
+        InstanceReweighter(LogisticRegression(), density_ratio="coral").fit(X, y)
 
 
 # --- the DA contract ----------------------------------------------------------------
 
 @pytest.mark.parametrize("method", METHODS)
 def test_da_contract(method):
-    check_da_contract(InstanceReweighter(LogisticRegression(), method=method))
+    check_da_contract(InstanceReweighter(LogisticRegression(), density_ratio=method))
 
 
 # --- density ratios -----------------------------------------------------------------
@@ -117,7 +118,7 @@ def test_weights_recover_true_density_ratio(method):
     # the out-of-sample ratio agrees at the source rows
     assert pearsonr(ratio.compute_weights(X[sd > 0]), true)[0] > 0.8
     # through the reweighter, without flattening or clipping, on the same rows
-    est = InstanceReweighter(LogisticRegression(), method=clone(ratio), power=1.0, clip=None,
+    est = InstanceReweighter(LogisticRegression(), density_ratio=clone(ratio), power=1.0, clip=None,
                              shrinkage=0.0)
     y = np.where(sd > 0, (X[:, 0] > 0).astype(int), -1)
     est.fit(X, y, sample_domain=sd)
@@ -182,7 +183,7 @@ def test_reweighting_beats_source_only(method):
     y = np.r_[ys, np.full(300, np.nan)]
     Xt, yt = xt.reshape(-1, 1), f(xt)
     plain = LinearRegression().fit(xs.reshape(-1, 1), ys)
-    est = InstanceReweighter(LinearRegression(), method=method, random_state=0).fit(X, y)
+    est = InstanceReweighter(LinearRegression(), density_ratio=method, random_state=0).fit(X, y)
     mse_plain = np.mean((plain.predict(Xt) - yt) ** 2)
     mse_rw = np.mean((est.predict(Xt) - yt) ** 2)
     assert mse_rw < 0.8 * mse_plain
@@ -193,7 +194,8 @@ def test_reweighting_beats_source_only(method):
 def test_no_target_behaves_as_plain_estimator():
     X, y, _ = make_contract_task()
     labelled = y != -1
-    est = InstanceReweighter(LogisticRegression(), method="kmm").fit(X[labelled], y[labelled])
+    est = InstanceReweighter(LogisticRegression(), density_ratio="kmm")
+    est.fit(X[labelled], y[labelled])
     ref = LogisticRegression().fit(X[labelled], y[labelled])
     assert est.ratio_estimator_ is None
     np.testing.assert_array_equal(est.weights_, 1.0)
@@ -203,7 +205,7 @@ def test_no_target_behaves_as_plain_estimator():
 def test_fit_attributes_delegation_and_score():
     X, y, sd = make_contract_task()
     y_before = y.copy()
-    est = InstanceReweighter(LogisticRegression(), method="ulsif", random_state=0)
+    est = InstanceReweighter(LogisticRegression(), density_ratio="ulsif", random_state=0)
     assert est.fit(X, y) is est
     np.testing.assert_array_equal(y, y_before)  # the caller's y is untouched
     assert est.weights_.shape == (X.shape[0],)
@@ -222,7 +224,7 @@ def test_fit_attributes_delegation_and_score():
 
 def test_user_sample_weight_multiplies_and_target_labels_are_used():
     X, y, sd = make_contract_task()
-    est = InstanceReweighter(LogisticRegression(), method="nn", random_state=0)
+    est = InstanceReweighter(LogisticRegression(), density_ratio="nn", random_state=0)
     w_imp = est.fit(X, y).weights_.copy()
     sw = np.linspace(0.5, 2.0, X.shape[0])
     combined = clone(est).fit(X, y, sample_weight=sw)
@@ -240,7 +242,7 @@ def test_user_sample_weight_multiplies_and_target_labels_are_used():
 def test_error_for_estimator_without_sample_weight():
     X, y, _ = make_contract_task()
     with pytest.raises(TypeError, match="does not accept sample_weight"):
-        InstanceReweighter(KNeighborsClassifier(), method="kmm").fit(X, y)
+        InstanceReweighter(KNeighborsClassifier(), density_ratio="kmm").fit(X, y)
 
 
 def test_errors_on_bad_domains():
@@ -254,20 +256,31 @@ def test_errors_on_bad_domains():
         KMMDensityRatio().fit(X, sample_domain=np.abs(sd))
 
 
+def test_method_and_method_params_still_work_with_a_future_warning():
+    X, y, _ = make_contract_task()
+    est = InstanceReweighter(LogisticRegression(), method="ulsif",
+                             method_params={"n_centers": 12}, random_state=0)
+    with pytest.warns(FutureWarning, match="density_ratio"):
+        est.fit(X, y)
+    assert isinstance(est.ratio_estimator_, ULSIFDensityRatio)
+    assert est.ratio_estimator_.n_centers == 12
+
+
 def test_gridsearch_over_inner_and_method_params():
     X, y, _ = make_contract_task()
-    est = InstanceReweighter(LogisticRegression(), method=KLIEPDensityRatio(n_centers=10),
+    est = InstanceReweighter(LogisticRegression(), density_ratio=KLIEPDensityRatio(n_centers=10),
                              random_state=0)
-    grid = GridSearchCV(est, {"estimator__C": [0.1, 1.0], "method__n_centers": [10, 20],
+    grid = GridSearchCV(est, {"estimator__C": [0.1, 1.0], "density_ratio__n_centers": [10, 20],
                               "power": [0.5, 1.0]}, cv=3)
     grid.fit(X, y)
-    assert set(grid.best_params_) == {"estimator__C", "method__n_centers", "power"}
+    assert set(grid.best_params_) == {"estimator__C", "density_ratio__n_centers", "power"}
     assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
-    grid = GridSearchCV(InstanceReweighter(LogisticRegression(), method="ulsif"),
-                        {"method_params": [{"n_centers": 10}, {"n_centers": 30}]}, cv=2)
+    # the strategy built from a name is grid-searchable over its ratio's parameters
+    grid = GridSearchCV(make_strategy("ulsif", LogisticRegression()),
+                        {"density_ratio__n_centers": [10, 30]}, cv=2)
     assert grid.fit(X, y).best_estimator_.ratio_estimator_.n_centers in (10, 30)
     res = cross_validate(make_pipeline(StandardScaler(), InstanceReweighter(
-        LogisticRegression(), method="classifier")), X, y, cv=3)
+        LogisticRegression(), density_ratio="classifier")), X, y, cv=3)
     assert np.isfinite(res["test_score"]).all()
 
 
@@ -286,15 +299,15 @@ def test_ess_warning_and_custom_plugin():
     w = np.r_[10.0, np.full(59, 1e-3)]
     assert effective_sample_size(w) < 2
     # a plug-in that keeps one row: clipped and warned, never a silent collapse
-    est = InstanceReweighter(LogisticRegression(), method=_OneRowRatio(), shrinkage=0.0)
+    est = InstanceReweighter(LogisticRegression(), density_ratio=_OneRowRatio(), shrinkage=0.0)
     with pytest.warns(EffectiveSampleSizeWarning, match="effective sample size"):
         est.fit(X, y)
     assert est.effective_sample_size_ < 0.1 * 60
     # flattened defaults do not warn on the same plug-in
     with warnings.catch_warnings():
         warnings.simplefilter("error", EffectiveSampleSizeWarning)
-        InstanceReweighter(LogisticRegression(), method=KLIEPDensityRatio()).fit(X, y)
+        InstanceReweighter(LogisticRegression(), density_ratio=KLIEPDensityRatio()).fit(X, y)
     # the default shrinkage keeps every row (weight >= 0.5), but one row still dominates
     with pytest.warns(EffectiveSampleSizeWarning):
-        est = InstanceReweighter(LogisticRegression(), method=_OneRowRatio()).fit(X, y)
+        est = InstanceReweighter(LogisticRegression(), density_ratio=_OneRowRatio()).fit(X, y)
     assert est.weights_[y != -1].min() == pytest.approx(0.5)

@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from .._domains import check_sample_domain, infer_sample_domain
+from .._domains import resolve_sample_domain
 from ..kernels import KERNELS, iter_kernel_blocks, kernel_matrix, resolve_gamma
 
 __all__ = [
@@ -42,15 +42,12 @@ __all__ = [
 def _split(X, y, sample_domain, *, dense=True):
     X = check_array(X, accept_sparse=not dense, dtype=np.float64)
     n = X.shape[0]
-    if sample_domain is not None:
-        sd = check_sample_domain(sample_domain, n)
-    elif y is not None:
-        sd = infer_sample_domain(y)
-    else:
+    if sample_domain is None and y is None:
         raise ValueError(
             "Give sample_domain (> 0 source, < 0 target) or y with the target rows masked "
             "so the source and target rows can be told apart."
         )
+    sd = resolve_sample_domain(n, y, sample_domain)
     Xs, Xt = X[sd > 0], X[sd < 0]
     if Xs.shape[0] < 2 or Xt.shape[0] < 2:
         raise ValueError(

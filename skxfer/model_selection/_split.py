@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._metadata_requests import _MetadataRequester
 
-from .._domains import DEFAULT_TARGET, check_sample_domain, infer_sample_domain, is_masked
+from .._domains import is_masked, resolve_sample_domain
 
 __all__ = ["DomainShuffleSplit", "StratifiedDomainShuffleSplit", "LeaveOneDomainOut"]
 
@@ -30,15 +30,7 @@ def resolve_domains(X, y=None, sample_domain=None):
     Without either, every row is treated as target (what a fitted estimator does at
     predict time).
     """
-    n = _num_samples(X)
-    if sample_domain is not None:
-        return check_sample_domain(sample_domain, n)
-    if y is not None:
-        y = np.asarray(y)
-        if y.shape[0] != n:
-            raise ValueError(f"y has {y.shape[0]} entries but X has {n} rows.")
-        return infer_sample_domain(y)
-    return np.full(n, DEFAULT_TARGET, dtype=np.int64)
+    return resolve_sample_domain(_num_samples(X), y, sample_domain)
 
 
 class _DomainSplitter(_MetadataRequester):

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from .._domains import check_sample_domain, infer_sample_domain, is_masked
+from .._domains import DEFAULT_SOURCE, is_masked, resolve_sample_domain
 from ._utils import get_axes
 
 __all__ = ["DomainShiftDisplay"]
@@ -16,15 +16,6 @@ __all__ = ["DomainShiftDisplay"]
 _SOURCE_MARKERS = ("o", "s", "^", "D", "v", "P")
 _TARGET_MARKERS = ("X", "*", "p", "h", "<", ">")
 _UNLABELLED = "#9a9a9a"
-
-
-def _infer_domains(y, sample_domain, n_samples):
-    """Domains of the rows under skxfer's contract (masked labels are target)."""
-    if sample_domain is not None:
-        return check_sample_domain(sample_domain, n_samples)
-    if y is None:
-        return np.ones(n_samples, dtype=np.int64)
-    return infer_sample_domain(y)
 
 
 def _embed(X, method, random_state):
@@ -240,7 +231,7 @@ class DomainShiftDisplay:
         display : DomainShiftDisplay
         """
         n = X.shape[0]
-        sd = _infer_domains(y, sample_domain, n)
+        sd = resolve_sample_domain(n, y, sample_domain, default=DEFAULT_SOURCE)
         disp = cls([_embed(X, method, random_state)], y if labels is None else labels, sd,
                    titles=[title or f"features ({method.upper()})"],
                    target_names=target_names, domain_names=domain_names)
@@ -280,7 +271,7 @@ class DomainShiftDisplay:
         display : DomainShiftDisplay
         """
         n = X.shape[0]
-        sd = _infer_domains(y, sample_domain, n)
+        sd = resolve_sample_domain(n, y, sample_domain, default=DEFAULT_SOURCE)
         try:
             check_is_fitted(adapter)
         except NotFittedError:

@@ -52,7 +52,7 @@ class WeightsDisplay:
     >>> from skxfer.datasets import make_shifted_classification
     >>> from skxfer.plotting import WeightsDisplay
     >>> X, y, sd = make_shifted_classification(random_state=0)
-    >>> clf = InstanceReweighter(LogisticRegression(), method="kliep", random_state=0)
+    >>> clf = InstanceReweighter(LogisticRegression(), density_ratio="kliep", random_state=0)
     >>> disp = WeightsDisplay.from_estimator(clf.fit(X, y), sample_domain=sd)
     >>> disp.n_rows
     200
@@ -179,8 +179,8 @@ class WeightsDisplay:
             rows = sd > 0
         else:
             rows = w > 0
-        method = getattr(estimator, "method", None)
-        name = method if isinstance(method, str) else type(method).__name__
+        ratio = getattr(estimator, "density_ratio", None)
+        name = ratio if isinstance(ratio, str) else type(ratio).__name__
         return cls.from_weights(w[rows], true_weights=true_weights,
                                 estimator_name=f"InstanceReweighter({name})", ax=ax,
                                 **plot_kw)

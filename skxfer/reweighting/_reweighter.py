@@ -72,13 +72,17 @@ class InstanceReweighter(BaseDAMetaEstimator):
     ----------
     estimator : estimator
         A classifier or regressor whose ``fit`` accepts ``sample_weight``.
-    method : str or density-ratio estimator, default="kmm"
+    density_ratio : str or density-ratio estimator, default="kmm"
         A strategy name registered in ``skxfer.strategies`` with kind ``"weighting"``
-        (built-in: ``"kmm"``, ``"kliep"``, ``"ulsif"``, ``"classifier"``, ``"nn"``) or an
-        instance of a :class:`~skxfer.reweighting.BaseDensityRatio` subclass. Names are
-        resolved in ``fit``.
+        (built-in: ``"kmm"``, ``"kliep"``, ``"ulsif"``, ``"classifier"``, ``"nn"``),
+        resolved in ``fit``, or an instance of a
+        :class:`~skxfer.reweighting.BaseDensityRatio` subclass, whose parameters are then
+        the reweighter's (``density_ratio__gamma`` in ``set_params`` and grids).
+    method : str or density-ratio estimator, default=None
+        Deprecated alias of ``density_ratio`` (a ``FutureWarning`` when given).
     method_params : dict or None, default=None
-        Parameters of the density-ratio estimator (applied with ``set_params``).
+        Deprecated: pass a configured estimator as ``density_ratio`` instead
+        (``density_ratio=KMMDensityRatio(gamma=0.1)``).
     power : float, default=0.5
         Flattening exponent applied to the normalised ratio: ``1`` uses the ratio as
         estimated, ``0`` gives uniform weights (no reweighting). Values in between
@@ -127,10 +131,14 @@ class InstanceReweighter(BaseDAMetaEstimator):
     >>> Xs, Xt = rng.randn(100, 2), rng.randn(80, 2) + 1.0
     >>> ys = (Xs[:, 0] + Xs[:, 1] > 0).astype(int)
     >>> X, y, sample_domain = merge_domains(Xs, ys, Xt)
-    >>> clf = InstanceReweighter(LogisticRegression(), method="kliep", random_state=0)
+    >>> clf = InstanceReweighter(LogisticRegression(), density_ratio="kliep", random_state=0)
     >>> clf = clf.fit(X, y)
     >>> clf.weights_.shape, clf.predict(Xt).shape
     ((180,), (80,))
+    >>> from skxfer.reweighting import KMMDensityRatio
+    >>> clf = InstanceReweighter(LogisticRegression(), density_ratio=KMMDensityRatio())
+    >>> clf.set_params(density_ratio__gamma=0.5).density_ratio.gamma
+    0.5
     """
 
     _da_tags = DATags(family="instance", kind="estimator", requires_target=False,
@@ -138,7 +146,8 @@ class InstanceReweighter(BaseDAMetaEstimator):
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit"])],
-        "method": [str, HasMethods(["fit"])],
+        "density_ratio": [str, HasMethods(["fit"])],
+        "method": [str, HasMethods(["fit"]), None],
         "method_params": [dict, None],
         "power": [Interval(Real, 0, None, closed="left")],
         "clip": [Interval(Real, 1, None, closed="left"), None],
@@ -147,9 +156,10 @@ class InstanceReweighter(BaseDAMetaEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, method="kmm", method_params=None, power=0.5, clip=10.0,
-                 shrinkage=0.5, ess_threshold=0.1, random_state=None):
+    def __init__(self, estimator, density_ratio="kmm", power=0.5, clip=10.0, shrinkage=0.5,
+                 ess_threshold=0.1, random_state=None, method=None, method_params=None):
         self.estimator = estimator
+        self.density_ratio = density_ratio
         self.method = method
         self.method_params = method_params
         self.power = power
@@ -161,28 +171,38 @@ class InstanceReweighter(BaseDAMetaEstimator):
     def _make_ratio_estimator(self):
         from ..registry import get_strategy, list_strategies
 
-        if isinstance(self.method, str):
+        spec, what = self.density_ratio, "density_ratio"
+        if self.method is not None or self.method_params is not None:
+            warnings.warn(
+                "InstanceReweighter's method and method_params are deprecated: pass the "
+                "density-ratio estimator as density_ratio (a name, or a configured "
+                "instance such as KMMDensityRatio(gamma=0.1), whose parameters are then "
+                "grid-searchable as density_ratio__gamma).",
+                FutureWarning,
+                stacklevel=3,
+            )
+            if self.method is not None:
+                spec, what = self.method, "method"
+        if isinstance(spec, str):
             try:
-                cls = get_strategy(self.method)
+                cls = get_strategy(spec)
             except ValueError:
                 cls = None
             tags = None if cls is None else get_da_tags(cls())
             if tags is None or tags.kind != "weighting":
                 raise ValueError(
-                    f"method={self.method!r} is not a registered density-ratio estimator. "
+                    f"{what}={spec!r} is not a registered density-ratio estimator. "
                     f"Choose one of {list_strategies(kind='weighting')} or pass an instance "
                     "of a skxfer.reweighting.BaseDensityRatio subclass."
                 )
             ratio = cls()
         else:
-            if not hasattr(self.method, "source_weights_") and not hasattr(
-                self.method, "compute_weights"
-            ):
+            if not hasattr(spec, "source_weights_") and not hasattr(spec, "compute_weights"):
                 raise TypeError(
-                    f"method must be a registered name or a density-ratio estimator with "
-                    f"fit() and compute_weights(); got {type(self.method).__name__}."
+                    f"{what} must be a registered name or a density-ratio estimator with "
+                    f"fit() and compute_weights(); got {type(spec).__name__}."
                 )
-            ratio = clone(self.method)
+            ratio = clone(spec)
         if self.method_params:
             ratio.set_params(**self.method_params)
         params = ratio.get_params(deep=False)
