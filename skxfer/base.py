@@ -4,7 +4,13 @@ from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, TransformerMixin, is_regressor
+from sklearn.base import (
+    BaseEstimator,
+    MetaEstimatorMixin,
+    TransformerMixin,
+    _fit_context,
+    is_regressor,
+)
 from sklearn.utils import Tags, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, column_or_1d
@@ -124,7 +130,11 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator, metaclass=A
 
     _da_tags = DATags(family="feature", kind="adapter")
     _accept_sparse = False
+    #: sklearn's parameter constraints, checked once at the start of ``fit`` (subclasses
+    #: list theirs; a plugin that lists none gets no check).
+    _parameter_constraints: dict = {}
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_domain=None):
         """Fit the adapter on source and target rows.
 
@@ -144,6 +154,7 @@ class BaseAdapter(DomainAwareMixin, TransformerMixin, BaseEstimator, metaclass=A
         self._fit_domains(X, y, sample_domain)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, sample_domain=None):
         """Fit, then map the training rows using their domains.
 

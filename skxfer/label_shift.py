@@ -19,7 +19,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.utils import get_tags
@@ -124,6 +124,7 @@ class LabelShiftClassifier(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin
         self.max_iter = max_iter
         self.tol = tol
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None):
         """Fit on the labelled source rows and estimate the target priors.
 
@@ -141,7 +142,6 @@ class LabelShiftClassifier(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin
         -------
         self : object
         """
-        self._validate_params()
         if y is None:
             raise ValueError(
                 "LabelShiftClassifier requires y to be passed, but the target y is None: pass "

@@ -4,8 +4,9 @@ import inspect
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.base import _fit_context, clone, is_classifier, is_regressor
 from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.utils._param_validation import HasMethods
 
 from ._domains import is_masked, score_known_labels, validate_da_data
 from .base import BaseDAMetaEstimator, DATags, get_da_tags
@@ -54,9 +55,12 @@ class LabelledOnly(BaseDAMetaEstimator):
                       uses_target_labels=True)
     _allow_nan = True
 
+    _parameter_constraints = {"estimator": [HasMethods(["fit"])]}
+
     def __init__(self, estimator):
         self.estimator = estimator
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None, **fit_params):
         """Fit the estimator on the rows whose label is not masked.
 
@@ -74,11 +78,6 @@ class LabelledOnly(BaseDAMetaEstimator):
         -------
         self : object
         """
-        if not hasattr(self.estimator, "fit"):
-            raise TypeError(
-                f"LabelledOnly's estimator must be a scikit-learn estimator with a fit "
-                f"method; got {self.estimator!r}. Pass e.g. LabelledOnly(LogisticRegression())."
-            )
         if y is None:
             raise ValueError(
                 "LabelledOnly requires y to be passed, but the target y is None: pass the "

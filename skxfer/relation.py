@@ -7,6 +7,7 @@ from sklearn.base import (
     ClassifierMixin,
     MetaEstimatorMixin,
     TransformerMixin,
+    _fit_context,
     clone,
 )
 from sklearn.linear_model import LogisticRegression
@@ -135,6 +136,7 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
         self.use_embedding = use_embedding
         self.source_output = source_output
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None):
         """Fit the source model on source rows, then the target model on target rows.
 
@@ -153,7 +155,6 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
         -------
         self : object
         """
-        self._validate_params()
         if y is None:
             raise ValueError(
                 "RelationTransferClassifier requires y to be passed, but the target y is None: "

@@ -68,7 +68,6 @@ class CORALAligner(BaseAdapter):
         self.center = center
 
     def _fit(self, X, y, source, target):
-        self._validate_params()
         self.source_cov_ = spectral_covariance(X[source], self.reg)
         self.target_cov_ = spectral_covariance(X[target], self.reg)
         return self

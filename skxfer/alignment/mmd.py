@@ -187,7 +187,6 @@ class MMDAligner(BaseAdapter):
         return "exact" if n <= EXACT_MAX_SAMPLES else "nystroem"
 
     def _fit(self, X, y, source, target):
-        self._validate_params()
         rng = check_random_state(self.random_state)
         n, d = X.shape
         self.approx_ = self._choose_approx(n, d)

@@ -221,7 +221,6 @@ class OTAligner(BaseAdapter):
         self.random_state = random_state
 
     def _fit(self, X, y, source, target):
-        self._validate_params()
         X = np.asarray(X, dtype=np.float64)
         Xs, Xt = X[source], X[target]
         self._training_source_ = None

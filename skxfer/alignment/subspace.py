@@ -58,7 +58,6 @@ class SubspaceAligner(BaseAdapter):
         self.n_components = n_components
 
     def _fit(self, X, y, source, target):
-        self._validate_params()
         n_source, n_target = int(source.sum()), int(target.sum())
         limit = min(X.shape[1], n_source, n_target)
         if self.n_components is None:

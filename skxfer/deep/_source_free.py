@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -172,6 +172,7 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         return net, classes
 
     # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, sample_domain=None):
         """Adapt the source model to the target rows ``X`` (no source row, no label).
 
@@ -188,7 +189,6 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_params()
         check_device(self, self.device)
         X, _, sd = validate_da_data(self, X, None, sample_domain, allow_nd=True,
                                     dtype=np.float32)

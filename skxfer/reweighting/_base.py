@@ -3,7 +3,7 @@
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._domains import validate_da_data
@@ -63,6 +63,7 @@ class BaseDensityRatio(DomainAwareMixin, BaseEstimator, metaclass=ABCMeta):
     _accept_sparse = False
     _parameter_constraints: dict = {}
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, sample_domain=None):
         """Estimate the density ratio from source and target rows.
 
@@ -79,7 +80,6 @@ class BaseDensityRatio(DomainAwareMixin, BaseEstimator, metaclass=ABCMeta):
         -------
         self : object
         """
-        self._validate_params()
         X, _, sample_domain = validate_da_data(
             self, X, y, sample_domain, reset=True, require_target=True, require_source=True,
             accept_sparse=self._accept_sparse, dtype=np.float64,

@@ -4,7 +4,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import _fit_context, clone
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import (
@@ -210,6 +210,7 @@ class InstanceReweighter(BaseDAMetaEstimator):
             ratio.set_params(random_state=self.random_state)
         return ratio
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None, sample_weight=None):
         """Estimate the importance weights, then fit the estimator with them.
 
@@ -230,7 +231,6 @@ class InstanceReweighter(BaseDAMetaEstimator):
         -------
         self : object
         """
-        self._validate_params()
         if y is None:
             raise ValueError(
                 "InstanceReweighter requires y to be passed, but the target y is None: pass "
