@@ -3,13 +3,10 @@
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils._param_validation import HasMethods, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from ._domains import is_masked, score_known_labels, validate_da_data
-from .alignment import CORALAligner
-from .base import DATags, DomainAwareMixin
+from ._classifier_base import AlignedClassifierBase
+from .base import DATags
 from .kernels import squared_distances
 
 __all__ = ["EasyTLClassifier", "intra_domain_programming"]
@@ -55,7 +52,7 @@ def intra_domain_programming(distances):
     return np.clip(res.x.reshape(m, k), 0.0, 1.0)
 
 
-class EasyTLClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
+class EasyTLClassifier(AlignedClassifierBase):
     """Easy Transfer Learning: nearest class centroid with intra-domain programming.
 
     EasyTL (Wang et al. 2019) has no hyperparameter to tune. The rows are first aligned
@@ -131,14 +128,8 @@ class EasyTLClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_params()
-        X, y, sd = validate_da_data(self, X, y, sample_domain, require_labelled_source=True)
-        if self.aligner == "passthrough":
-            self.aligner_, Z = None, X
-        else:
-            self.aligner_ = clone(CORALAligner() if self.aligner is None else self.aligner)
-            Z = self.aligner_.fit_transform(X, y, sample_domain=sd)
-        labelled = ~is_masked(y)
+        X, y, _, labelled = self._validate_fit_data(X, y, sample_domain)
+        Z = self._fit_aligner(X, y, sample_domain)
         self.classes_ = np.unique(y[labelled])
         self.centroids_ = np.stack(
             [Z[labelled & (y == c)].mean(axis=0) for c in self.classes_]
@@ -159,9 +150,7 @@ class EasyTLClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
-        X, _, _ = validate_da_data(self, X, reset=False)
-        Z = X if self.aligner_ is None else self.aligner_.transform(X)
+        Z = self._map(X)
         return intra_domain_programming(np.sqrt(squared_distances(Z, self.centroids_)))
 
     def predict(self, X, sample_domain=None):
@@ -177,13 +166,5 @@ class EasyTLClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-    def score(self, X, y, sample_weight=None, sample_domain=None):
-        """Accuracy on the labelled rows of ``(X, y)``; ``nan`` when all are masked."""
-        return score_known_labels(y, self.predict(X), sample_weight)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]

@@ -4,13 +4,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from ._domains import is_masked, score_known_labels, validate_da_data
-from .base import DATags, DomainAwareMixin
+from ._classifier_base import DAClassifierBase
+from .base import DATags
 from .kernels import kernel_matrix
 
 __all__ = ["MEDAClassifier", "geodesic_flow_projection"]
@@ -91,7 +89,7 @@ def _unit_rows(Z):
     return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
 
 
-class MEDAClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
+class MEDAClassifier(DAClassifierBase):
     """Manifold Embedded Distribution Alignment (MEDA, Wang et al. 2018).
 
     1. *Manifold feature learning*: rows are embedded by the geodesic flow kernel
@@ -218,40 +216,41 @@ class MEDAClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_params()
-        X, y, sd = validate_da_data(self, X, y, sample_domain, require_labelled_source=True)
+        X, y, sd, labelled = self._validate_fit_data(X, y, sample_domain)
         source, target = sd > 0, sd < 0
         if not target.any():  # no target rows: align the data with itself
             target = np.ones_like(source)
-        labelled = ~is_masked(y)
         self.projection_ = None
         if self.n_components is not None:
             self.projection_ = geodesic_flow_projection(X[source], X[target],
                                                         self.n_components)
         Z = self.X_fit_ = self._embed(X)
         n = Z.shape[0]
-        self.classes_ = np.unique(y[labelled])
+        self.classes_, codes = np.unique(y[labelled], return_inverse=True)
+        # class codes 0..C-1 of the labelled rows, -1 elsewhere (labels may be strings)
+        y_code = np.full(n, -1)
+        y_code[labelled] = codes
         n_classes = self.classes_.shape[0]
         onehot = np.zeros((n, n_classes))
-        onehot[labelled, np.searchsorted(self.classes_, y[labelled])] = 1.0
+        onehot[labelled, codes] = 1.0
         K = kernel_matrix(Z, gamma=self.gamma)
         base = labelled[:, None] * K + self.ridge * np.eye(n)
         if self.manifold_weight > 0:
             base += self.manifold_weight * (self._laplacian(Z) @ K)
         # pseudo-labels of the unlabelled target rows (1-NN first, as in MEDA)
         unl = target & ~labelled
-        pseudo = np.where(labelled, y, -1)
+        pseudo = y_code.copy()
         if unl.any():
-            pseudo[unl] = KNeighborsClassifier(1).fit(Z[labelled], y[labelled]).predict(Z[unl])
+            pseudo[unl] = KNeighborsClassifier(1).fit(Z[labelled], codes).predict(Z[unl])
         src, tgt = source & labelled, target
         self.mu_ = 0.0 if self.mu == "auto" else float(self.mu)
         self.n_iter_ = 0
         beta = np.zeros((n, n_classes))
         for _ in range(self.n_iter):
             if self.mu == "auto":
-                self.mu_ = self._estimate_mu(Z, y, pseudo, src, tgt)
+                self.mu_ = self._estimate_mu(Z, y_code, pseudo, src, tgt, n_classes)
             A = base
-            U = self._mmd_factor(y, pseudo, src, tgt, n_classes)
+            U = self._mmd_factor(y_code, pseudo, src, tgt, n_classes)
             if U is not None and self.mmd_weight > 0:
                 scale = self.mmd_weight / np.linalg.norm(U.T @ U)
                 A = base + scale * (U @ (U.T @ K))
@@ -259,7 +258,7 @@ class MEDAClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             self.n_iter_ += 1
             if not unl.any():
                 break
-            pseudo[unl] = self.classes_[(K[unl] @ beta).argmax(axis=1)]
+            pseudo[unl] = (K[unl] @ beta).argmax(axis=1)
         self.dual_coef_ = beta
         return self
 
@@ -285,7 +284,7 @@ class MEDAClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             return None
         cols = [np.sqrt((1.0 - self.mu_) * n_classes)
                 * (src / src.sum() - tgt / tgt.sum())]
-        for c in self.classes_:
+        for c in range(n_classes):
             s_c, t_c = src & (y == c), tgt & (pseudo == c)
             e = np.zeros(y.shape[0])
             if s_c.any():
@@ -296,10 +295,11 @@ class MEDAClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         U = np.column_stack(cols)
         return U if np.any(U) else None
 
-    def _estimate_mu(self, Z, y, pseudo, src, tgt):
+    @staticmethod
+    def _estimate_mu(Z, y, pseudo, src, tgt, n_classes):
         marginal = _a_distance(Z[src], Z[tgt])
         conditional = np.mean([_a_distance(Z[src & (y == c)], Z[tgt & (pseudo == c)])
-                               for c in self.classes_])
+                               for c in range(n_classes)])
         total = marginal + conditional
         return float(np.clip(conditional / total, 0.0, 1.0)) if total > 0 else 0.5
 
@@ -314,10 +314,14 @@ class MEDAClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        scores : ndarray of shape (n_samples, n_classes)
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            For two classes, the score of the second minus that of the first.
         """
-        check_is_fitted(self)
-        X, _, _ = validate_da_data(self, X, reset=False)
+        F = self._scores(X)
+        return F[:, 1] - F[:, 0] if F.shape[1] == 2 else F
+
+    def _scores(self, X):
+        X = self._validate_predict_data(X)
         return kernel_matrix(self._embed(X), self.X_fit_, gamma=self.gamma) @ self.dual_coef_
 
     def predict(self, X, sample_domain=None):
@@ -333,13 +337,5 @@ class MEDAClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
-
-    def score(self, X, y, sample_weight=None, sample_domain=None):
-        """Accuracy on the labelled rows of ``(X, y)``; ``nan`` when all are masked."""
-        return score_known_labels(y, self.predict(X), sample_weight)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
+        scores = self._scores(X)
+        return self.classes_[scores.argmax(axis=1)]

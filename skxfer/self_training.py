@@ -3,16 +3,14 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import MetaEstimatorMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
 
-from ._domains import is_masked, score_known_labels, validate_da_data
-from .alignment import CORALAligner
-from .base import DATags, DomainAwareMixin
+from ._classifier_base import AlignedClassifierBase
+from .base import DATags
 
 __all__ = ["SelfTrainingAdapter", "select_pseudo_labels"]
 
@@ -90,7 +88,7 @@ def _inner_has(attr):
     return check
 
 
-class SelfTrainingAdapter(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class SelfTrainingAdapter(MetaEstimatorMixin, AlignedClassifierBase):
     """Align the domains, then refine target pseudo-labels over several rounds.
 
     ``aligner`` (any skxfer adapter: CORAL, TCA/JDA, OT, ...) is fitted on the source
@@ -198,18 +196,12 @@ class SelfTrainingAdapter(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin,
         -------
         self : object
         """
-        self._validate_params()
-        X, y, sd = validate_da_data(self, X, y, sample_domain, require_labelled_source=True)
-        labelled = ~is_masked(y)
+        X, y, sd, labelled = self._validate_fit_data(X, y, sample_domain)
         unlabelled = (sd < 0) & ~labelled
-        if self.aligner == "passthrough":
-            self.aligner_, Z = None, X
-        else:
-            self.aligner_ = clone(CORALAligner() if self.aligner is None else self.aligner)
-            Z = self.aligner_.fit_transform(X, y, sample_domain=sd)
+        Z = self._fit_aligner(X, y, sample_domain)
         base = _default_estimator(self.estimator)
         estimator = clone(base).fit(Z[labelled], y[labelled])
-        pseudo = np.where(labelled, y, -1)
+        pseudo = y.copy()  # masked target rows keep -1 until they are pseudo-labelled
         self.n_iter_ = 0
         if unlabelled.any():
             rows = np.flatnonzero(unlabelled)
@@ -227,11 +219,6 @@ class SelfTrainingAdapter(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin,
         self.pseudo_labels_ = pseudo
         return self
 
-    def _map(self, X):
-        check_is_fitted(self)
-        X, _, _ = validate_da_data(self, X, reset=False)
-        return X if self.aligner_ is None else self.aligner_.transform(X)
-
     def predict(self, X, sample_domain=None):
         """Predict target classes (rows mapped by the aligner, every row is target).
 
@@ -245,25 +232,23 @@ class SelfTrainingAdapter(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin,
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.estimator_.predict(self._map(X))
+        Z = self._map(X)
+        return self.estimator_.predict(Z)
 
     @available_if(_inner_has("predict_proba"))
     def predict_proba(self, X, sample_domain=None):
         """Class probabilities of the final classifier."""
-        return self.estimator_.predict_proba(self._map(X))
+        Z = self._map(X)
+        return self.estimator_.predict_proba(Z)
 
     @available_if(_inner_has("decision_function"))
     def decision_function(self, X, sample_domain=None):
         """Decision function of the final classifier."""
-        return self.estimator_.decision_function(self._map(X))
-
-    def score(self, X, y, sample_weight=None, sample_domain=None):
-        """Accuracy on the labelled rows of ``(X, y)``; ``nan`` when all are masked."""
-        return score_known_labels(y, self.predict(X), sample_weight)
+        Z = self._map(X)
+        return self.estimator_.decision_function(Z)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
         tags.input_tags.sparse = False
         tags.classifier_tags = get_tags(_default_estimator(self.estimator)).classifier_tags
         return tags
