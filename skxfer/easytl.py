@@ -101,7 +101,7 @@ class EasyTLClassifier(AlignedClassifierBase):
     (50,)
     """
 
-    _da_tags = DATags(family="model", kind="estimator", requires_target=True,
+    _da_tags = DATags(family="feature", kind="estimator", requires_target=True,
                       uses_target_labels=True)
 
     _parameter_constraints = {

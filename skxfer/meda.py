@@ -13,6 +13,9 @@ from .kernels import kernel_matrix
 
 __all__ = ["MEDAClassifier", "geodesic_flow_projection"]
 
+#: Most training rows MEDA accepts: it solves dense ``n x n`` systems.
+MAX_SAMPLES = 10_000
+
 
 def _principal_basis(X, k):
     _, _, Vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
@@ -111,8 +114,8 @@ class MEDAClassifier(DAClassifierBase):
     ``T = 10``, ``lambda = 10``, ``eta = 0.1``, ``rho = 1``, ``p = 10``, RBF kernel with
     ``sigma = 1`` on unit-norm rows); they were not tuned on skxfer's benchmarks.
     Fitting solves ``n_iter`` dense linear systems of the size of the training set
-    (``O(n^3)`` time, ``O(n^2)`` memory): a few seconds for 2,000 rows, about a minute
-    for 4,000 on one core.
+    (``O(n^3)`` time, ``O(n^2)`` memory): a few seconds for 2,000 rows, about half a
+    minute for 4,000 on one core; more than 10,000 rows raise a ``ValueError``.
 
     Parameters
     ----------
@@ -217,6 +220,12 @@ class MEDAClassifier(DAClassifierBase):
         self : object
         """
         X, y, sd, labelled = self._validate_fit_data(X, y, sample_domain)
+        if X.shape[0] > MAX_SAMPLES:
+            raise ValueError(
+                f"MEDAClassifier solves dense systems of one row and column per training row "
+                f"(O(n^2) memory, O(n^3) time) and accepts at most {MAX_SAMPLES} rows; got "
+                f"{X.shape[0]}. Fit it on a random subsample of the source and target rows."
+            )
         source, target = sd > 0, sd < 0
         if not target.any():  # no target rows: align the data with itself
             target = np.ones_like(source)

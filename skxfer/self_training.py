@@ -160,7 +160,7 @@ class SelfTrainingAdapter(MetaEstimatorMixin, AlignedClassifierBase):
     ((50,), 5)
     """
 
-    _da_tags = DATags(family="model", kind="estimator", requires_target=True,
+    _da_tags = DATags(family="feature", kind="estimator", requires_target=True,
                       uses_target_labels=True)
 
     _parameter_constraints = {

@@ -62,3 +62,12 @@ def test_registered_strategy():
 def test_contract(estimator):
     check_da_contract(estimator)
     check_row_order_invariance(estimator)
+
+
+def test_too_many_rows_is_a_clear_error(monkeypatch):
+    import skxfer.meda
+
+    monkeypatch.setattr(skxfer.meda, "MAX_SAMPLES", 100)
+    X, y, sd, yt = make_shift_task()
+    with pytest.raises(ValueError, match="subsample"):
+        MEDAClassifier().fit(X, y)
