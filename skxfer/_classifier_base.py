@@ -10,7 +10,48 @@ from .base import DomainAwareMixin
 
 
 class DAClassifierBase(DomainAwareMixin, ClassifierMixin, BaseEstimator):
-    """Fit-time validation, scoring and tags of a transductive DA classifier."""
+    """Fit-time validation, prediction, scoring and tags of a DA classifier.
+
+    Subclasses implement ``_fit(X, y, sample_domain, labelled, given_domain)`` (validated
+    arrays, the mask of labelled rows and the caller's own ``sample_domain``, possibly
+    ``None``) and ``_class_scores(X)`` (one column per class of ``classes_``).
+    """
+
+    def fit(self, X, y, sample_domain=None):
+        """Fit on the source and target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Labels, unknown target labels masked with ``-1``.
+        sample_domain : array-like of shape (n_samples,), default=None
+            ``> 0`` source, ``< 0`` target; inferred from the mask when ``None``.
+
+        Returns
+        -------
+        self : object
+        """
+        X, y, sd, labelled = self._validate_fit_data(X, y, sample_domain)
+        self._fit(X, y, sd, labelled, sample_domain)
+        return self
+
+    def predict(self, X, sample_domain=None):
+        """Predict the classes of target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for the data contract; unused (every row is a target row).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        scores = self._class_scores(X)
+        return self.classes_[scores.argmax(axis=1)]
 
     def _validate_fit_data(self, X, y, sample_domain):
         """``X, y, sample_domain, labelled`` validated, the labelled classes checked."""

@@ -112,24 +112,9 @@ class EasyTLClassifier(AlignedClassifierBase):
     def __init__(self, aligner=None):
         self.aligner = aligner
 
-    def fit(self, X, y, sample_domain=None):
-        """Fit the alignment and the class centroids.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels, unknown target labels masked with ``-1``.
-        sample_domain : array-like of shape (n_samples,), default=None
-            ``> 0`` source, ``< 0`` target; inferred from the mask when ``None``.
-
-        Returns
-        -------
-        self : object
-        """
-        X, y, _, labelled = self._validate_fit_data(X, y, sample_domain)
-        Z = self._fit_aligner(X, y, sample_domain)
+    def _fit(self, X, y, sample_domain, labelled, given_domain):
+        """Fit the alignment and the class centroids."""
+        Z = self._fit_aligner(X, y, given_domain)
         self.classes_ = np.unique(y[labelled])
         self.centroids_ = np.stack(
             [Z[labelled & (y == c)].mean(axis=0) for c in self.classes_]
@@ -153,18 +138,4 @@ class EasyTLClassifier(AlignedClassifierBase):
         Z = self._map(X)
         return intra_domain_programming(np.sqrt(squared_distances(Z, self.centroids_)))
 
-    def predict(self, X, sample_domain=None):
-        """Labels of the rows of ``X`` by intra-domain programming.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for the data contract; unused.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]
+    _class_scores = predict_proba

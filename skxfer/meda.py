@@ -203,23 +203,8 @@ class MEDAClassifier(DAClassifierBase):
     def _embed(self, X):
         return _unit_rows(X if self.projection_ is None else X @ self.projection_)
 
-    def fit(self, X, y, sample_domain=None):
-        """Embed the rows and fit the kernel classifier over the pseudo-label rounds.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels, unknown target labels masked with ``-1``.
-        sample_domain : array-like of shape (n_samples,), default=None
-            ``> 0`` source, ``< 0`` target; inferred from the mask when ``None``.
-
-        Returns
-        -------
-        self : object
-        """
-        X, y, sd, labelled = self._validate_fit_data(X, y, sample_domain)
+    def _fit(self, X, y, sd, labelled, given_domain):
+        """Embed the rows and fit the kernel classifier over the pseudo-label rounds."""
         if X.shape[0] > MAX_SAMPLES:
             raise ValueError(
                 f"MEDAClassifier solves dense systems of one row and column per training row "
@@ -326,25 +311,9 @@ class MEDAClassifier(DAClassifierBase):
         scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
             For two classes, the score of the second minus that of the first.
         """
-        F = self._scores(X)
+        F = self._class_scores(X)
         return F[:, 1] - F[:, 0] if F.shape[1] == 2 else F
 
-    def _scores(self, X):
+    def _class_scores(self, X):
         X = self._validate_predict_data(X)
         return kernel_matrix(self._embed(X), self.X_fit_, gamma=self.gamma) @ self.dual_coef_
-
-    def predict(self, X, sample_domain=None):
-        """Predict target classes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for the data contract; unused.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        scores = self._scores(X)
-        return self.classes_[scores.argmax(axis=1)]

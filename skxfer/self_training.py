@@ -180,25 +180,10 @@ class SelfTrainingAdapter(MetaEstimatorMixin, AlignedClassifierBase):
         self.threshold = threshold
         self.class_balanced = class_balanced
 
-    def fit(self, X, y, sample_domain=None):
-        """Fit the aligner, then the classifier over the pseudo-labelling rounds.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels, unknown target labels masked with ``-1``.
-        sample_domain : array-like of shape (n_samples,), default=None
-            ``> 0`` source, ``< 0`` target; inferred from the mask when ``None``.
-
-        Returns
-        -------
-        self : object
-        """
-        X, y, sd, labelled = self._validate_fit_data(X, y, sample_domain)
+    def _fit(self, X, y, sd, labelled, given_domain):
+        """Fit the aligner, then the classifier over the pseudo-labelling rounds."""
         unlabelled = (sd < 0) & ~labelled
-        Z = self._fit_aligner(X, y, sample_domain)
+        Z = self._fit_aligner(X, y, given_domain)
         base = _default_estimator(self.estimator)
         estimator = clone(base).fit(Z[labelled], y[labelled])
         pseudo = y.copy()  # masked target rows keep -1 until they are pseudo-labelled
@@ -220,18 +205,7 @@ class SelfTrainingAdapter(MetaEstimatorMixin, AlignedClassifierBase):
         return self
 
     def predict(self, X, sample_domain=None):
-        """Predict target classes (rows mapped by the aligner, every row is target).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for the data contract; unused.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
+        """Classes of target rows by the final classifier on the aligned rows."""
         Z = self._map(X)
         return self.estimator_.predict(Z)
 
