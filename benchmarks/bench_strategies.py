@@ -15,6 +15,7 @@ fit time per task, the means per data set, and the skxfer / SKADA fit-time ratio
     python benchmarks/bench_strategies.py --strategies coral,sa --datasets office_caltech
     python benchmarks/bench_strategies.py --quick               # 2 tasks per data set
     python benchmarks/bench_strategies.py --sota --no-peer      # the leading methods only
+    python benchmarks/bench_strategies.py --strategies meda --per-domain   # papers' zscore
 
 New strategies join by registry name; add the SKADA equivalent to ``PEERS`` below and a
 published figure to ``PUBLISHED``.
@@ -131,6 +132,9 @@ def main(argv=None):
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--quick", action="store_true", help="first 2 tasks per data set")
     parser.add_argument("--no-peer", action="store_true", help="skip SKADA")
+    parser.add_argument("--per-domain", action="store_true",
+                        help="standardise each domain on its own (MEDA / EasyTL reference "
+                        "code) instead of the protocol's joint standardisation")
     args = parser.parse_args(argv)
     home = H.data_home(args.data_home)
     if args.strategies:
@@ -149,7 +153,8 @@ def main(argv=None):
         tasks = (tasks or skxfer.datasets.list_tasks(loader))[: 2 if args.quick else None]
         rows = []
         for task in tasks:
-            X, y, sd, yt = H.prepare(loader, task, home, **load_params)
+            X, y, sd, yt = H.prepare(loader, task, home, per_domain=args.per_domain,
+                                     **load_params)
             d = X.shape[1]
             acc, sec, err = H.run(H.skxfer_runner(lambda: LabelledOnly(H.base_estimator())),
                                   X, y, sd, yt)
