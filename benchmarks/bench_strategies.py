@@ -16,6 +16,7 @@ fit time per task, the means per data set, and the skxfer / SKADA fit-time ratio
     python benchmarks/bench_strategies.py --quick               # 2 tasks per data set
     python benchmarks/bench_strategies.py --sota --no-peer      # the leading methods only
     python benchmarks/bench_strategies.py --strategies meda --per-domain   # papers' zscore
+    python benchmarks/bench_strategies.py --datasets mnist_usps --raw      # raw pixels
 
 New strategies join by registry name; add the SKADA equivalent to ``PEERS`` below and a
 published figure to ``PUBLISHED``.
@@ -135,6 +136,9 @@ def main(argv=None):
     parser.add_argument("--per-domain", action="store_true",
                         help="standardise each domain on its own (MEDA / EasyTL reference "
                         "code) instead of the protocol's joint standardisation")
+    parser.add_argument("--raw", action="store_true",
+                        help="no standardisation at all (raw MNIST-USPS pixels, as in the "
+                        "JDA and MEDA papers); not the protocol")
     args = parser.parse_args(argv)
     home = H.data_home(args.data_home)
     if args.strategies:
@@ -154,7 +158,7 @@ def main(argv=None):
         rows = []
         for task in tasks:
             X, y, sd, yt = H.prepare(loader, task, home, per_domain=args.per_domain,
-                                     **load_params)
+                                     standardize=not args.raw, **load_params)
             d = X.shape[1]
             acc, sec, err = H.run(H.skxfer_runner(lambda: LabelledOnly(H.base_estimator())),
                                   X, y, sd, yt)
