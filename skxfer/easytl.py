@@ -58,12 +58,16 @@ class EasyTLClassifier(AlignedClassifierBase):
     EasyTL (Wang et al. 2019) has no hyperparameter to tune. The rows are first aligned
     (*intra-domain alignment*, CORAL by default: the source covariance is re-coloured
     to the target's). The class centroids ``h_c`` are the means of the labelled rows of
-    each class in that space. A set of target rows is then labelled jointly by the
-    *intra-domain programming* linear program (:func:`intra_domain_programming`): each
-    row gets a probability ``M_jc`` over the classes, minimising the total distance
-    ``sum_jc ||x_j - h_c|| M_jc`` under the constraint that every class receives at
-    least one row. The solution is the nearest centroid for almost every row; the
-    constraint moves a few rows into classes the centroid rule would leave empty.
+    each class in that space (with a few labelled target rows of a class, marked by
+    ``sample_domain``, the centroid is the average of the source rows' mean and theirs,
+    so a handful of target labels weigh as much as the source class; this extension to
+    semi-supervised DA is skxfer's, not the paper's). A set of target rows is then
+    labelled jointly by the *intra-domain programming* linear program
+    (:func:`intra_domain_programming`): each row gets a probability ``M_jc`` over the
+    classes, minimising the total distance ``sum_jc ||x_j - h_c|| M_jc`` under the
+    constraint that every class receives at least one row. The solution is the nearest
+    centroid for almost every row; the constraint moves a few rows into classes the
+    centroid rule would leave empty.
 
     EasyTL is transductive: :meth:`predict` solves the program over the rows it is
     given (all of them are target rows), so predicting a batch of rows can differ from
@@ -80,7 +84,7 @@ class EasyTLClassifier(AlignedClassifierBase):
     aligner_ : adapter or None
         The fitted aligner.
     centroids_ : ndarray of shape (n_classes, n_features_out)
-        Class centroids of the labelled rows in the aligned space.
+        Class centroids in the aligned space.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
@@ -116,10 +120,18 @@ class EasyTLClassifier(AlignedClassifierBase):
         """Fit the alignment and the class centroids."""
         Z = self._fit_aligner(X, y, given_domain)
         self.classes_ = np.unique(y[labelled])
-        self.centroids_ = np.stack(
-            [Z[labelled & (y == c)].mean(axis=0) for c in self.classes_]
-        )
+        self.centroids_ = np.stack([self._centroid(Z, labelled & (y == c), sample_domain)
+                                    for c in self.classes_])
         return self
+
+    @staticmethod
+    def _centroid(Z, rows, sample_domain):
+        """Mean of a class's labelled rows; with labelled target rows of the class, the
+        average of the source rows' mean and the labelled target rows' mean."""
+        source, target = rows & (sample_domain > 0), rows & (sample_domain < 0)
+        if not (source.any() and target.any()):
+            return Z[rows].mean(axis=0)
+        return (Z[source].mean(axis=0) + Z[target].mean(axis=0)) / 2.0
 
     def predict_proba(self, X, sample_domain=None):
         """Assignment probabilities of the intra-domain program over the rows of ``X``.

@@ -51,3 +51,15 @@ def test_probabilities_and_classes():
 def test_contract(estimator):
     check_da_contract(estimator)
     check_row_order_invariance(estimator)
+
+
+def test_labelled_target_rows_weigh_as_much_as_the_source_class():
+    X, y, sd, yt = make_shift_task()
+    y_semi = y.copy()
+    rows = np.flatnonzero(sd < 0)[:4]
+    y_semi[rows] = yt[:4]
+    clf = EasyTLClassifier("passthrough").fit(X, y_semi, sample_domain=sd)
+    c = yt[0]
+    src = X[(sd > 0) & (y == c)].mean(axis=0)
+    tgt = X[rows[yt[:4] == c]].mean(axis=0)
+    np.testing.assert_allclose(clf.centroids_[c], (src + tgt) / 2)
