@@ -7,12 +7,15 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skxfer import (
     CORALAligner,
+    EasyTLClassifier,
     InstanceReweighter,
     JDAAligner,
     LabelledOnly,
     LinearOTAligner,
+    MEDAClassifier,
     MMDAligner,
     OTAligner,
+    SelfTrainingAdapter,
     SubspaceAligner,
 )
 from skxfer.base import BaseAdapter
@@ -24,6 +27,9 @@ ESTIMATORS = [
     SubspaceAligner(n_components=1),
     LabelledOnly(LogisticRegression()),
     LabelledOnly(Ridge()),
+    SelfTrainingAdapter(n_iter=2),
+    EasyTLClassifier(),
+    MEDAClassifier(n_components=2, n_iter=2),
 ]
 
 
@@ -40,6 +46,8 @@ MASK_CONFLICT = {
 def _expected_failed_checks(estimator):
     if isinstance(estimator, LabelledOnly) and isinstance(estimator.estimator, LogisticRegression):
         return MASK_CONFLICT
+    if isinstance(estimator, (SelfTrainingAdapter, EasyTLClassifier, MEDAClassifier)):
+        return MASK_CONFLICT
     return {}
 
 
@@ -51,7 +59,8 @@ def test_sklearn_estimator_checks(estimator, check):
 @pytest.mark.parametrize(
     "estimator",
     [CORALAligner(), CORALAligner(reg=0.5), SubspaceAligner(n_components=2),
-     LabelledOnly(LogisticRegression())],
+     LabelledOnly(LogisticRegression()), SelfTrainingAdapter(n_iter=3), EasyTLClassifier(),
+     MEDAClassifier(n_components=2, n_iter=3)],
     ids=repr,
 )
 def test_da_contract(estimator):
@@ -77,7 +86,9 @@ class _FirstRowsShift(BaseAdapter):
      OTAligner(method="lpl1"), LinearOTAligner(),
      InstanceReweighter(LogisticRegression(), density_ratio="kmm"),
      InstanceReweighter(LogisticRegression(), density_ratio="ulsif"),
-     InstanceReweighter(LogisticRegression(), density_ratio="kliep")],
+     InstanceReweighter(LogisticRegression(), density_ratio="kliep"),
+     SelfTrainingAdapter(n_iter=3), SelfTrainingAdapter(JDAAligner(n_components=2), n_iter=3),
+     EasyTLClassifier(), MEDAClassifier(n_components=2, n_iter=3)],
     ids=repr,
 )
 def test_row_order_invariance(estimator):

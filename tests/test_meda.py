@@ -1,0 +1,73 @@
+"""MEDAClassifier and the geodesic flow kernel map."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from skxfer import LabelledOnly, MEDAClassifier, make_strategy
+from skxfer.meda import geodesic_flow_projection
+from skxfer.utils.estimator_checks import check_da_contract, check_row_order_invariance
+
+from ._tasks import make_shift_task
+
+
+def _reference_gfk(Xs, Xt, d):
+    """Gong et al.'s closed form on the full orthogonal complement (dense, small d)."""
+    def basis(X):
+        return np.linalg.svd(X - X.mean(0), full_matrices=True)[2].T
+
+    Q, Pt = basis(Xs), basis(Xt)[:, :d]
+    Ps, Rs = Q[:, :d], Q[:, d:]
+    U1, cos, Vt = np.linalg.svd(Ps.T @ Pt)
+    theta = np.arccos(np.clip(cos, -1, 1))
+    U2 = -(Rs.T @ Pt @ Vt.T) / np.sin(theta)
+    l1 = 1 + np.sin(2 * theta) / (2 * theta)
+    l2 = (np.cos(2 * theta) - 1) / (2 * theta)
+    l3 = 1 - np.sin(2 * theta) / (2 * theta)
+    A, B = Ps @ U1, Rs @ U2
+    return (A * l1) @ A.T + (A * l2) @ B.T + (B * l2) @ A.T + (B * l3) @ B.T
+
+
+def test_projection_reproduces_the_geodesic_flow_kernel():
+    rng = np.random.RandomState(0)
+    Xs, Xt = rng.randn(40, 6), rng.randn(50, 6) @ rng.randn(6, 6)
+    W = geodesic_flow_projection(Xs, Xt, 2)
+    np.testing.assert_allclose(W @ W.T, _reference_gfk(Xs, Xt, 2), atol=1e-8)
+
+
+def test_beats_source_only_on_shift_task():
+    X, y, sd, yt = make_shift_task()
+    source_only = np.mean(LabelledOnly(LogisticRegression()).fit(X, y).predict(X[sd < 0]) == yt)
+    for clf in (MEDAClassifier(n_components=2), MEDAClassifier(n_components=None)):
+        acc = np.mean(clf.fit(X, y).predict(X[sd < 0]) == yt)
+        assert acc > source_only + 0.2, (clf, source_only, acc)
+
+
+def test_dynamic_and_fixed_balance():
+    X, y, sd, yt = make_shift_task()
+    auto = MEDAClassifier(n_components=2, n_iter=3).fit(X, y)
+    assert 0.0 <= auto.mu_ <= 1.0 and auto.n_iter_ == 3
+    fixed = MEDAClassifier(n_components=2, n_iter=3, mu=0.3, manifold_weight=0.0).fit(X, y)
+    assert fixed.mu_ == 0.3
+    assert fixed.dual_coef_.shape == (300, 2)
+    assert fixed.decision_function(X[:5]).shape == (5,)
+
+
+def test_registered_strategy():
+    assert isinstance(make_strategy("meda", LogisticRegression()), MEDAClassifier)
+
+
+@pytest.mark.parametrize("estimator", [MEDAClassifier(n_components=2, n_iter=3),
+                                       MEDAClassifier(n_components=None, n_iter=2)], ids=repr)
+def test_contract(estimator):
+    check_da_contract(estimator)
+    check_row_order_invariance(estimator)
+
+
+def test_too_many_rows_is_a_clear_error(monkeypatch):
+    import skxfer.meda
+
+    monkeypatch.setattr(skxfer.meda, "MAX_SAMPLES", 100)
+    X, y, sd, yt = make_shift_task()
+    with pytest.raises(ValueError, match="subsample"):
+        MEDAClassifier().fit(X, y)
