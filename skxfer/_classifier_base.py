@@ -1,10 +1,9 @@
 """Shared plumbing of skxfer's complete DA classifiers (EasyTL, MEDA, self-training)."""
 
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._domains import is_masked, score_known_labels, validate_da_data
+from ._domains import check_classes, is_masked, score_known_labels, validate_da_data
 from .alignment import CORALAligner
 from .base import DomainAwareMixin
 
@@ -17,6 +16,7 @@ class DAClassifierBase(DomainAwareMixin, ClassifierMixin, BaseEstimator):
     ``None``) and ``_class_scores(X)`` (one column per class of ``classes_``).
     """
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None):
         """Fit on the source and target rows.
 
@@ -55,7 +55,6 @@ class DAClassifierBase(DomainAwareMixin, ClassifierMixin, BaseEstimator):
 
     def _validate_fit_data(self, X, y, sample_domain):
         """``X, y, sample_domain, labelled`` validated, the labelled classes checked."""
-        self._validate_params()
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None: "
@@ -63,7 +62,7 @@ class DAClassifierBase(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             )
         X, y, sd = validate_da_data(self, X, y, sample_domain, require_labelled_source=True)
         labelled = ~is_masked(y)
-        check_classification_targets(y[labelled])
+        check_classes(self, y[labelled])
         return X, y, sd, labelled
 
     def _validate_predict_data(self, X):

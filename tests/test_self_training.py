@@ -87,7 +87,7 @@ def test_registered_strategy():
 
 def test_requires_labelled_source():
     X, y, _ = make_contract_task()
-    with pytest.raises(ValueError, match="labelled source"):
+    with pytest.raises(ValueError, match="marks as source have a masked label"):
         SelfTrainingAdapter().fit(X, np.full_like(y, -1), sample_domain=np.r_[
             np.ones(60, int), -np.ones(50, int)])
 
