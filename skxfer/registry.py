@@ -21,11 +21,11 @@ combined with a user's estimator by :func:`make_strategy`:
 """
 
 import inspect
-from importlib.metadata import entry_points
 from typing import NamedTuple
 
 from sklearn.base import clone
 
+from ._plugins import PluginRegistry
 from .base import get_da_tags
 
 __all__ = [
@@ -40,12 +40,18 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "skxfer.strategies"
 
-_runtime = {}
-_loaded = {}
+
+def _check_strategy(strategy):
+    if not inspect.isclass(strategy) or get_da_tags(_instantiate(strategy)) is None:
+        raise TypeError(
+            f"{strategy!r} is not a skxfer strategy: register an estimator class whose "
+            "__sklearn_tags__ carry DA tags (derive from skxfer.base.BaseAdapter or use "
+            "skxfer.base.DomainAwareMixin)."
+        )
 
 
-def _entry_points():
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+#: The strategies: entry points of ``skxfer.strategies`` and run-time registrations.
+STRATEGIES = PluginRegistry(ENTRY_POINT_GROUP, "strategy", check=_check_strategy)
 
 
 def register_strategy(name, strategy, *, overwrite=False):
@@ -67,21 +73,7 @@ def register_strategy(name, strategy, *, overwrite=False):
     >>> get_strategy("my_coral") is CORALAligner
     True
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"A strategy name must be a non-empty string, got {name!r}.")
-    if not overwrite and name in list_strategies():
-        raise ValueError(
-            f"A strategy named {name!r} is already registered; pass overwrite=True to "
-            "replace it or choose another name."
-        )
-    if not inspect.isclass(strategy) or get_da_tags(_instantiate(strategy)) is None:
-        raise TypeError(
-            f"{strategy!r} is not a skxfer strategy: register an estimator class whose "
-            "__sklearn_tags__ carry DA tags (derive from skxfer.base.BaseAdapter or use "
-            "skxfer.base.DomainAwareMixin)."
-        )
-    _runtime[name] = strategy
-    _loaded.pop(name, None)
+    STRATEGIES.register(name, strategy, overwrite=overwrite)
 
 
 def list_strategies(kind=None, family=None):
@@ -105,7 +97,7 @@ def list_strategies(kind=None, family=None):
     >>> {"coral", "sa"} <= set(list_strategies())
     True
     """
-    names = sorted(set(_entry_points()) | set(_runtime))
+    names = STRATEGIES.names()
     if kind is None and family is None:
         return names
     kept = []
@@ -133,18 +125,7 @@ def get_strategy(name):
     >>> get_strategy("coral").__name__
     'CORALAligner'
     """
-    if name in _runtime:
-        return _runtime[name]
-    if name not in _loaded:
-        eps = _entry_points()
-        if name not in eps:
-            raise ValueError(
-                f"Unknown strategy {name!r}. Registered strategies: "
-                f"{', '.join(list_strategies())}. Install the package that provides it or "
-                "register it with skxfer.register_strategy."
-            )
-        _loaded[name] = eps[name].load()
-    return _loaded[name]
+    return STRATEGIES.get(name)
 
 
 def _instantiate(cls, **params):
@@ -225,12 +206,7 @@ def strategy_module(name):
     >>> strategy_module("coral")
     'skxfer.alignment'
     """
-    if name in _runtime:
-        return _runtime[name].__module__
-    eps = _entry_points()
-    if name not in eps:
-        get_strategy(name)  # raises the informative "unknown strategy" error
-    return eps[name].value.split(":")[0].strip()
+    return STRATEGIES.module(name)
 
 
 class StrategyInfo(NamedTuple):

@@ -18,7 +18,7 @@ from skxfer import (
     make_strategy,
     register_strategy,
 )
-from skxfer.registry import _runtime
+from skxfer.registry import STRATEGIES
 
 _RNG = np.random.default_rng(0)
 
@@ -40,8 +40,10 @@ class ToyShift(BaseAdapter):
 
 @pytest.fixture
 def clean_runtime():
+    before = set(STRATEGIES.names())
     yield
-    _runtime.clear()
+    for name in set(STRATEGIES.names()) - before:  # only what the test registered
+        STRATEGIES.unregister(name)
 
 
 def test_builtins_come_from_entry_points():

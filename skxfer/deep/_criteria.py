@@ -12,13 +12,12 @@ drops in::
     my_mmd = "my_package.criteria:MyMMD"
 """
 
-from importlib.metadata import entry_points
-
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .._plugins import PluginRegistry
 from ._modules import Discriminator, grad_reverse
 
 __all__ = [
@@ -223,14 +222,17 @@ class JDOTCriterion(Criterion):
         return (gamma * cost).sum()
 
 
-_BUILTIN = {
-    "dann": DomainAdversarialCriterion,
-    "mmd": MMDCriterion,
-    "coral": CORALCriterion,
-    "jdot": JDOTCriterion,
-}
 _ALIASES = {"adversarial": "dann", "dan": "mmd", "deep_coral": "coral", "deepjdot": "jdot"}
-_runtime = {}
+
+
+def _check_criterion(criterion):
+    if not (isinstance(criterion, type) and issubclass(criterion, Criterion)):
+        raise TypeError(f"{criterion!r} is not a subclass of skxfer.deep.Criterion.")
+
+
+#: The criteria: entry points of ``skxfer.criteria`` (the built-ins included, through
+#: skxfer's own pyproject.toml) and run-time registrations.
+CRITERIA = PluginRegistry(ENTRY_POINT_GROUP, "alignment criterion", check=_check_criterion)
 
 
 def register_criterion(name, criterion, *, overwrite=False):
@@ -243,20 +245,19 @@ def register_criterion(name, criterion, *, overwrite=False):
     >>> type(get_criterion("my_coral")).__name__
     'CORALCriterion'
     """
-    if not (isinstance(criterion, type) and issubclass(criterion, Criterion)):
-        raise TypeError(f"{criterion!r} is not a subclass of skxfer.deep.Criterion.")
-    if not overwrite and name in list_criteria():
-        raise ValueError(f"A criterion named {name!r} is already registered.")
-    _runtime[name] = criterion
-
-
-def _entry_points():
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    CRITERIA.register(name, criterion, overwrite=overwrite)
 
 
 def list_criteria():
-    """Names of the available alignment criteria (built-in, entry points, runtime)."""
-    return sorted(set(_BUILTIN) | set(_entry_points()) | set(_runtime))
+    """Names of the available alignment criteria (entry points and run-time ones).
+
+    Examples
+    --------
+    >>> from skxfer.deep import list_criteria
+    >>> {"dann", "mmd", "coral", "jdot"} <= set(list_criteria())
+    True
+    """
+    return CRITERIA.names()
 
 
 def get_criterion(criterion, **params):
@@ -292,17 +293,9 @@ def get_criterion(criterion, **params):
             f"{criterion!r}."
         )
     name = _ALIASES.get(criterion, criterion)
-    if name in _runtime:
-        cls = _runtime[name]
-    else:
-        eps = _entry_points()
-        if name in eps:
-            cls = eps[name].load()
-        elif name in _BUILTIN:
-            cls = _BUILTIN[name]
-        else:
-            raise ValueError(
-                f"Unknown alignment criterion {criterion!r}; available: "
-                f"{', '.join(list_criteria())} (or 'none' for no alignment)."
-            )
-    return cls(**params)
+    if name not in list_criteria():
+        raise ValueError(
+            f"Unknown alignment criterion {criterion!r}; available: "
+            f"{', '.join(list_criteria())} (or 'none' for no alignment)."
+        )
+    return CRITERIA.get(name)(**params)
