@@ -462,6 +462,10 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
 
         check_is_fitted(self)
         X, sd = self._validate_X(X, sample_domain, reset=False)
+        return self._network_output(X, sd)
+
+    def _network_output(self, X, sd):
+        """Network outputs of validated rows ``X`` (numpy, float32), in batches."""
         self._set_training(False)
         size = max(int(self.batch_size), 256)
         outs = []
