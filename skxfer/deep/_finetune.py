@@ -33,13 +33,13 @@ from torch import nn
 
 from .._domains import is_masked, validate_da_data
 from ..base import DATags
+from ..utils._inner_validation import inner_splits, keep_unless_beaten
 from ._base import BaseDeepDA, DeepDAClassifier, DeepDARegressor
 from ._data import DomainBalancedBatches, to_tensor_batch
 from ._finetune_selection import (
     apply_input_scaling,
     fit_input_scaling,
     flat,
-    inner_splits,
     linear_candidate,
 )
 from ._modules import MLP, DomainAdaptationNet, LeNet, make_default_backbone
@@ -872,14 +872,7 @@ class _FineTuneMixin:
                 scores[name].append(
                     self._candidate_score(name, source_net, X, y, train, valid))
         self.validation_scores_ = {name: float(np.mean(v)) for name, v in scores.items()}
-        # conservative: a candidate replaces the one kept so far only if it scores higher
-        # on every inner fold (a few labelled rows give noisy folds; a mean would switch to
-        # the linear baseline on noise)
-        best = names[0]
-        for name in names[1:]:
-            if all(a > b for a, b in zip(scores[name], scores[best], strict=True)):
-                best = name
-        self.selected_ = best
+        self.selected_ = keep_unless_beaten(scores)
         if self.selected_ == "target_only":
             self.target_only_estimator_ = linear_candidate(self._is_classifier).fit(
                 self._linear_inputs(X), y)

@@ -8,13 +8,8 @@ linear model fitted on the labelled target rows alone, and keeps the best.
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import KFold, StratifiedKFold
 
-__all__ = ["fit_input_scaling", "apply_input_scaling", "inner_splits", "linear_candidate",
-           "flat"]
-
-#: most folds of the inner validation (fewer when a class has fewer labelled rows)
-MAX_INNER_FOLDS = 3
+__all__ = ["fit_input_scaling", "apply_input_scaling", "linear_candidate", "flat"]
 
 
 def fit_input_scaling(X):
@@ -34,26 +29,6 @@ def apply_input_scaling(X, mean, scale):
     if mean is None:
         return X
     return ((X - mean) / scale).astype(np.float32, copy=False)
-
-
-def inner_splits(y, is_classifier, seed):
-    """Inner cross-validation folds of the labelled target rows, or ``None`` when too few.
-
-    Classification needs two labelled rows in every class (stratified, at most
-    :data:`MAX_INNER_FOLDS` folds); regression needs six rows.
-    """
-    if is_classifier:
-        counts = np.bincount(np.asarray(y, dtype=np.int64))
-        counts = counts[counts > 0]
-        n_splits = min(MAX_INNER_FOLDS, int(counts.min()))
-        if n_splits < 2:
-            return None
-        cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    else:
-        if len(y) < 2 * MAX_INNER_FOLDS:
-            return None
-        cv = KFold(n_splits=MAX_INNER_FOLDS, shuffle=True, random_state=seed)
-    return list(cv.split(np.zeros((len(y), 1)), y))
 
 
 def linear_candidate(is_classifier):
