@@ -672,7 +672,7 @@ class _FineTuneMixin:
 
     def _plan(self, candidate):
         """``(freeze spec, unfreeze schedule)`` of a candidate of the safety net."""
-        if candidate == "head":
+        if candidate in ("head", "source"):
             return "all_but_head", None
         return self._resolved_freeze(), self.unfreeze_schedule
 
@@ -834,10 +834,14 @@ class _FineTuneMixin:
         finally:
             self._staged_source = None
         self.n_train_steps_ = 0
+        if candidate == "source":  # the source classifier as it is: nothing to train
+            return
         self.partial_fit(X, y, _routing_method="fit")
 
     def _candidates(self):
         names = ["finetune"]
+        if self._source_head_rows() is not None:
+            names.append("source")
         spec, sched = self._plan("finetune")
         if sched or not (isinstance(spec, str) and spec == "all_but_head"):
             names.append("head")
@@ -1039,11 +1043,12 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
     **Safety net** (``safety_net=True``): when every target class has at least two
     labelled rows, an inner stratified cross-validation (at most 3 folds) of the labelled
     target rows compares the fine-tuned network (``"finetune"``), a head trained on the
-    frozen source features (``"head"``, when ``freeze`` trains more than the head) and a
-    ``LogisticRegression`` (``Ridge`` for regression) on the labelled target rows alone,
-    on the inputs as given (``"target_only"``). A candidate replaces the fine-tuned
-    network only if it scores higher on every inner fold; the choice is
-    ``selected_``, the mean scores ``validation_scores_``. With fewer labelled rows the
+    frozen source features (``"head"``, when ``freeze`` trains more than the head), the
+    source classifier as it is (``"source"``, when the target classes are classes of the
+    source pre-training) and a ``LogisticRegression`` (``Ridge`` for regression) on the
+    labelled target rows alone, on the inputs as given (``"target_only"``). Taken in that
+    order, a candidate replaces the one kept so far only if it scores higher on every
+    inner fold; the choice is ``selected_``, the mean scores ``validation_scores_``. With fewer labelled rows the
     fine-tuned network is kept (``validation_scores_ = None``).
 
     Without ``sample_domain`` and without masked labels every row is used for
@@ -1132,7 +1137,7 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
         Per epoch ``train_loss``, ``train_l2sp_loss``, ``n_trainable_params``, ``dur``.
     pretrain_history_ : list of dict
         Source pre-training losses.
-    selected_ : {"finetune", "head", "target_only"}
+    selected_ : {"finetune", "head", "source", "target_only"}
         What ``predict`` uses (see the safety net).
     validation_scores_ : dict or None
         Mean inner-validation accuracy (R² for regression) of each candidate; ``None``
