@@ -1048,8 +1048,9 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
     source pre-training) and a ``LogisticRegression`` (``Ridge`` for regression) on the
     labelled target rows alone, on the inputs as given (``"target_only"``). Taken in that
     order, a candidate replaces the one kept so far only if it scores higher on every
-    inner fold; the choice is ``selected_``, the mean scores ``validation_scores_``. With fewer labelled rows the
-    fine-tuned network is kept (``validation_scores_ = None``).
+    inner fold; the choice is ``selected_``, the mean scores ``validation_scores_``.
+    With fewer labelled rows the fine-tuned network is kept (``validation_scores_ =
+    None``).
 
     Without ``sample_domain`` and without masked labels every row is used for
     both stages (a plain classifier: this is what sklearn's checks exercise).
