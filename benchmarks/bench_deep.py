@@ -32,7 +32,7 @@ from _harness import data_home
 
 DATA = Path(data_home())
 
-OURS = ["source_only", "dann", "dan", "deep_coral", "deepjdot", "adda"]
+OURS = ["source_only", "dann", "dann_w0", "dan", "deep_coral", "deepjdot", "adda"]
 SKADA = ["skada_source_only", "skada_dann", "skada_deepcoral", "skada_dan"]
 
 
@@ -118,6 +118,8 @@ def run_ours(method, X, y, sd, args):
     est = {
         "source_only": lambda: DeepDAClassifier(alignment="none", **common),
         "dann": lambda: DANNClassifier(**common),
+        # DANN's own twin: the same network and training without the adversarial term
+        "dann_w0": lambda: DANNClassifier(alignment_weight=0.0, **common),
         "dan": lambda: DANClassifier(**common),
         "deep_coral": lambda: DeepCORALClassifier(**common),
         "deepjdot": lambda: DeepJDOTClassifier(**common),

@@ -10,11 +10,16 @@ on the source labels, and a domain discriminator behind a gradient-reversal laye
 that the features become good for the labels and useless for telling the domains apart.
 
 In skxfer that whole loop is :class:`skxfer.deep.DANNClassifier`: an estimator with
-``fit`` / ``predict``, domain-balanced minibatches, the Ganin adaptation schedule, a
-seeded generator, ``device="cuda"`` for GPUs and a ``history_``. We compare it with the
-same network trained on the source only (``alignment="none"``) on DANN's classic
-illustration, two moons whose target domain is rotated by 40 degrees, then plot the
-training curves and the learnt features of both domains.
+``fit`` / ``predict``, domain-balanced minibatches, the Ganin adaptation schedule (which
+reaches the full ``alignment_weight`` at the last step, whatever ``max_epochs``), a
+seeded generator, ``device="cuda"`` for GPUs and a ``history_``. We compare it, with its
+defaults, with its own ``alignment_weight=0`` twin (the very same network and training,
+without the adversarial term: source only) on skxfer's embedded digits task
+(:func:`skxfer.datasets.load_digits_shift`: clean 8x8 digits as the source, "scanned"
+digits as the target, no download), then plot the training curves and the learnt
+features of both domains. The script asserts that DANN beats its twin on the target
+(measured: 0.81 against 0.77 with the network seed used here; 0.812 against 0.783 on
+average over the network seeds ``random_state=0, 1, 2``).
 
 Run: ``python examples/plot_adversarial_dann.py [--quick] [--out DIR]``
 """
@@ -25,12 +30,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.datasets import make_moons
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import StandardScaler
 
-from skxfer import merge_domains
-from skxfer.deep import DANNClassifier, DeepDAClassifier
+from skxfer.datasets import load_digits_shift
+from skxfer.deep import DANNClassifier
 from skxfer.plotting import DomainShiftDisplay, HistoryDisplay
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -40,33 +44,30 @@ args = parser.parse_args()
 QUICK = args.quick or os.environ.get("SKXFER_EXAMPLES_QUICK") == "1"
 
 # %%
-# The task: labelled source moons, and target moons rotated by 40 degrees whose labels
-# we pretend not to know. ``merge_domains`` stacks them and masks the target labels.
-X_source, y_source = make_moons(300, noise=0.1, random_state=0)
-X_target, y_target = make_moons(300, noise=0.1, random_state=1)
-angle = np.deg2rad(40)
-rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-X_target = (X_target - [0.5, 0.25]) @ rotation.T + [0.5, 0.25]
-X, y, sd = merge_domains(X_source, y_source, X_target)  # y: target rows are -1
-X = X.astype(np.float32)
+# The task: labelled clean digits (source) and scanned digits (target) whose labels we
+# pretend not to know; the target labels are masked (-1) and ``sample_domain`` says
+# which rows are target.
+ds = load_digits_shift(random_state=1)
+X = StandardScaler().fit_transform(ds.X).astype(np.float32)
+labels, sd = np.asarray(ds.y_true), ds.sample_domain  # true labels: plots and scores only
 target = sd < 0
-labels = np.r_[y_source, y_target]  # true labels, for the plots only
+y = np.where(target, -1, labels)
+y_target = labels[target]
 
 # %%
-# Two networks with the same MLP backbone: one trained on the source labels only, one
-# with the adversarial criterion. ``alignment_weight`` is the maximum weight of the
-# domain loss, reached by the Ganin schedule as training progresses.
-epochs = 10 if QUICK else 40
-common = dict(module__hidden_units=(64, 64), lr=5e-3, max_epochs=epochs, batch_size=64,
-              random_state=0)
-source_only = DeepDAClassifier(alignment="none", **common)
-dann = DANNClassifier(alignment_weight=0.3, **common)
+# Two networks with the same default MLP backbone: DANN, and its twin without the
+# adversarial term (``alignment_weight=0``: trained on the source labels only).
+common = dict(max_epochs=10, random_state=0)
+source_only = DANNClassifier(alignment_weight=0.0, **common)
+dann = DANNClassifier(**common)
 
 scores = {}
 for name, model in [("source only", source_only), ("DANN", dann)]:
-    model.fit(X, y)  # masked rows are the target; no sample_domain needed
+    model.fit(X, y, sample_domain=sd)
     scores[name] = accuracy_score(y_target, model.predict(X[target]))
     print(f"{name:>12}: target accuracy {scores[name]:.3f}")
+assert scores["DANN"] > scores["source only"], scores
+print(f"DANN beats its source-only twin by {scores['DANN'] - scores['source only']:+.3f}")
 
 # %%
 # The training curves: the label loss falls; the discriminator's loss should hover near
@@ -77,8 +78,8 @@ fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
 HistoryDisplay.from_estimator(dann, ax=axes[0])
 
 # %%
-# The features fed to the label head, for the source-only net and for DANN: with
-# adaptation, target rows (crosses) land on the source rows of their class.
+# The features fed to the label head, for the source-only twin and for DANN: with
+# adaptation, target rows (crosses) move closer to the source rows of their class.
 for ax, (name, model) in zip(axes[1:], [("source only", source_only), ("DANN", dann)],
                              strict=True):
     feats = model.extract_features(X, sample_domain=sd)

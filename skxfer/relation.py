@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._domains import check_classes, is_masked, score_known_labels, validate_da_data
 from .base import DATags, DomainAwareMixin
+from .utils._inner_validation import inner_splits, keep_unless_beaten
 
 __all__ = ["RelationTransferClassifier"]
 
@@ -66,11 +67,18 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
         :class:`sklearn.frozen.FrozenEstimator` to reuse it without refitting.
     estimator : classifier
         Learns the target task on the relation features of the labelled target rows.
-    use_embedding : bool or transformer, default=False
+    use_embedding : "auto", bool or transformer, default="auto"
         ``False``: the source model's output only. ``True``: concatenated with the
         original features. A transformer (``fit``/``transform``, e.g. ``PCA``): fitted on
         every row of ``X`` (source and target, labels unused) and its embedding is
-        concatenated.
+        concatenated. ``"auto"``: an inner stratified cross-validation of the labelled
+        target rows (at most 3 folds; needs two labelled rows per target class) starts
+        from the source output alone and moves to the source output with the original
+        features, then to the original features alone (no transfer: a target-only
+        model), each only if it scores higher on every fold; with too few labelled rows
+        it takes the source output with the original features. Relation features alone
+        can lose badly to a target-only model when the source classes say little about
+        the target ones (digits 0-4 -> 5-9); this keeps the estimator near that baseline.
     source_output : {"proba", "log_proba"}, default="proba"
         Representation of the source model's output: class probabilities (bounded, the
         better default with few target labels), or their logarithm (clipped at
@@ -85,6 +93,12 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
         The fitted target model.
     embedding_ : transformer or None
         The fitted embedding when ``use_embedding`` is a transformer.
+    representation_ : {"relation", "relation+features", "relation+embedding", "features"}
+        What ``estimator_`` learns on: the source output, with the original features or
+        the embedding, or the original features alone (chosen by ``"auto"``).
+    validation_scores_ : dict or None
+        Mean inner-validation accuracy of each representation tried by ``"auto"``
+        (``None`` otherwise, or when the labelled target rows are too few).
     source_classes_ : ndarray
         Classes of the source task.
     classes_ : ndarray
@@ -125,11 +139,11 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
     _parameter_constraints = {
         "source_estimator": [HasMethods(["fit"]), None],
         "estimator": [HasMethods(["fit", "predict"]), None],
-        "use_embedding": ["boolean", HasMethods(["fit", "transform"])],
+        "use_embedding": ["boolean", StrOptions({"auto"}), HasMethods(["fit", "transform"])],
         "source_output": [StrOptions({"proba", "log_proba"})],
     }
 
-    def __init__(self, source_estimator=None, estimator=None, use_embedding=False,
+    def __init__(self, source_estimator=None, estimator=None, use_embedding="auto",
                  source_output="proba"):
         self.source_estimator = source_estimator
         self.estimator = estimator
@@ -189,16 +203,41 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
         self.source_estimator_ = clone(_default(self.source_estimator)).fit(X[source], y[source])
         self.source_classes_ = getattr(self.source_estimator_, "classes_", None)
         self.embedding_ = None
-        if self.use_embedding is not False and self.use_embedding is not True:
-            self.embedding_ = clone(self.use_embedding).fit(X)
+        self.validation_scores_ = None
         y_target = y[target]
         check_classes(self, y_target)
+        ue = self.use_embedding
+        if isinstance(ue, str):  # "auto"
+            self.representation_ = self._choose_representation(X[target], y_target)
+        elif ue is True or ue is False:
+            self.representation_ = "relation+features" if ue else "relation"
+        else:
+            self.embedding_ = clone(ue).fit(X)
+            self.representation_ = "relation+embedding"
         Z = self._relation_features(X[target])
         self.estimator_ = clone(_default(self.estimator)).fit(Z, y_target)
         self.classes_ = getattr(self.estimator_, "classes_", np.unique(y_target))
         return self
 
+    def _choose_representation(self, X, y):
+        """Inner validation of the labelled target rows (see ``use_embedding="auto"``)."""
+        names = ["relation", "relation+features", "features"]
+        splits = inner_splits(y, True, 0)
+        if splits is None:  # too few rows to tell: the one that cannot lose much
+            return "relation+features"
+        scores = {name: [] for name in names}
+        for name in names:
+            self.representation_ = name
+            Z = self._relation_features(X)
+            for train, valid in splits:
+                model = clone(_default(self.estimator)).fit(Z[train], y[train])
+                scores[name].append(score_known_labels(y[valid], model.predict(Z[valid])))
+        self.validation_scores_ = {n: float(np.mean(v)) for n, v in scores.items()}
+        return keep_unless_beaten(scores)
+
     def _relation_features(self, X):
+        if self.representation_ == "features":
+            return X
         src = self.source_estimator_
         if hasattr(src, "predict_proba"):
             P = np.asarray(src.predict_proba(X), dtype=float)
@@ -208,9 +247,9 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
             P = np.asarray(src.decision_function(X), dtype=float)
             if P.ndim == 1:
                 P = P[:, None]
-        if self.use_embedding is True:
+        if self.representation_ == "relation+features":
             extra = X
-        elif self.embedding_ is not None:
+        elif self.representation_ == "relation+embedding":
             extra = self.embedding_.transform(X)
         else:
             return P

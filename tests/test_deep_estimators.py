@@ -61,7 +61,10 @@ XFAIL_BY_CLASS = {
                       "sklearn's R2 threshold"},
     "ADDAClassifier": {**_SKORCH_INIT, **_MASKED_CLASS},
     "FineTuneClassifier": {**_SKORCH_INIT, **_SET_PARAMS_ODD, **_MASKED_CLASS},
-    "FineTuneRegressor": {**_SKORCH_INIT, **_SET_PARAMS_ODD, **_NAN_TARGET},
+    "FineTuneRegressor": {**_SKORCH_INIT, **_SET_PARAMS_ODD, **_NAN_TARGET,
+                          "check_methods_subset_invariance": "float32 batched matmul "
+                          "differs at 1e-7 by batch size (freeze='auto' fine-tunes every "
+                          "layer, so predict runs the whole network)"},
 }
 
 

@@ -23,6 +23,7 @@ from skxfer.deep import (  # noqa: E402
     grad_reverse,
     register_criterion,
 )
+from skxfer.utils.estimator_checks import make_contract_task  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -32,9 +33,49 @@ def test_schedule_values():
     assert ganin_schedule(0.5) == pytest.approx(2 / (1 + np.exp(-5)) - 1)
     assert ganin_schedule(1.0) == pytest.approx(0.9999092)
     clf = DANNClassifier(alignment_weight=0.3)
-    assert clf._alignment_factor(0.1) == pytest.approx(0.3 * (2 / (1 + np.exp(-1)) - 1))
-    assert clf._alignment_factor(2.0) == pytest.approx(0.3 * ganin_schedule(1.0))
+    top = ganin_schedule(1.0)
+    assert clf._alignment_factor(0.1) == pytest.approx(0.3 * (2 / (1 + np.exp(-1)) - 1) / top)
+    assert clf._alignment_factor(1.0) == pytest.approx(0.3)  # rescaled: full weight at p=1
+    assert clf._alignment_factor(2.0) == pytest.approx(0.3)
     assert DANNClassifier(alignment_schedule="constant")._alignment_factor(0.0) == 1.0
+    assert DANNClassifier(alignment_schedule="linear")._alignment_factor(0.25) == 0.25
+    with pytest.raises(ValueError, match="alignment_schedule must be one of"):
+        DANNClassifier(alignment_schedule="cosine")._alignment_factor(0.5)
+
+
+@pytest.mark.parametrize("max_epochs", [1, 2, 3, 7])
+@pytest.mark.parametrize("schedule", ["ganin", "linear"])
+def test_schedule_reaches_the_full_weight_at_the_last_step(max_epochs, schedule):
+    X, y, _ = make_contract_task(n_source=40, n_target=30)
+    clf = DANNClassifier(max_epochs=max_epochs, batch_size=32, alignment_weight=0.7,
+                         alignment_schedule=schedule, random_state=0).fit(X, y)
+    weights = [w for epoch in clf.history_[:, "batches"] for w in
+               (b["alignment_weight"] for b in epoch)]
+    assert len(weights) == clf.n_total_steps_
+    assert weights[-1] == pytest.approx(0.7)
+    assert np.all(np.diff(weights) > 0)  # rises over the whole of fit, never stalls
+    if max_epochs > 1:
+        assert weights[0] < 0.7 * 0.9
+
+
+def test_short_grid_search_over_alignment_weight_tells_weights_apart():
+    from sklearn.model_selection import GridSearchCV
+
+    from skxfer.model_selection import PredictionEntropyScorer
+
+    # a shifted two-blob task and an unsupervised DA score of the target rows; with one
+    # epoch the old schedule (weight 0 at the first step, far from full at the last)
+    # left the three candidates within 0.015 of each other
+    rng = np.random.RandomState(0)
+    ys, yt = rng.randint(0, 2, 80), rng.randint(0, 2, 80)
+    Xs = rng.randn(80, 8) + 2.0 * ys[:, None]
+    Xt = rng.randn(80, 8) + 2.0 * yt[:, None] + 3.0
+    X, y = np.r_[Xs, Xt].astype(np.float32), np.r_[ys, -np.ones(80, dtype=int)]
+    grid = GridSearchCV(DANNClassifier(max_epochs=1, batch_size=32, lr=0.01, random_state=0),
+                        {"alignment_weight": [0.0, 0.3, 1.0]}, cv=2,
+                        scoring=PredictionEntropyScorer()).fit(X, y)
+    scores = grid.cv_results_["mean_test_score"]
+    assert np.min(np.diff(np.sort(scores))) > 0.01, scores
 
 
 @pytest.mark.parametrize("lam", [0.0, 0.37, 1.0])

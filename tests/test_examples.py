@@ -49,3 +49,34 @@ def test_amazon_example_skips_gracefully_without_data(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Skipping." in proc.stdout and "SKXFER_DATA" in proc.stdout
     assert not list(tmp_path.glob("*.png"))
+
+
+def _accuracies(stdout):
+    """``{label: accuracy}`` from the lines ``<label> <accuracy>`` an example prints."""
+    found = {}
+    for line in stdout.splitlines():
+        head, _, last = line.strip().rpartition(" ")
+        try:
+            found[head.replace("target accuracy", "").strip().rstrip(":")] = float(last)
+        except ValueError:
+            continue
+    return found
+
+
+def test_seed_recipe_frozen_base_beats_the_no_transfer_baselines(tmp_path):
+    pytest.importorskip("skorch")
+    proc = _run(EXAMPLES / "finetune_frozen_base.py", tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    acc = _accuracies(proc.stdout)
+    baselines = [acc["source model as it is"], acc["target only: CNN from scratch"],
+                 acc["target only: LogisticRegression"]]
+    assert acc["frozen source base + new head"] > max(baselines) + 0.05
+    assert acc["all layers fine-tuned"] > max(baselines) + 0.05
+
+
+def test_seed_recipe_dann_beats_its_source_only_twin(tmp_path):
+    pytest.importorskip("skorch")
+    proc = _run(EXAMPLES / "plot_adversarial_dann.py", tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    acc = _accuracies(proc.stdout)
+    assert acc["DANN"] > acc["source only"] + 0.01

@@ -139,7 +139,8 @@ def test_cached_path_equals_full_path_and_is_shared():
     src = FineTuneClassifier(max_epochs=1, pretrain_epochs=2, batch_size=8,
                              random_state=0).fit(X, y, sample_domain=sd)
     clear_feature_cache()
-    kw = dict(max_epochs=4, lr=0.05, batch_size=8, random_state=0)
+    # the safety net's inner folds would cache their own subsets: off to count entries
+    kw = dict(max_epochs=4, lr=0.05, batch_size=8, random_state=0, safety_net=False)
     cached = FineTuneClassifier(src, **kw).fit(X, y, sample_domain=sd)
     full = FineTuneClassifier(src, cache_features=False, **kw).fit(X, y, sample_domain=sd)
     assert cached.used_feature_cache_ and not full.used_feature_cache_
@@ -162,7 +163,7 @@ def test_cached_path_equals_full_path_and_is_shared():
 def test_l2sp_pulls_weights_towards_source():
     X, y, sd = semi_task(n_labelled=10)
     kw = dict(freeze=None, backbone_lr_multiplier=1.0, max_epochs=30, lr=0.05,
-              batch_size=16, random_state=0)
+              batch_size=16, random_state=0, safety_net=False)
     net = source_net()
 
     def drift(clf):
@@ -183,7 +184,7 @@ def test_gradual_unfreezing_changes_trainable_params_at_scheduled_epoch():
     src = FineTuneClassifier(max_epochs=1, pretrain_epochs=1, batch_size=8,
                              random_state=0).fit(X, y, sample_domain=sd)
     kw = dict(unfreeze_schedule={2: 2, 3: "all"}, max_epochs=4, batch_size=8, lr=0.05,
-              random_state=0)
+              random_state=0, safety_net=False)
     clf = FineTuneClassifier(src, **kw).fit(X, y, sample_domain=sd)
     n = clf.history_[:, "n_trainable_params"]
     assert n[0] == n[1] < n[2] < n[3]
@@ -292,3 +293,89 @@ def test_invalid_parameters():
                    {"cache_features": "yes"}, {"l2sp_alpha": -1.0}):
         with pytest.raises(ValueError):
             FineTuneClassifier(**params).fit(X, y, sample_domain=sd)
+
+
+def _safety_net_task(target_rule, n_source=300, n_target=200, n_labelled=60):
+    """Source labelled by XOR of features 0 and 1; target by ``target_rule``."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(n_source + n_target, 4)).astype(np.float32)
+    xor = (X[:, 0] * X[:, 1] > 0).astype(int)
+    y_true = np.r_[xor[:n_source], target_rule(X[n_source:])]
+    sd = np.r_[np.ones(n_source, dtype=int), -np.ones(n_target, dtype=int)]
+    y = y_true.copy()
+    y[n_source + n_labelled:] = -1  # only the first n_labelled target rows are labelled
+    return X, y, sd, y_true
+
+
+SAFETY = dict(module__hidden_units=(32, 32), pretrain_epochs=40, max_epochs=2, lr=0.01,
+              batch_size=32, random_state=0)
+
+
+def test_safety_net_keeps_the_fine_tuned_network_when_it_is_better():
+    # the target shares the source's XOR rule: the source network knows it, a linear
+    # model on the labelled target rows cannot learn it
+    X, y, sd, y_true = _safety_net_task(lambda Xt: (Xt[:, 0] * Xt[:, 1] > 0).astype(int))
+    clf = FineTuneClassifier(**SAFETY).fit(X, y, sample_domain=sd)
+    scores = clf.validation_scores_
+    assert clf.selected_ in ("finetune", "source") and clf.target_only_estimator_ is None
+    assert scores["finetune"] > scores["target_only"] + 0.2
+    assert set(scores) == {"finetune", "head", "source", "target_only"}
+    rest = slice(360, None)
+    assert clf.score(X[rest], y_true[rest]) > 0.8
+
+
+def test_safety_net_falls_back_to_the_linear_model_when_transfer_hurts():
+    # the target's rule (feature 2) has nothing to do with the source's: two epochs of
+    # fine-tuning cannot undo the source training, the linear model learns the rule
+    X, y, sd, y_true = _safety_net_task(lambda Xt: (Xt[:, 2] > 0).astype(int))
+    clf = FineTuneClassifier(**SAFETY).fit(X, y, sample_domain=sd)
+    scores = clf.validation_scores_
+    assert clf.selected_ == "target_only"
+    assert scores["target_only"] > max(scores["finetune"], scores["head"], scores["source"])
+    rest = slice(360, None)
+    np.testing.assert_array_equal(clf.predict(X[rest]),
+                                  clf.target_only_estimator_.predict(X[rest]))
+    assert clf.score(X[rest], y_true[rest]) > 0.9
+    # without the safety net the fine-tuned network is kept, and it is worse
+    plain = FineTuneClassifier(safety_net=False, **SAFETY).fit(X, y, sample_domain=sd)
+    assert plain.selected_ == "finetune" and plain.validation_scores_ is None
+    assert plain.score(X[rest], y_true[rest]) < clf.score(X[rest], y_true[rest]) - 0.1
+
+
+def test_safety_net_needs_two_labelled_rows_per_class():
+    X, y, sd = semi_task(n_labelled=3)  # one class has a single labelled row
+    y[42] = 0
+    clf = FineTuneClassifier(**TINY).fit(X, y, sample_domain=sd)
+    assert clf.selected_ == "finetune" and clf.validation_scores_ is None
+
+
+def test_inputs_are_standardised_inside_when_the_backbone_is_pretrained_in_fit():
+    X, y, sd = semi_task()
+    X_before = X.copy()
+    # (the safety net's linear baseline sees the raw inputs: off, to compare networks)
+    big = FineTuneClassifier(safety_net=False, **TINY).fit(1000.0 * X + 50.0, y,
+                                                          sample_domain=sd)
+    small = FineTuneClassifier(safety_net=False, **TINY).fit(X, y, sample_domain=sd)
+    np.testing.assert_allclose(big.input_mean_, 1000.0 * small.input_mean_ + 50.0, rtol=1e-4)
+    np.testing.assert_allclose(big.predict_proba(1000.0 * X + 50.0), small.predict_proba(X),
+                               atol=1e-4)
+    np.testing.assert_array_equal(X, X_before)
+    given = FineTuneClassifier(source_net(), max_epochs=1).fit(X, y, sample_domain=sd)
+    assert given.input_mean_ is None  # a given network gets the inputs it was trained on
+
+
+def test_safety_net_keeps_the_source_classifier_when_fine_tuning_only_hurts():
+    # same XOR rule in both domains; a body learning rate 100x the head's wrecks the
+    # source features while fine-tuning, and a linear model cannot learn XOR: the source
+    # classifier as it is wins
+    X, y, sd, y_true = _safety_net_task(lambda Xt: (Xt[:, 0] * Xt[:, 1] > 0).astype(int))
+    clf = FineTuneClassifier(**{**SAFETY, "backbone_lr_multiplier": 100.0}).fit(
+        X, y, sample_domain=sd)
+    scores = clf.validation_scores_
+    assert clf.selected_ == "source", scores
+    assert scores["source"] > max(scores["finetune"], scores["target_only"])
+    rest = slice(360, None)
+    assert clf.score(X[rest], y_true[rest]) > 0.8
+    X2, y2, sd2 = semi_task()
+    other = FineTuneClassifier(source_net(), max_epochs=1).fit(X2, y2, sample_domain=sd2)
+    assert other.validation_scores_ is None or "source" not in other.validation_scores_

@@ -100,3 +100,33 @@ def test_clear_errors_without_labelled_target_rows():
     Xs, ys = X[sd > 0], y[sd > 0]
     plain = RelationTransferClassifier(LogisticRegression(), LogisticRegression()).fit(Xs, ys)
     assert plain.score(Xs, ys) > 0.9
+
+
+def test_auto_representation_does_not_lose_to_target_only_when_relations_say_little():
+    # digits 0-4 as source, 5-9 as target: the source classes say little about the
+    # target ones, so the source output alone loses to a target-only model
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    rng = np.random.RandomState(0)
+    src = np.flatnonzero(y < 5)
+    lab = np.concatenate([rng.choice(np.flatnonzero(y == c), 5, replace=False)
+                          for c in range(5, 10)])
+    rest = np.setdiff1d(np.flatnonzero(y >= 5), lab)
+    Xa, ya = np.r_[X[src], X[lab]], np.r_[y[src], y[lab]]
+    sd = np.r_[np.ones(len(src), dtype=int), -np.ones(len(lab), dtype=int)]
+    target_only = LogisticRegression(max_iter=1000).fit(X[lab], y[lab]).score(X[rest], y[rest])
+    alone = RelationTransferClassifier(use_embedding=False).fit(Xa, ya, sample_domain=sd)
+    auto = RelationTransferClassifier().fit(Xa, ya, sample_domain=sd)
+    assert alone.score(X[rest], y[rest]) < target_only - 0.2
+    assert auto.representation_ in ("relation+features", "features")
+    assert set(auto.validation_scores_) == {"relation", "relation+features", "features"}
+    assert auto.score(X[rest], y[rest]) >= target_only - 0.01
+
+
+def test_auto_representation_keeps_the_relation_features_when_they_carry_the_task():
+    X, y, sd, Xt, yt, _ = _topics_to_sentiment(seed=0)
+    clf = RelationTransferClassifier().fit(X, y, sample_domain=sd)
+    assert clf.representation_ == "relation"
+    assert np.mean(clf.predict(Xt) == yt) > 0.9

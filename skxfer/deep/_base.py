@@ -34,15 +34,25 @@ __all__ = ["BaseDeepDA", "DeepDAClassifier", "DeepDARegressor"]
 _NO_ALIGNMENT = ("none", "source_only")
 
 
+SCHEDULES = ("ganin", "linear", "constant")
+
+
 def _resolve_schedule(schedule, p):
+    """Factor of ``alignment_weight`` at training progress ``p`` in ``[0, 1]``.
+
+    ``"ganin"`` is Ganin et al.'s ``2 / (1 + exp(-10 p)) - 1`` rescaled to reach exactly 1
+    at ``p = 1``; ``"linear"`` is ``p``; ``"constant"`` (or ``None``) is 1.
+    """
     if schedule is None or schedule == "constant":
         return 1.0
     if schedule == "ganin":
-        return ganin_schedule(p)
+        return ganin_schedule(p) / ganin_schedule(1.0)
+    if schedule == "linear":
+        return float(p)
     if callable(schedule):
         return float(schedule(p))
     raise ValueError(
-        f"alignment_schedule must be 'ganin', 'constant' or a callable p -> factor; got "
+        f"alignment_schedule must be one of {SCHEDULES} or a callable p -> factor; got "
         f"{schedule!r}."
     )
 
@@ -58,6 +68,8 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
     """
 
     _default_alignment = "mmd"
+    #: constructor parameters of the default MLP (flat inputs) unless ``module__*`` says
+    _default_mlp_params = {}
     _is_classifier = True
     _da_tags = DATags(family="alignment", kind="estimator", requires_target=True,
                       uses_target_labels=True)
@@ -219,6 +231,8 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         kwargs = self.get_params_for("module")
         module = self.module
         if module is None:
+            if len(self.input_shape_) == 1:  # the default MLP
+                kwargs = {**self._default_mlp_params, **kwargs}
             return make_default_backbone(self.input_shape_, self.n_outputs_, **kwargs)
         if isinstance(module, type) and issubclass(module, MLP):
             return module(int(np.prod(self.input_shape_)), self.n_outputs_, **kwargs)
@@ -349,7 +363,10 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             for source_rows, target_rows in batches:
                 batch = (source_rows, target_rows)
                 self.notify("on_batch_begin", batch=batch, training=True)
-                progress = self.n_train_steps_ / total
+                # the schedule runs over the whole of fit: the step about to be taken is
+                # step n_train_steps_ + 1 of ``total``, so the last one gets p = 1 (the full
+                # alignment_weight) whatever max_epochs and the data size are
+                progress = (self.n_train_steps_ + 1) / total
                 step = self._train_step(X, y, sample_domain, source_rows, target_rows,
                                         progress)
                 history = self.history
@@ -358,6 +375,8 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
                 for key in ("alignment_loss", "target_entropy"):
                     if key in step:
                         history.record_batch("train_" + key, step[key])
+                if "alignment_weight" in step:
+                    history.record_batch("alignment_weight", step["alignment_weight"])
                 self.notify("on_batch_end", batch=batch, training=True, **step)
                 self.n_train_steps_ += 1
                 count += 1
@@ -412,6 +431,7 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
                            is_classifier=self._is_classifier)
             loss = loss + a_loss
             step["alignment_loss"] = float(a_loss.detach())
+            step["alignment_weight"] = weight
         if self._is_classifier and len(target_rows):
             p = F.softmax(out[ns:].detach(), dim=1)
             step["target_entropy"] = float(-(p * p.clamp_min(1e-12).log()).sum(1).mean())
@@ -450,6 +470,10 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
 
         check_is_fitted(self)
         X, sd = self._validate_X(X, sample_domain, reset=False)
+        return self._network_output(X, sd)
+
+    def _network_output(self, X, sd):
+        """Network outputs of validated rows ``X`` (numpy, float32), in batches."""
         self._set_training(False)
         size = max(int(self.batch_size), 256)
         outs = []
@@ -519,8 +543,12 @@ class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
     A feature extractor and a label head (by default an MLP for flat features and a
     LeNet-like CNN for images) are trained on the labelled rows, while ``alignment``
     pulls the feature distributions of source and target together on every
-    domain-balanced minibatch. The adaptation weight is ``alignment_weight`` times the
-    schedule ``2 / (1 + exp(-10 p)) - 1`` of Ganin et al. (``p``: training progress).
+    domain-balanced minibatch. The adaptation weight is ``alignment_weight`` times a
+    schedule of the training progress ``p`` (optimiser steps of this ``fit`` over the
+    steps ``max_epochs`` plans): by default Ganin et al.'s ``2 / (1 + exp(-10 p)) - 1``
+    rescaled to 1 at ``p = 1``, so the last step of ``fit`` uses the full
+    ``alignment_weight`` whatever ``max_epochs`` is (a short grid search over
+    ``alignment_weight`` compares what it says it compares).
 
     The source and target rows of a minibatch go through the network as two batches, so
     batch normalisation normalises each domain with its own statistics; the running
@@ -543,8 +571,13 @@ class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
         default (``"mmd"`` here). ``alignment__*`` parameters go to its constructor.
     alignment_weight : float, default=1.0
         Maximum adaptation weight.
-    alignment_schedule : {"ganin", "constant"} or callable, default="ganin"
-        Factor of ``alignment_weight`` as a function of training progress ``p``.
+    alignment_schedule : {"ganin", "linear", "constant"} or callable, default="ganin"
+        Factor of ``alignment_weight`` as a function of the training progress ``p`` in
+        ``(0, 1]`` (``p = 1`` at the last optimiser step of ``fit``): ``"ganin"``
+        rises from 0 as ``2 / (1 + exp(-10 p)) - 1``, rescaled to reach 1 at ``p = 1``;
+        ``"linear"`` is ``p``; ``"constant"`` is 1 from the first step; a callable gets
+        ``p`` and returns the factor. The weight used at each step is recorded in
+        ``history_`` (batch key ``"alignment_weight"``).
     feature_layer : str, default=None
         Submodule whose *input* is the feature vector; by default ``head`` or the
         last ``nn.Linear``.
@@ -579,7 +612,7 @@ class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
         per-domain batch-normalisation statistics ``module_.domain_statistics``).
     history_ : skorch.History
         Per-epoch ``train_loss``, ``train_alignment_loss``, ``train_target_entropy``,
-        ``dur``.
+        ``dur``; per batch also ``alignment_weight`` (the scheduled weight).
     n_features_in_ : int
 
     Examples

@@ -67,12 +67,16 @@ class DANNClassifier(_GaninTraining, DeepDAClassifier):
 
     :class:`DeepDAClassifier` with ``alignment="dann"``: a domain discriminator (two
     hidden layers, one logit, BCE-with-logits) behind a gradient-reversal layer whose
-    coefficient follows ``alignment_weight * (2 / (1 + exp(-10 p)) - 1)``, and the
+    coefficient follows ``alignment_weight * (2 / (1 + exp(-10 p)) - 1)`` (rescaled to 1
+    at ``p = 1``), and the
     learning rate is annealed as in the paper, ``lr / (1 + 10 p) ** 0.75``
     (:class:`GaninLRAnnealing`, default callback ``"lr_annealing"``). Every
     minibatch holds source and target rows; target labels are used only for rows that
     ``sample_domain`` marks as labelled target rows. All parameters are those of
-    :class:`DeepDAClassifier` (``alignment__hidden_units`` sizes the discriminator).
+    :class:`DeepDAClassifier` (``alignment__hidden_units`` sizes the discriminator); the
+    coefficient reaches the full ``alignment_weight`` at the last step of ``fit`` whatever
+    ``max_epochs`` is (``alignment_schedule``). On flat inputs the default
+    :class:`~skxfer.deep.MLP` uses dropout 0.5 (``module__dropout=0.0`` turns it off).
 
     Examples
     --------
@@ -86,6 +90,9 @@ class DANNClassifier(_GaninTraining, DeepDAClassifier):
 
     _default_alignment = "dann"
     _da_tags = _ADV
+    # without dropout the default MLP's adversarial features overfit the source: DANN lost
+    # to its own alignment_weight=0 twin on flat MNIST->USPS (benchmarks/bench_finetune.py)
+    _default_mlp_params = {"dropout": 0.5}
 
 
 class DANNRegressor(_GaninTraining, DeepDARegressor):

@@ -5,9 +5,10 @@ the source task (a ``torch.nn.Module``, a state dict or checkpoint file loaded w
 ``weights_only=True``, a torchvision model by name, a fitted skxfer deep estimator, or
 ``None``: the default backbone pre-trained inside ``fit`` on the labelled source rows),
 replace its output layer with one sized to the target task, freeze what should stay and
-fine-tune on the labelled target rows. When the whole body is frozen, its features are
-computed once (and cached across epochs and across grid-search candidates) and only the
-head is trained on them.
+fine-tune on the labelled target rows; a safety net (``_finetune_selection``) keeps a head
+on frozen features or a linear model on the target rows when either is credibly better.
+When the whole body is frozen, its features are computed once (and cached across epochs
+and across grid-search candidates) and only the head is trained on them.
 """
 
 import copy
@@ -31,8 +32,15 @@ from torch import nn
 
 from .._domains import check_classes, is_masked, validate_da_data
 from ..base import DATags
+from ..utils._inner_validation import inner_splits, keep_unless_beaten
 from ._base import BaseDeepDA, DeepDAClassifier, DeepDARegressor
 from ._data import DomainBalancedBatches, check_device, to_tensor_batch
+from ._finetune_selection import (
+    apply_input_scaling,
+    fit_input_scaling,
+    flat,
+    linear_candidate,
+)
 from ._modules import MLP, DomainAdaptationNet, LeNet, make_default_backbone
 
 __all__ = [
@@ -42,7 +50,7 @@ __all__ = [
     "load_source_model",
 ]
 
-_FREEZE_WORDS = ("all_but_head", "none")
+_FREEZE_WORDS = ("auto", "all_but_head", "none")
 
 
 # --------------------------------------------------------------------------- cache
@@ -354,7 +362,7 @@ class _FineTuneMixin:
     _own_params = frozenset({
         "source_model", "head", "freeze", "unfreeze_schedule", "backbone_lr_multiplier",
         "l2sp_alpha", "l2sp_beta", "pretrain_epochs", "cache_features", "architecture",
-        "weights", "random_state",
+        "weights", "random_state", "standardize", "safety_net",
     })
 
     def __init__(
@@ -362,19 +370,21 @@ class _FineTuneMixin:
         source_model=None,
         *,
         head=None,
-        freeze="all_but_head",
+        freeze="auto",
         unfreeze_schedule=None,
-        backbone_lr_multiplier=0.1,
+        backbone_lr_multiplier="auto",
         l2sp_alpha=0.0,
         l2sp_beta=0.0,
         pretrain_epochs=10,
+        standardize="auto",
+        safety_net=True,
         cache_features="auto",
         architecture=None,
         weights=None,
         criterion=None,
         optimizer=torch.optim.Adam,
         lr=1e-3,
-        max_epochs=10,
+        max_epochs=100,
         batch_size=64,
         callbacks=None,
         train_split=None,
@@ -392,6 +402,8 @@ class _FineTuneMixin:
         self.l2sp_alpha = l2sp_alpha
         self.l2sp_beta = l2sp_beta
         self.pretrain_epochs = pretrain_epochs
+        self.standardize = standardize
+        self.safety_net = safety_net
         self.cache_features = cache_features
         self.architecture = architecture
         self.weights = weights
@@ -433,8 +445,8 @@ class _FineTuneMixin:
                 or (isinstance(fz, numbers.Integral) and not isinstance(fz, bool) and fz >= 0)
                 or (isinstance(fz, (list, tuple)) and all(isinstance(p, str) for p in fz))):
             raise ValueError(
-                "freeze must be 'all_but_head', 'none'/None, an int n >= 0 (the last n "
-                f"blocks stay trainable) or a list of parameter-name prefixes; got {fz!r}."
+                "freeze must be 'auto', 'all_but_head', 'none'/None, an int n >= 0 (the last "
+                f"n blocks stay trainable) or a list of parameter-name prefixes; got {fz!r}."
             )
         sched = self.unfreeze_schedule
         if sched is not None:
@@ -451,8 +463,15 @@ class _FineTuneMixin:
                              f"{self.cache_features!r}.")
         for name in ("backbone_lr_multiplier", "l2sp_alpha", "l2sp_beta"):
             v = getattr(self, name)
-            if not isinstance(v, numbers.Real) or v < 0:
+            if name == "backbone_lr_multiplier" and isinstance(v, str) and v == "auto":
+                continue
+            if not isinstance(v, numbers.Real) or isinstance(v, bool) or v < 0:
                 raise ValueError(f"{name} must be a float >= 0; got {v!r}.")
+        if self.standardize not in ("auto", True, False):
+            raise ValueError("standardize must be 'auto', True or False; got "
+                             f"{self.standardize!r}.")
+        if not isinstance(self.safety_net, (bool, np.bool_)):
+            raise ValueError(f"safety_net must be True or False; got {self.safety_net!r}.")
         pe = self.pretrain_epochs
         if not isinstance(pe, numbers.Integral) or pe < 0:
             raise ValueError(f"pretrain_epochs must be an int >= 0; got {pe!r}.")
@@ -476,6 +495,9 @@ class _FineTuneMixin:
             y = column_or_1d(y, warn=True)
         X, y, sd = validate_da_data(self, X, y, sample_domain, reset=True, allow_nd=True,
                                     dtype=np.float32)
+        if not (self.warm_start and self.initialized_):
+            self._fit_input_scaling(X)
+        X = self._scale_inputs(X)
         masked = is_masked(y, regression=not self._is_classifier)
         labelled = ~masked
         if self._is_classifier:
@@ -487,6 +509,28 @@ class _FineTuneMixin:
             target = np.flatnonzero(labelled & (sd < 0))
         self.input_shape_ = tuple(X.shape[1:])
         return X, y, source, target
+
+    def _fit_input_scaling(self, X):
+        use = self.standardize
+        if use == "auto":
+            use = self._pretrains_in_fit()
+        self.input_mean_, self.input_scale_ = fit_input_scaling(X) if use else (None, None)
+
+    def _scale_inputs(self, X):
+        return apply_input_scaling(X, getattr(self, "input_mean_", None),
+                                   getattr(self, "input_scale_", None))
+
+    def _validate_X(self, X, sample_domain, reset):
+        X, sd = super()._validate_X(X, sample_domain, reset)
+        return self._scale_inputs(X), sd
+
+    def _validate_continue(self, X, y, sample_domain):
+        X, y, sd = super()._validate_continue(X, y, sample_domain)
+        return self._scale_inputs(X), y, sd
+
+    def _pretrains_in_fit(self):
+        model = self.source_model
+        return model is None or (isinstance(model, type) and issubclass(model, nn.Module))
 
     # ------------------------------------------------------------------ source model
     def _pretrain(self, X, y, rows):
@@ -505,6 +549,8 @@ class _FineTuneMixin:
         kwargs = self.get_params_for("module")
         model = self.source_model
         if model is None:
+            if len(self.input_shape_) == 1:  # the default MLP
+                kwargs = {**self._default_mlp_params, **kwargs}
             net = make_default_backbone(self.input_shape_, n_out, **kwargs)
         elif issubclass(model, MLP):
             net = model(int(np.prod(self.input_shape_)), n_out, **kwargs)
@@ -616,9 +662,24 @@ class _FineTuneMixin:
             for mod in getattr(self, "_frozen_leaves", ()):
                 mod.eval()
 
+    def _resolved_freeze(self):
+        """``freeze`` with "auto" resolved: every layer trains when the source network was
+        pre-trained inside ``fit`` on the same inputs, only the head for a given model."""
+        if isinstance(self.freeze, str) and self.freeze == "auto":
+            return "none" if self._pretrains_in_fit() else "all_but_head"
+        return self.freeze
+
+    def _plan(self, candidate):
+        """``(freeze spec, unfreeze schedule)`` of a candidate of the safety net."""
+        if candidate in ("head", "source"):
+            return "all_but_head", None
+        return self._resolved_freeze(), self.unfreeze_schedule
+
+    def _active_plan(self):
+        return getattr(self, "_plan_in_use", None) or self._plan("finetune")
+
     def _schedule_spec(self, epoch):
-        sched = self.unfreeze_schedule
-        spec = self.freeze
+        spec, sched = self._active_plan()
         if sched:
             due = [e for e in sched if e <= epoch]
             if due:
@@ -627,7 +688,8 @@ class _FineTuneMixin:
 
     def _body_frozen_throughout(self):
         backbone = self.module_.backbone
-        specs = [self.freeze] + list((self.unfreeze_schedule or {}).values())
+        spec, sched = self._active_plan()
+        specs = [spec] + list((sched or {}).values())
         n_head = sum(1 for n, _ in backbone.named_parameters() if _under(n, self.head_))
         return all(len(self._trainable(backbone, self.head_, s)) == n_head for s in specs)
 
@@ -649,6 +711,13 @@ class _FineTuneMixin:
         with torch.random.fork_rng(devices=self._fork_devices()):
             torch.manual_seed(getattr(self, "seed_", 0) + 2)
             new = nn.Linear(old.in_features, self.n_outputs_, bias=old.bias is not None)
+        rows = self._source_head_rows()
+        if rows is not None:  # same classes as the source task: start from its classifier
+            with torch.no_grad():
+                new.weight.copy_(old.weight[rows])
+                if new.bias is not None:
+                    new.bias.copy_(old.bias[rows])
+        self.head_from_source_ = rows is not None
         _set_submodule(backbone, out_name, new)
         self.head_ = head
         self.output_layer_ = out_name
@@ -659,6 +728,21 @@ class _FineTuneMixin:
             if not _under(n, head)
         } if self.l2sp_alpha else {}
         return self
+
+    def _source_head_rows(self):
+        """Rows of the source output layer for the target classes, when all are known.
+
+        Only for a source network pre-trained inside ``fit`` (whose classes are known)
+        and a classifier whose target classes are all source classes.
+        """
+        source_classes = getattr(self, "source_classes_", None)
+        if not self._is_classifier or source_classes is None or not self._pretrains_in_fit():
+            return None
+        rows = np.searchsorted(source_classes, self.classes_)
+        rows = np.clip(rows, 0, len(source_classes) - 1)
+        if not np.array_equal(source_classes[rows], self.classes_):
+            return None
+        return torch.as_tensor(rows)
 
     def initialize_criterion(self):
         self.criterion_ = self._make_criterion()
@@ -673,7 +757,10 @@ class _FineTuneMixin:
         body = [p for n, p in named if not _under(n, prefix)]
         groups = [{"params": head, "lr": lr}]
         if body:
-            groups.append({"params": body, "lr": lr * float(self.backbone_lr_multiplier)})
+            mult = self.backbone_lr_multiplier
+            if isinstance(mult, str):  # "auto"
+                mult = 1.0 if self._pretrains_in_fit() else 0.1
+            groups.append({"params": body, "lr": lr * float(mult)})
         self.optimizer_ = self.optimizer(groups, lr=lr, **kwargs)
         return self
 
@@ -703,6 +790,8 @@ class _FineTuneMixin:
         check_device(self, self.device)
         self._check_params()
         X, y, source, target = self._validate_fit_ft(X, y, sample_domain)
+        # the safety net needs labelled target rows distinct from the source rows
+        transfer = len(target) > 0 and len(source) > 0 and not np.array_equal(source, target)
         if not len(target):
             if not len(source):
                 raise ValueError(f"{type(self).__name__} found no labelled row to train on.")
@@ -724,17 +813,92 @@ class _FineTuneMixin:
                     self.n_outputs_ = len(self.classes_)
                 else:
                     self.n_outputs_ = 1 if y_t.ndim == 1 else y_t.shape[1]
-                # a tuple: skorch refuses nn.Module attributes set outside initialize_*
-                self._staged_source = (self._source_module(X, y, source),)
-                try:
-                    self.initialize()
-                finally:
-                    self._staged_source = None
-                self.n_train_steps_ = 0
-            elif self._is_classifier:
-                y_t = self.label_encoder_.transform(y[target]).astype(np.int64)
-            self.partial_fit(X[target], y_t, _routing_method="fit")
+                source_net = self._source_module(X, y, source)
+                self._select(source_net, X[target], y_t, transfer)
+                self._fit_network(source_net, X[target], y_t, "finetune"
+                                  if self.selected_ == "target_only" else self.selected_)
+            else:
+                if self._is_classifier:
+                    y_t = self.label_encoder_.transform(y[target]).astype(np.int64)
+                self.partial_fit(X[target], y_t, _routing_method="fit")
         return self
+
+    # ------------------------------------------------------------------ safety net
+    def _fit_network(self, source_net, X, y, candidate):
+        """Replace the head of a copy of ``source_net`` and fine-tune it on ``X, y``."""
+        self._plan_in_use = self._plan(candidate)
+        # a tuple: skorch refuses nn.Module attributes set outside initialize_*
+        self._staged_source = (copy.deepcopy(source_net),)
+        try:
+            self.initialize()
+        finally:
+            self._staged_source = None
+        self.n_train_steps_ = 0
+        if candidate == "source":  # the source classifier as it is: nothing to train
+            return
+        self.partial_fit(X, y, _routing_method="fit")
+
+    def _candidates(self):
+        names = ["finetune"]
+        if self._source_head_rows() is not None:
+            names.append("source")
+        spec, sched = self._plan("finetune")
+        if sched or not (isinstance(spec, str) and spec == "all_but_head"):
+            names.append("head")
+        return [*names, "target_only"]
+
+    def _candidate_score(self, candidate, source_net, X, y, train, valid):
+        if candidate == "target_only":
+            Xl = self._linear_inputs(X)
+            model = linear_candidate(self._is_classifier).fit(Xl[train], y[train])
+            return float(model.score(Xl[valid], y[valid]))
+        self._fit_network(source_net, X[train], y[train], candidate)
+        out = self._network_output(X[valid], -np.ones(len(valid), dtype=np.int64))
+        if self._is_classifier:
+            return float(np.mean(out.argmax(axis=1) == y[valid]))
+        from sklearn.metrics import r2_score
+
+        return float(r2_score(y[valid], out[:, 0] if self.n_outputs_ == 1 else out))
+
+    def _select(self, source_net, X, y, transfer):
+        """Keep the best of the candidates on an inner validation of the target rows."""
+        names = self._candidates()
+        self.selected_ = names[0]
+        self.validation_scores_ = None
+        self.target_only_estimator_ = None
+        splits = inner_splits(y, self._is_classifier, self.seed_) if (
+            self.safety_net and transfer) else None
+        if splits is None:
+            return
+        scores = {name: [] for name in names}
+        for train, valid in splits:
+            for name in names:
+                scores[name].append(
+                    self._candidate_score(name, source_net, X, y, train, valid))
+        self.validation_scores_ = {name: float(np.mean(v)) for name, v in scores.items()}
+        self.selected_ = keep_unless_beaten(scores)
+        if self.selected_ == "target_only":
+            self.target_only_estimator_ = linear_candidate(self._is_classifier).fit(
+                self._linear_inputs(X), y)
+
+    def _linear_inputs(self, X_scaled):
+        """The caller's inputs (before the network's scaling), flat: the linear baseline
+        sees the features as the user gave them."""
+        mean, scale = getattr(self, "input_mean_", None), getattr(self, "input_scale_", None)
+        return flat(X_scaled if mean is None else X_scaled * scale + mean)
+
+    def _output(self, X, sample_domain=None):
+        linear = getattr(self, "target_only_estimator_", None)
+        if linear is None:
+            return super()._output(X, sample_domain)
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        X, _ = super()._validate_X(X, sample_domain, reset=False)  # not scaled
+        if self._is_classifier:  # log-probabilities: softmax gives them back
+            return np.log(np.clip(linear.predict_proba(flat(X)), 1e-12, None)).astype(
+                np.float32)
+        return np.asarray(linear.predict(flat(X)), dtype=np.float32).reshape(len(X), -1)
 
     def partial_fit(self, X, y=None, classes=None, sample_domain=None, **fit_params):
         """Fine-tune further on the labelled target rows (the first call is ``fit``).
@@ -795,7 +959,7 @@ class _FineTuneMixin:
         yt = torch.as_tensor(y)
         for _ in range(epochs):
             epoch = len(self.history)
-            if self.unfreeze_schedule:
+            if self._active_plan()[1]:
                 self._apply_freeze(self._schedule_spec(epoch))
             self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
             self.history.record("n_trainable_params",
@@ -870,10 +1034,25 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
     features, :class:`~skxfer.deep.LeNet` for images) is pre-trained inside ``fit`` on
     the labelled source rows for ``pretrain_epochs`` epochs, so "train on source,
     fine-tune on a few target labels" is one estimator that ``GridSearchCV`` can tune.
-    Its output layer is then replaced by a new ``nn.Linear`` sized to the target classes,
-    the body is frozen as ``freeze`` says, and the network is trained for
-    ``max_epochs`` on the labelled target rows (``sample_domain < 0`` and an unmasked
-    label). Without ``sample_domain`` and without masked labels every row is used for
+    Its output layer is then replaced by a new ``nn.Linear`` sized to the target classes
+    (initialised from the source classifier's rows when every target class is a source
+    class of the pre-training), the body is frozen as ``freeze`` says, and the network is
+    trained for ``max_epochs`` on the labelled target rows (``sample_domain < 0`` and an
+    unmasked label).
+
+    **Safety net** (``safety_net=True``): when every target class has at least two
+    labelled rows, an inner stratified cross-validation (at most 3 folds) of the labelled
+    target rows compares the fine-tuned network (``"finetune"``), a head trained on the
+    frozen source features (``"head"``, when ``freeze`` trains more than the head), the
+    source classifier as it is (``"source"``, when the target classes are classes of the
+    source pre-training) and a ``LogisticRegression`` (``Ridge`` for regression) on the
+    labelled target rows alone, on the inputs as given (``"target_only"``). Taken in that
+    order, a candidate replaces the one kept so far only if it scores higher on every
+    inner fold; the choice is ``selected_``, the mean scores ``validation_scores_``.
+    With fewer labelled rows the fine-tuned network is kept (``validation_scores_ =
+    None``).
+
+    Without ``sample_domain`` and without masked labels every row is used for
     both stages (a plain classifier: this is what sklearn's checks exercise).
 
     When the whole body is frozen (``freeze="all_but_head"`` and no
@@ -897,21 +1076,33 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
         Submodule holding the output layer; ``None``: the last ``nn.Linear``. The output
         ``nn.Linear`` (``head`` itself or its last ``nn.Linear``) is replaced; the whole
         ``head`` module stays trainable.
-    freeze : "all_but_head", "none", None, int or list of str, default="all_but_head"
-        What is frozen: everything but the head; nothing; an int ``n``: all but the last
+    freeze : "auto", "all_but_head", "none", None, int or list of str, default="auto"
+        What is frozen. ``"auto"``: nothing when the source network is pre-trained inside
+        ``fit`` (``source_model`` None or a class), everything but the head for a given
+        network. Otherwise: everything but the head; nothing; an int ``n``: all but the last
         ``n`` blocks (top-level children with parameters) and the head; or a list of
         parameter-name prefixes to freeze (``["conv", "features.0"]``). Frozen layers run
         in eval mode while training (BatchNorm keeps the source statistics).
     unfreeze_schedule : dict, default=None
         Gradual unfreezing ``{epoch: n_blocks}`` (0-based epochs; ``"all"`` unfreezes
         everything): from that epoch on, the last ``n_blocks`` blocks are trainable.
-    backbone_lr_multiplier : float, default=0.1
+    backbone_lr_multiplier : float or "auto", default="auto"
         Learning rate of the body relative to ``lr`` (the head trains at ``lr``).
+        ``"auto"``: 1.0 for a network pre-trained inside ``fit``, 0.1 for a given one.
     l2sp_alpha, l2sp_beta : float, default=0.0
         L2-SP regularisation (Li et al. 2018): ``alpha / 2 * ||w - w_source||^2`` on the
         trainable body weights, ``beta / 2 * ||w_head||^2`` on the head.
     pretrain_epochs : int, default=10
         Epochs of source pre-training when ``source_model`` is ``None`` or a class.
+    standardize : {"auto", True, False}, default="auto"
+        Centre and scale the inputs inside the estimator (per feature for flat rows, one
+        mean and scale for images; statistics of every row passed to ``fit``, source and
+        target). ``"auto"``: only when the network is pre-trained inside ``fit`` (a given
+        network gets its inputs as they are).
+    safety_net : bool, default=True
+        Compare the fine-tuned network with a head on frozen features and a linear model
+        on the labelled target rows on an inner validation, and keep the better (see
+        above). Each network candidate is trained once per inner fold.
     cache_features : {"auto", True, False}, default="auto"
         Train the head on cached body features when the body is frozen.
     architecture : nn.Module instance or class, default=None
@@ -920,7 +1111,8 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
         torchvision weights to download (e.g. ``"DEFAULT"``); ``None``: none.
     criterion, optimizer, lr, max_epochs, batch_size, callbacks : skorch parameters
         As in :class:`~skxfer.deep.DeepDAClassifier` (cross-entropy and Adam by default;
-        ``max_epochs`` counts fine-tuning epochs).
+        ``max_epochs``, default 100, counts fine-tuning epochs over the labelled target
+        rows: a few labelled rows make short epochs).
     train_split, warm_start, verbose, device : skorch parameters
         skorch parameters (cross-entropy and Adam by default; ``max_epochs`` counts
         fine-tuning epochs).
@@ -946,6 +1138,17 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
         Per epoch ``train_loss``, ``train_l2sp_loss``, ``n_trainable_params``, ``dur``.
     pretrain_history_ : list of dict
         Source pre-training losses.
+    selected_ : {"finetune", "head", "source", "target_only"}
+        What ``predict`` uses (see the safety net).
+    validation_scores_ : dict or None
+        Mean inner-validation accuracy (R² for regression) of each candidate; ``None``
+        when the safety net is off or the labelled target rows are too few.
+    target_only_estimator_ : estimator or None
+        The linear model on the labelled target rows when ``selected_ == "target_only"``.
+    input_mean_, input_scale_ : ndarray or None
+        Standardisation of the inputs (``None``: off).
+    head_from_source_ : bool
+        Whether the new head started from the source classifier's rows.
 
     Examples
     --------
@@ -959,6 +1162,10 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
     >>> clf.fit(X, y_semi, sample_domain=sd).predict(X[70:]).shape
     (40,)
     """
+
+    # the default MLP pre-trained inside fit uses dropout: fine-tuned on a few target rows
+    # it overfits less (flat MNIST-USPS, benchmarks/bench_finetune.py)
+    _default_mlp_params = {"dropout": 0.5}
 
 
 class FineTuneRegressor(_FineTuneMixin, DeepDARegressor):
