@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._classifier_base import AlignedClassifierBase
+from ._domains import MASKED_LABEL
 from .base import DATags
 
 __all__ = ["SelfTrainingAdapter", "select_pseudo_labels"]
@@ -191,7 +192,7 @@ class SelfTrainingAdapter(MetaEstimatorMixin, AlignedClassifierBase):
         Z = self._fit_aligner(X, y, given_domain)
         base = _default_estimator(self.estimator)
         estimator = clone(base).fit(Z[labelled], y[labelled])
-        pseudo = y.copy()  # masked target rows keep -1 until they are pseudo-labelled
+        pseudo = y.copy()  # masked target rows stay masked until they are pseudo-labelled
         self.n_iter_ = 0
         if unlabelled.any():
             rows = np.flatnonzero(unlabelled)
@@ -200,8 +201,9 @@ class SelfTrainingAdapter(MetaEstimatorMixin, AlignedClassifierBase):
                 keep = select_pseudo_labels(labels, conf, it / self.n_iter,
                                             threshold=self.threshold,
                                             class_balanced=self.class_balanced)
-                pseudo[rows] = np.where(keep, labels, -1)
-                used = labelled | (pseudo != -1)
+                pseudo[rows] = np.where(keep, labels, MASKED_LABEL)
+                used = labelled.copy()
+                used[rows] = keep
                 estimator = clone(base).fit(Z[used], pseudo[used])
                 self.n_iter_ = it
         self.estimator_ = estimator
