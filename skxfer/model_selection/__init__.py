@@ -22,7 +22,12 @@ from ._scorers import (
 )
 from ._selector import TransferSelector
 from ._source_selection import rank_sources
-from ._split import DomainShuffleSplit, LeaveOneDomainOut, StratifiedDomainShuffleSplit
+from ._split import (
+    DomainShuffleSplit,
+    LeaveOneDomainOut,
+    SourceTargetShuffleSplit,
+    StratifiedDomainShuffleSplit,
+)
 
 __all__ = [
     "CircularValidationScorer",
@@ -35,6 +40,7 @@ __all__ = [
     "MixValScorer",
     "PredictionEntropyScorer",
     "SoftNeighborhoodDensityScorer",
+    "SourceTargetShuffleSplit",
     "StratifiedDomainShuffleSplit",
     "SupervisedTargetScorer",
     "TransferSelector",
