@@ -268,3 +268,41 @@ def test_selector_few_label_mode(k):
         X, y).selection_mode_ == "unsupervised"
     assert TransferSelector(LogisticRegression(), strategies=["coral"]).fit(
         X[sd > 0], y[sd > 0]).selection_mode_ == "no_target"
+
+
+# -- the rank rule -----------------------------------------------------------------------
+
+def _report(**means):
+    from skxfer.model_selection import ComparisonReport
+
+    return ComparisonReport(scores={n: np.array([m, m]) for n, m in means.items()},
+                            fit_times={}, metric="score")
+
+
+def test_rank_rule_outvotes_one_blind_scorer_and_keeps_the_fallback():
+    from skxfer.model_selection._selector import choose, choose_by_rank
+
+    # scorer 1 and 2 see a gain of "a"; scorer 3 (e.g. collapsed importance weights)
+    # ranks everything the same: the consensus rule vetoes, the rank rule transfers
+    reports = [_report(source_only=0.5, a=0.7, b=0.6), _report(source_only=0.5, a=0.6, b=0.4),
+               _report(source_only=0.5, a=0.5, b=0.5)]
+    assert choose_by_rank(reports) == "a"
+    assert choose(reports, alpha=None) == "source_only"
+    # the best-ranked candidate beats source-only under one scorer of three: fallback
+    others = dict(source_only=0.45, a=0.44, b=0.40, c=0.41)
+    reports = [_report(source_only=0.1, a=0.9, b=0.2, c=0.3), _report(**others),
+               _report(**others)]
+    assert choose_by_rank(reports) == "source_only"
+    assert choose_by_rank(reports, min_agreement=0.3) == "a"
+    assert choose_by_rank(reports, fallback=None) == "a"
+    # a failed candidate (NaN) ranks last
+    assert choose_by_rank([_report(source_only=0.5, a=float("nan"))], fallback=None) == (
+        "source_only")
+
+
+@pytest.mark.parametrize("params, match", [({"rule": "vote"}, "rule"),
+                                           ({"min_agreement": 2}, "min_agreement")])
+def test_selector_rejects_bad_rule_parameters(params, match):
+    X, y, _, _ = make_task()
+    with pytest.raises(ValueError, match=match):
+        TransferSelector(LogisticRegression(), strategies=["coral"], **params).fit(X, y)
