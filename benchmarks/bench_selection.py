@@ -76,8 +76,8 @@ CANDIDATES = [
 ]
 
 #: Scorers of the per-scorer table (the selector's default ones are added).
-TABLE_SCORERS = ["importance_weighted", "dev", "entropy", "snd", "balanced_circular",
-                 "mixval", "ensemble"]
+TABLE_SCORERS = ["importance_weighted", "entropy", "snd", "balanced_circular", "mixval",
+                 "ensemble"]
 
 
 def _estimator():
@@ -99,7 +99,7 @@ def _acc(est, X, rows, y_true):
     return float(np.mean(est.predict(X[rows]) == y_true))
 
 
-def run_task(X, y, sd, yt, k, timed):
+def run_task(X, y, sd, yt, k, timed, label_repeats=1):
     est = _estimator()
     candidates = build_candidates(CANDIDATES, est)
     names = list(candidates)
@@ -138,7 +138,8 @@ def run_task(X, y, sd, yt, k, timed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # labelled target rows, on purpose
         start = time.perf_counter()
-        few = TransferSelector(est, strategies=CANDIDATES).fit(X, y_semi, sample_domain=sd)
+        few = TransferSelector(est, strategies=CANDIDATES, n_label_repeats=label_repeats).fit(
+            X, y_semi, sample_domain=sd)
         out["few_s"] = time.perf_counter() - start
         out["few_mode"] = few.selection_mode_
         out["few_selected"] = few.selected_strategy_
@@ -171,7 +172,9 @@ def main(argv=None):
     parser.add_argument("--k", type=int, default=3, help="labelled target rows per class")
     parser.add_argument("--save", type=Path, default=None,
                         help="folder for one JSON per task (accuracies, per-fold scores)")
-    parser.add_argument("--timed", type=int, default=2,
+    parser.add_argument("--label-repeats", type=int, default=1,
+                        help="n_label_repeats of the few-label selector")
+    parser.add_argument("--timed", type=int, default=1,
                         help="tasks per data set with a real (timed) default selector fit")
     args = parser.parse_args(argv)
     if not args.data_home.is_dir():
@@ -200,7 +203,8 @@ def main(argv=None):
             X, y, sd, yt = H.prepare(dataset, name, str(args.data_home), **kwargs)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                r = run_task(X, y, sd, yt, args.k, timed=t < args.timed)
+                r = run_task(X, y, sd, yt, args.k, timed=t < args.timed,
+                             label_repeats=args.label_repeats)
             a = r["acc"]
             r["so"], r["or"], r["sel"] = a["source_only"], a[r["oracle"]], a[r["selected"]]
             res.append(r)

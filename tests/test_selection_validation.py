@@ -306,3 +306,17 @@ def test_selector_rejects_bad_rule_parameters(params, match):
     X, y, _, _ = make_task()
     with pytest.raises(ValueError, match=match):
         TransferSelector(LogisticRegression(), strategies=["coral"], **params).fit(X, y)
+
+
+def test_importance_weights_are_reused_only_on_the_same_fold():
+    from skxfer.model_selection import ImportanceWeightedScorer
+
+    X, y, _, _ = make_task()
+    X2, y2, _, _ = make_task(seed=1)
+    good = LabelledOnly(LogisticRegression()).fit(X, y)
+    shared = ImportanceWeightedScorer()
+    first = [shared(good, X, y), shared(good, X2, y2), shared(good, X, y)]
+    fresh = [ImportanceWeightedScorer()(good, X, y), ImportanceWeightedScorer()(good, X2, y2)]
+    assert first == [fresh[0], fresh[1], fresh[0]]
+    assert len(shared._cache) == 2
+    assert "_cache" not in repr(shared)

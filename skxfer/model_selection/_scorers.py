@@ -293,8 +293,7 @@ class ImportanceWeightedScorer(_DAScorer):
         self._need_source(source)
         self._need_target(target)
         Xs, Xt = _rows(X, source), _rows(X, target)
-        w = density_ratio(Xs, Xt, domain_classifier=self.domain_classifier,
-                          max_weight=self.max_weight, random_state=self.random_state)
+        w = self._weights(Xs, Xt)
         ys = y[source]
         if self.metric == "accuracy":
             gain = (np.asarray(estimator.predict(Xs)) == ys).astype(float)
@@ -305,6 +304,32 @@ class ImportanceWeightedScorer(_DAScorer):
         else:
             raise ValueError(f"metric must be 'accuracy' or 'log_loss'; got {self.metric!r}.")
         return np.sum(w * gain) / np.sum(w)
+
+
+    def _weights(self, Xs, Xt):
+        """Density ratio of the fold; the same for every model scored on the same fold,
+        so the last few are kept (keyed by a digest of the rows and the parameters)."""
+        key = None
+        if not sparse.issparse(Xs) and not hasattr(Xs, "iloc"):
+            import hashlib
+
+            digest = hashlib.blake2b(digest_size=16)
+            for part in (Xs, Xt):
+                part = np.ascontiguousarray(part)
+                digest.update(repr((part.shape, part.dtype.str)).encode())
+                digest.update(part.tobytes())
+            key = (digest.hexdigest(), repr(self.domain_classifier), self.max_weight,
+                   self.random_state)
+        cache = self.__dict__.setdefault("_cache", {})
+        if key is not None and key in cache:
+            return cache[key]
+        w = density_ratio(Xs, Xt, domain_classifier=self.domain_classifier,
+                          max_weight=self.max_weight, random_state=self.random_state)
+        if key is not None:
+            if len(cache) >= 16:
+                cache.pop(next(iter(cache)))
+            cache[key] = w
+        return w
 
 
 class PredictionEntropyScorer(_DAScorer):
