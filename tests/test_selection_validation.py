@@ -33,7 +33,7 @@ from skxfer.model_selection import (
     get_da_scorer,
 )
 from skxfer.model_selection._compare import build_candidates, resolve_param
-from skxfer.utils.estimator_checks import check_da_contract
+from skxfer.utils.estimator_checks import check_da_contract, check_row_order_invariance
 
 from .test_model_selection import make_task
 
@@ -204,6 +204,7 @@ def test_per_domain_standardises_each_domain():
 def test_per_domain_da_contract():
     X, y, sd, _ = make_task()
     check_da_contract(PerDomain(StandardScaler()), X, y, sd)
+    check_row_order_invariance(PerDomain(StandardScaler()), X, y, sd)
 
 
 @parametrize_with_checks([PerDomain(StandardScaler())])
