@@ -35,7 +35,15 @@ from skxfer.model_selection import (
 from skxfer.model_selection._compare import build_candidates, resolve_param
 from skxfer.utils.estimator_checks import check_da_contract, check_row_order_invariance
 
-from .test_model_selection import make_task
+from .test_model_selection import NoiseAligner, make_task
+
+
+@pytest.fixture
+def noise_strategy():
+    """The harmful test strategy, registered here too (another test may reset the registry)."""
+    from skxfer import register_strategy
+
+    register_strategy("test_noise", NoiseAligner, overwrite=True)
 
 NEW_SCORERS = [
     MixValScorer(),
@@ -238,7 +246,7 @@ def test_selector_over_grid_chooses_per_task():
     assert np.mean(sel.predict(X[sd < 0]) == yt) > 0.8
 
 
-def test_selector_ensemble_scoring():
+def test_selector_ensemble_scoring(noise_strategy):
     X, y, sd, yt = make_task()
     sel = TransferSelector(LogisticRegression(), strategies=["coral", "test_noise"],
                            scoring=["ensemble", "importance_weighted"], cv=3).fit(X, y)
@@ -250,7 +258,7 @@ def test_selector_ensemble_scoring():
 
 
 @pytest.mark.parametrize("k", [1, 3])
-def test_selector_few_label_mode(k):
+def test_selector_few_label_mode(k, noise_strategy):
     X, y, sd, yt = make_task()
     y_semi = y.copy()
     target = np.flatnonzero(sd < 0)
