@@ -1,89 +1,256 @@
-"""Choosing a transfer strategy without target labels: TransferSelector on real tasks.
+"""Choosing a transfer strategy and its parameters: TransferSelector on real tasks.
 
-For every task of Office-Caltech10 SURF (12 pairs), Amazon reviews 400 (12 pairs) and
-MNIST<->USPS (JDA protocol, 2 pairs), with base ``LogisticRegression(max_iter=1000)``:
+For every task of Office-Caltech10 SURF (12 pairs), Amazon reviews 400 (12 pairs),
+MNIST<->USPS (JDA protocol, 2), 20 Newsgroups (6 top-category pairs, split (1, 2)) and
+Office-Caltech10 DeCAF6 (D<->W), with base ``LogisticRegression(max_iter=1000)`` and
+the candidates ``CANDIDATES`` ((strategy, parameter grid) pairs: CORAL shrinkage, OT
+``reg``, MMD ``mu`` / ``n_components``, the classifier's ``C`` ...):
 
-- target accuracy of source-only and of every registered strategy (by registry name:
-  a strategy registered later joins automatically), fitted transductively (target rows
-  masked), through ``compare_strategies(..., target_labels=...)`` (held-out mode);
-- the oracle: the best of those by target labels (what no user can do);
-- the TransferSelector's target accuracy and its choice, made without target labels.
+- target accuracy of every candidate, fitted transductively (target rows masked), via
+  ``compare_strategies(..., target_labels=...)``; the **oracle per task** is the best
+  of them by target labels (what no user can do);
+- **unsupervised selector** (``TransferSelector`` defaults, no target label): its pick
+  and the accuracy of that pick; ``captured`` = (selector - source-only) / (oracle -
+  source-only), on the data set means;
+- **per-scorer table**: each scorer alone picks the best mean cross-validated score
+  (no fallback); how often that pick is within 1 point of the oracle;
+- **few labels** (k labelled target rows per class, drawn with seed 0): the selector in
+  few-label mode; accuracy on the *unlabelled* target rows, beside source-only and the
+  oracle's candidate on the same rows, a plain ``LogisticRegression`` on the k * K
+  labelled rows (target only), and source-only fitted with those rows too.
 
-Protocol: ``../shared/BENCHMARKS.md`` (preprocessing fitted on source + target rows:
-Office ``Normalizer(l1)`` + ``StandardScaler``, the others ``StandardScaler``).
+All unsupervised scores come from one cross-validation with every scorer (same folds
+as the selector's); the selector's pick is ``choose`` over its default scorers' reports,
+which is what ``TransferSelector().fit`` computes. On the first ``--timed`` tasks of
+each data set a real ``TransferSelector`` fit checks that (same pick) and is timed.
+
+Protocol: ``../shared/BENCHMARKS.md`` (rows shuffled per domain, preprocessing fitted on
+source + target rows; 20 Newsgroups keeps the 2,000 most frequent terms, see
+``_harness.prepare``). The default scorers and ``CANDIDATES`` were chosen looking at
+some of these tasks: the figures are not a held-out evaluation of those choices.
 
 Usage::
 
     python benchmarks/bench_selection.py [--data-home DIR] [--quick]
-        [--datasets office amazon digits]
+        [--datasets office amazon digits news decaf] [--k 3] [--timed 2]
 """
 
 import argparse
+import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 import skxfer.datasets
-from skxfer.model_selection import TransferSelector, applicable_strategies, compare_strategies
+from skxfer import LabelledOnly
+from skxfer.model_selection import TransferSelector, compare_strategies
+from skxfer.model_selection._compare import build_candidates
+from skxfer.model_selection._selector import DEFAULT_SCORING, _test_ratio
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _harness as H  # noqa: E402
 
-#: data set of this benchmark -> name in skxfer.datasets
-DATASETS = {"office": "office_caltech", "amazon": "amazon", "digits": "mnist_usps"}
+#: data set -> (name in skxfer.datasets, loader kwargs, tasks or None for all)
+DATASETS = {
+    "office": ("office_caltech", {}, None),
+    "amazon": ("amazon", {}, None),
+    "digits": ("mnist_usps", {}, None),
+    "news": ("newsgroups", {}, None),
+    "decaf": ("office_caltech", {"features": "decaf6"}, ["D->W", "W->D"]),
+}
+
+#: Candidates of the selector: strategies and (strategy, parameter grid) pairs.
+CANDIDATES = [
+    (None, {"C": [0.01, 0.1]}),
+    ("coral", {"reg": ["auto", 1.0]}),
+    ("ot", {"reg": [0.1, 0.3, 1.0]}),
+    ("mmd", {"mu": [0.1, 1.0], "n_components": [20, 50]}),
+    "jda",
+    "ot_linear",
+    "sa",
+    "kmm",
+]
+
+#: Scorers of the per-scorer table (the selector's default ones are added).
+TABLE_SCORERS = ["importance_weighted", "entropy", "snd", "balanced_circular", "mixval",
+                 "ensemble"]
 
 
-def run_task(X, y, sd, yt, strategies, cv):
-    est = LogisticRegression(max_iter=1000)
-    report = compare_strategies(strategies, X, y, estimator=est, target_labels=yt)
+def _estimator():
+    return LogisticRegression(max_iter=1000)
+
+
+def _few_labels(y, sd, yt, k, seed=0):
+    """``y`` with ``k`` target labels per class revealed; their positions in the target."""
+    rng = np.random.RandomState(seed)
+    picked = np.concatenate([rng.choice(np.flatnonzero(yt == c), min(k, int(np.sum(yt == c))),
+                                        replace=False) for c in np.unique(yt)])
+    target = np.flatnonzero(sd < 0)
+    y_semi = np.array(y, copy=True)
+    y_semi[target[picked]] = yt[picked]
+    return y_semi, picked
+
+
+def _acc(est, X, rows, y_true):
+    return float(np.mean(est.predict(X[rows]) == y_true))
+
+
+def run_task(X, y, sd, yt, k, timed, label_repeats=1):
+    est = _estimator()
+    candidates = build_candidates(CANDIDATES, est)
+    names = list(candidates)
+    held = compare_strategies(CANDIDATES, X, y, estimator=est, target_labels=yt)
+    acc = {n: held.mean(n) for n in names}
+    oracle = max(names, key=acc.get)
+    out = {"acc": acc, "oracle": oracle}
+
+    scoring = list(dict.fromkeys([*DEFAULT_SCORING, *TABLE_SCORERS]))
     start = time.perf_counter()
-    selector = TransferSelector(est, strategies=strategies, cv=cv).fit(X, y)
-    sel_time = time.perf_counter() - start
-    acc = {name: report.mean(name) for name in report.strategies}
-    acc["selector"] = float(np.mean(selector.predict(X[sd < 0]) == yt))
-    candidates = ["source_only", *strategies]
-    oracle = max(candidates, key=lambda n: acc[n])
-    acc["oracle"] = acc[oracle]
-    return acc, selector.selected_strategy_, oracle, sel_time
+    table = TransferSelector(est, strategies=CANDIDATES, scoring=scoring, fallback=None)
+    table.fit(X, y)
+    out["table_s"] = time.perf_counter() - start
+    reports = dict(zip(scoring, table.reports_, strict=True))
+    out["scores"] = {s: {n: r.scores[n].tolist() for n in names} for s, r in reports.items()}
+    out["picks"] = {s: max((n for n in names if np.isfinite(r.mean(n))), key=r.mean)
+                    for s, r in reports.items()}
+    default = TransferSelector(est, strategies=CANDIDATES)
+    splits = list(default._default_cv().split(X, y))
+    out["selected"] = default._decide([reports[s] for s in DEFAULT_SCORING], _test_ratio(splits))
+    out["selector_s"] = np.nan
+    if timed:
+        start = time.perf_counter()
+        sel = TransferSelector(est, strategies=CANDIDATES).fit(X, y)
+        out["selector_s"] = time.perf_counter() - start
+        if sel.selected_strategy_ != out["selected"]:
+            raise AssertionError(f"derived pick {out['selected']} != real pick "
+                                 f"{sel.selected_strategy_}")
+        out["acc_real"] = _acc(sel, X, np.flatnonzero(sd < 0), yt)
+
+    # few labels: k labelled target rows per class
+    y_semi, picked = _few_labels(y, sd, yt, k)
+    target = np.flatnonzero(sd < 0)
+    rest = np.setdiff1d(np.arange(target.size), picked)
+    rows, y_rest = target[rest], yt[rest]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # labelled target rows, on purpose
+        start = time.perf_counter()
+        few = TransferSelector(est, strategies=CANDIDATES, n_label_repeats=label_repeats).fit(
+            X, y_semi, sample_domain=sd)
+        out["few_s"] = time.perf_counter() - start
+        out["few_mode"] = few.selection_mode_
+        out["few_selected"] = few.selected_strategy_
+        out["few"] = _acc(few, X, rows, y_rest)
+        out["few_source_labels"] = _acc(LabelledOnly(_estimator()).fit(X, y_semi), X, rows,
+                                        y_rest)
+    out["few_target_only"] = _acc(_estimator().fit(X[target[picked]], yt[picked]), X, rows,
+                                  y_rest)
+    out["few_source_only"] = _acc(LabelledOnly(_estimator()).fit(X, y), X, rows, y_rest)
+    best = candidates[oracle].fit(X, y)
+    out["few_oracle"] = _acc(best, X, rows, y_rest)
+    return out
+
+
+def _jsonable(v):
+    return v.tolist() if hasattr(v, "tolist") else float(v)
+
+
+def _captured(sel, so, oracle):
+    gap = np.mean(oracle) - np.mean(so)
+    return (np.mean(sel) - np.mean(so)) / gap if gap > 1e-12 else float("nan")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", type=Path, default=Path(H.data_home()))
-    parser.add_argument("--quick", action="store_true",
-                        help="first 3 tasks per data set, 3 CV folds in the selector")
+    parser.add_argument("--quick", action="store_true", help="first 2 tasks per data set")
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument("--tasks", nargs="+", default=None, help="only these tasks")
+    parser.add_argument("--k", type=int, default=3, help="labelled target rows per class")
+    parser.add_argument("--save", type=Path, default=None,
+                        help="folder for one JSON per task (accuracies, per-fold scores)")
+    parser.add_argument("--label-repeats", type=int, default=1,
+                        help="n_label_repeats of the few-label selector")
+    parser.add_argument("--timed", type=int, default=1,
+                        help="tasks per data set with a real (timed) default selector fit")
     args = parser.parse_args(argv)
     if not args.data_home.is_dir():
         parser.error(f"data folder {args.data_home} not found: pass --data-home or set SKXFER_DATA")
-    strategies = applicable_strategies()
-    cv = 3 if args.quick else None
-    cols = ["source_only", *strategies, "oracle", "selector", "target_only"]
-    print(f"strategies: {', '.join(strategies)}; base LogisticRegression(max_iter=1000); "
-          "target accuracy %")
+    names = list(build_candidates(CANDIDATES, _estimator()))
+    print(f"{len(names)} candidates: {', '.join(names)}")
+    print(f"base LogisticRegression(max_iter=1000); selector scoring {list(DEFAULT_SCORING)}; "
+          f"k = {args.k}; target accuracy %")
+    hits = {s: [] for s in dict.fromkeys([*DEFAULT_SCORING, *TABLE_SCORERS])}
     for ds in args.datasets:
-        tasks = skxfer.datasets.list_tasks(DATASETS[ds])
+        dataset, kwargs, tasks = DATASETS[ds]
+        tasks = tasks or skxfer.datasets.list_tasks(dataset)
+        if args.tasks:
+            tasks = [t for t in tasks if t in args.tasks]
         if args.quick:
-            tasks = tasks[:3]
-        print(f"\n## {ds}")
-        print("| task | " + " | ".join(cols) + " | selected | oracle pick | selector s |")
-        print("|" + "---|" * (len(cols) + 4))
-        table = []
-        for name in tasks:
-            X, y, sd, yt = H.prepare(DATASETS[ds], name, str(args.data_home))
-            acc, chosen, oracle, t = run_task(X, y, sd, yt, strategies, cv)
-            table.append([acc[c] for c in cols])
-            print(f"| {name} | " + " | ".join(f"{100 * acc[c]:.1f}" for c in cols)
-                  + f" | {chosen} | {oracle} | {t:.1f} |", flush=True)
-        table = np.asarray(table)
-        mean = table.mean(0)
-        print("| **mean** | " + " | ".join(f"**{100 * m:.1f}**" for m in mean) + " | | | |")
-        so, sel = table[:, cols.index("source_only")], table[:, cols.index("selector")]
-        print(f"selector - source_only: mean {100 * (sel - so).mean():+.2f} points, "
-              f"worst task {100 * (sel - so).min():+.2f} points")
+            tasks = tasks[:2]
+        if not tasks:
+            continue
+        print(f"\n## {ds}\n")
+        print("| task | source only | oracle (pick) | selector (pick) | sel - so | table s "
+              "| selector s | k: target only | k: source+labels | k: source only | k: oracle "
+              "| k: selector (pick) | k: selector s |")
+        print("|" + "---|" * 13)
+        res = []
+        for t, name in enumerate(tasks):
+            X, y, sd, yt = H.prepare(dataset, name, str(args.data_home), **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                r = run_task(X, y, sd, yt, args.k, timed=t < args.timed,
+                             label_repeats=args.label_repeats)
+            a = r["acc"]
+            r["so"], r["or"], r["sel"] = a["source_only"], a[r["oracle"]], a[r["selected"]]
+            res.append(r)
+            if args.save is not None:
+                args.save.mkdir(parents=True, exist_ok=True)
+                path = args.save / f"{ds}_{name.replace('->', '2')}.json"
+                path.write_text(json.dumps(r, default=_jsonable))
+            for s, pick in r["picks"].items():
+                hits[s].append((ds, a[pick] >= r["or"] - 0.01, a[pick]))
+            print(f"| {name} | {100 * r['so']:.1f} | {100 * r['or']:.1f} ({r['oracle']}) | "
+                  f"{100 * r['sel']:.1f} ({r['selected']}) | {100 * (r['sel'] - r['so']):+.1f} | "
+                  f"{r['table_s']:.0f} | {r['selector_s']:.1f} | "
+                  f"{100 * r['few_target_only']:.1f} | {100 * r['few_source_labels']:.1f} | "
+                  f"{100 * r['few_source_only']:.1f} | {100 * r['few_oracle']:.1f} | "
+                  f"{100 * r['few']:.1f} ({r['few_selected']}) | {r['few_s']:.1f} |",
+                  flush=True)
+        col = {c: np.array([r[c] for r in res]) for c in
+               ("so", "or", "sel", "selector_s", "few", "few_source_only", "few_oracle",
+                "few_target_only", "few_source_labels", "few_s")}
+        d = col["sel"] - col["so"]
+        print(f"\n{ds}: source-only {100 * col['so'].mean():.1f}, selector "
+              f"{100 * col['sel'].mean():.1f}, oracle per task {100 * col['or'].mean():.1f}; "
+              f"captured {100 * _captured(col['sel'], col['so'], col['or']):.0f} % of the "
+              f"oracle gain; min(selector - source-only) {100 * d.min():+.1f} points; "
+              f"selector fit s (timed tasks) median {np.nanmedian(col['selector_s']):.1f}, "
+              f"max {np.nanmax(col['selector_s']):.1f}")
+        few_captured = _captured(col["few"], col["few_source_only"], col["few_oracle"])
+        print(f"{ds}, k = {args.k} (unlabelled target rows): target only "
+              f"{100 * col['few_target_only'].mean():.1f}, source+labels "
+              f"{100 * col['few_source_labels'].mean():.1f}, source-only "
+              f"{100 * col['few_source_only'].mean():.1f}, oracle "
+              f"{100 * col['few_oracle'].mean():.1f}, selector {100 * col['few'].mean():.1f}; "
+              f"captured {100 * few_captured:.0f} % of the oracle gain; "
+              "min(selector - source-only) "
+              f"{100 * (col['few'] - col['few_source_only']).min():+.1f}; fit s median "
+              f"{np.median(col['few_s']):.1f}, max {col['few_s'].max():.1f}", flush=True)
+    print("\n## Per-scorer table: each scorer alone (best mean CV score, no fallback)\n")
+    sets = list(dict.fromkeys(ds for v in hits.values() for ds, _, _ in v))
+    print("| scorer | " + " | ".join(f"{ds}: within 1 pt of oracle" for ds in sets)
+          + " | all | mean acc of picks |")
+    print("|" + "---|" * (len(sets) + 3))
+    for s, v in hits.items():
+        cells = [f"{sum(h for d, h, _ in v if d == ds)}/{sum(d == ds for d, _, _ in v)}"
+                 for ds in sets]
+        print(f"| {s} | " + " | ".join(cells) + f" | {sum(h for _, h, _ in v)}/{len(v)} | "
+              f"{100 * np.mean([a for _, _, a in v]):.1f} |")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from ._domains import (
     split_domains,
     validate_da_data,
 )
+from ._packing import pack_domains, pack_each_as_target
 from .alignment import (
     CORALAligner,
     JDAAligner,
@@ -30,6 +31,7 @@ from .alignment import (
     SubspaceAligner,
 )
 from .base import BaseAdapter, DATags, DomainAwareMixin, get_da_tags
+from .per_domain import PerDomain
 from .pipeline import DAPipeline, LabelledOnly, make_da_pipeline
 from .registry import get_strategy, list_strategies, make_strategy, register_strategy
 
@@ -59,6 +61,7 @@ _LAZY = {
     "DomainShuffleSplit": ".model_selection",
     "StratifiedDomainShuffleSplit": ".model_selection",
     "LeaveOneDomainOut": ".model_selection",
+    "SourceTargetShuffleSplit": ".model_selection",
     "SourceFreeClassifier": ".deep",
     "FineTuneClassifier": ".deep",
     "FineTuneRegressor": ".deep",
@@ -76,6 +79,7 @@ __all__ = [
     "LinearOTAligner",
     "MMDAligner",
     "OTAligner",
+    "PerDomain",
     "SmallTargetDomainWarning",
     "SubspaceAligner",
     "TargetLabelsUsedWarning",
@@ -93,6 +97,8 @@ __all__ = [
     "make_da_pipeline",
     "make_strategy",
     "merge_domains",
+    "pack_domains",
+    "pack_each_as_target",
     "register_strategy",
     "score_known_labels",
     "split_domains",

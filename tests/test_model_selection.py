@@ -223,7 +223,7 @@ def test_selector_falls_back_on_negative_transfer():
 def test_selector_delegates_and_reports():
     X, y, sd, yt = make_task()
     sel = TransferSelector(LogisticRegression(), strategies=["coral"], cv=3, margin=-1,
-                           min_win_rate=0, alpha=None).fit(X, y)
+                           min_win_rate=0, alpha=None, rule="consensus").fit(X, y)
     assert sel.selected_strategy_ == "coral"
     assert sel.predict_proba(X[sd < 0]).shape == (90, 3)
     np.testing.assert_array_equal(sel.classes_, [0, 1, 2])
@@ -271,7 +271,8 @@ def test_choose_is_conservative_when_the_gain_is_within_noise():
 
 def test_selector_reports_gain_p_values():
     X, y, sd, yt = make_task()
-    sel = TransferSelector(LogisticRegression(), strategies=["kmm", "coral"], cv=3).fit(X, y)
+    sel = TransferSelector(LogisticRegression(), strategies=["kmm", "coral"], cv=3,
+                           rule="consensus").fit(X, y)
     for report in sel.reports_:
         assert set(report.extra) == {"kmm", "coral"}
         assert all(0 <= v["p_gain"] <= 1 for v in report.extra.values())

@@ -11,8 +11,10 @@ from ._compare import ComparisonReport, applicable_strategies, compare_strategie
 from ._scorers import (
     CircularValidationScorer,
     DeepEmbeddedValidationScorer,
+    EnsembleAgreementScorer,
     ImportanceWeightedScorer,
     KnownLabelsScorer,
+    MixValScorer,
     PredictionEntropyScorer,
     SoftNeighborhoodDensityScorer,
     SupervisedTargetScorer,
@@ -21,17 +23,25 @@ from ._scorers import (
 )
 from ._selector import TransferSelector
 from ._source_selection import rank_sources
-from ._split import DomainShuffleSplit, LeaveOneDomainOut, StratifiedDomainShuffleSplit
+from ._split import (
+    DomainShuffleSplit,
+    LeaveOneDomainOut,
+    SourceTargetShuffleSplit,
+    StratifiedDomainShuffleSplit,
+)
 
 __all__ = [
     "CircularValidationScorer",
     "ComparisonReport",
     "DeepEmbeddedValidationScorer",
     "DomainShuffleSplit",
+    "EnsembleAgreementScorer",
     "ImportanceWeightedScorer",
     "LeaveOneDomainOut",
+    "MixValScorer",
     "PredictionEntropyScorer",
     "SoftNeighborhoodDensityScorer",
+    "SourceTargetShuffleSplit",
     "StratifiedDomainShuffleSplit",
     "SupervisedTargetScorer",
     "KnownLabelsScorer",

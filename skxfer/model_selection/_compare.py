@@ -22,10 +22,10 @@ from .._domains import check_domains_agree, infer_sample_domain, is_masked
 from ..base import BaseDAMetaEstimator, DATags, get_da_tags
 from ..pipeline import LabelledOnly
 from ..registry import get_strategy, list_strategies, make_strategy, strategy_module
-from ._scorers import _DAScorer, _rows, get_da_scorer
+from ._scorers import _DAScorer, _proba, _rows, get_da_scorer
 from ._split import DomainShuffleSplit, resolve_domains
 
-__all__ = ["compare_strategies", "ComparisonReport", "applicable_strategies"]
+__all__ = ["compare_strategies", "ComparisonReport", "applicable_strategies", "resolve_param"]
 
 SOURCE_ONLY = "source_only"
 TARGET_ONLY = "target_only"
@@ -83,6 +83,8 @@ class _TargetOnly(BaseDAMetaEstimator):
 
 
 def _strategy_name(strategy):
+    if strategy is None:
+        return SOURCE_ONLY
     if isinstance(strategy, str):
         return strategy
     est = strategy
@@ -94,29 +96,107 @@ def _strategy_name(strategy):
     return type(est).__name__
 
 
+def resolve_param(estimator, key):
+    """Full parameter name of ``key`` in ``estimator``: itself, or the one ``...__key``.
+
+    Lets a grid say ``reg`` or ``C`` instead of ``otaligner__reg`` or
+    ``labelledonly__estimator__C``; an ambiguous or unknown short name is an error.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import make_strategy
+    >>> from skxfer.model_selection._compare import resolve_param
+    >>> pipe = make_strategy("coral", LogisticRegression())
+    >>> resolve_param(pipe, "C")
+    'labelledonly__estimator__C'
+    """
+    params = estimator.get_params()
+    if key in params:
+        return key
+    found = [p for p in params if p.endswith(f"__{key}")]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ValueError(
+            f"{type(estimator).__name__} has no parameter {key!r} (nor one ending in "
+            f"'__{key}'); its parameters are {sorted(params)}."
+        )
+    shallow = min(found, key=lambda p: p.count("__"))
+    if sum(p.count("__") == shallow.count("__") for p in found) == 1:
+        return shallow
+    raise ValueError(
+        f"Parameter {key!r} is ambiguous in {type(estimator).__name__}: it matches "
+        f"{sorted(found)}. Use the full name."
+    )
+
+
+def _grid_name(name, params):
+    return f"{name}(" + ", ".join(f"{k}={v!r}" for k, v in params.items()) + ")"
+
+
+def _expand_grid(name, strategy, grid, estimator):
+    """``[(name(p=v, ...), estimator)]`` for every point of a parameter grid."""
+    from sklearn.model_selection import ParameterGrid
+
+    base = make_strategy(strategy, estimator) if isinstance(strategy, str) else clone(strategy)
+    out = []
+    for params in ParameterGrid(grid):
+        est = clone(base)
+        est.set_params(**{resolve_param(est, k): v for k, v in params.items()})
+        out.append((_grid_name(name, params), est))
+    return out
+
+
+def _is_grid_pair(item):
+    return (isinstance(item, tuple) and len(item) == 2
+            and isinstance(item[1], (dict, list)) and not isinstance(item[0], tuple))
+
+
 def build_candidates(strategies, estimator, *, baseline=True):
     """``{name: unfitted estimator}`` for the strategies, source-only first.
 
     Parameters
     ----------
-    strategies : None, list of str / estimators, or dict
-        ``None``: :func:`applicable_strategies`. Names go through
-        :func:`skxfer.make_strategy`; estimators are cloned.
+    strategies : None, list or dict
+        ``None``: :func:`applicable_strategies`. Items are names (built by
+        :func:`skxfer.make_strategy`), estimators (cloned), or ``(strategy,
+        param_grid)`` pairs: one candidate per point of the grid (a dict, or a list of
+        dicts, as in ``GridSearchCV``), named ``"ot(reg=0.1)"``. Grid keys are full
+        parameter names or unique suffixes (``"reg"``, ``"C"``, see
+        :func:`resolve_param`); ``(None, grid)`` grids the source-only baseline (the
+        base estimator's own parameters, e.g. ``{"C": [0.1, 1]}``).
     estimator : estimator
         Base estimator of named strategies and of the source-only baseline.
     baseline : bool, default=True
         Add ``"source_only"`` (``LabelledOnly(estimator)``).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer.model_selection._compare import build_candidates
+    >>> list(build_candidates(["coral", ("ot", {"reg": [0.1, 1.0]})], LogisticRegression()))
+    ['source_only', 'coral', 'ot(reg=0.1)', 'ot(reg=1.0)']
     """
     default = strategies is None
     if default:
         strategies = applicable_strategies()
-    if isinstance(strategies, (str, BaseEstimator)):
+    if isinstance(strategies, (str, BaseEstimator)) or _is_grid_pair(strategies):
         strategies = [strategies]
-    items = strategies.items() if isinstance(strategies, dict) else (
-        (_strategy_name(s), s) for s in strategies
-    )
+    items = list(strategies.items()) if isinstance(strategies, dict) else [
+        (_strategy_name(s[0] if _is_grid_pair(s) else s), s) for s in strategies
+    ]
     out = {SOURCE_ONLY: LabelledOnly(clone(estimator))} if baseline else {}
+    expanded = []
     for name, strat in items:
+        if _is_grid_pair(strat):
+            strategy, grid = strat
+            if strategy is None:
+                strategy, name = LabelledOnly(clone(estimator)), SOURCE_ONLY
+            expanded.extend(_expand_grid(name, strategy, grid, estimator))
+        else:
+            expanded.append((name, strat))
+    for name, strat in expanded:
         if name in out:
             if name == SOURCE_ONLY:
                 continue
@@ -155,8 +235,13 @@ def _fit(est, X, y, sd):
         return est.fit(X, y, sample_domain=sd)
 
 
-def _fit_and_score(name, est, X, y, sd, train, test, scorer, seed, error_score):
-    """Fit on ``train``, score on ``test``; ``scorer`` may be a list (one fit, all scores)."""
+def _fit_and_score(name, est, X, y, sd, train, test, scorer, seed, error_score,
+                   target_proba=False):
+    """Fit on ``train``, score on ``test``; ``scorer`` may be a list (one fit, all scores).
+
+    With ``target_proba``, a fifth item: the class probabilities of the test fold's
+    target rows (columns ``est.classes_``), or ``None`` when the fit failed.
+    """
     scorers = scorer if isinstance(scorer, list) else [scorer]
     est = _seeded(clone(est), seed)
     sd_tr = None if sd is None else sd[train]
@@ -176,7 +261,15 @@ def _fit_and_score(name, est, X, y, sd, train, test, scorer, seed, error_score):
             raise
         fit_time = time.perf_counter() - start
         scores, error = [error_score] * len(scorers), f"{type(exc).__name__}: {exc}"
-    return name, (scores if isinstance(scorer, list) else scores[0]), fit_time, error
+    out = (name, (scores if isinstance(scorer, list) else scores[0]), fit_time, error)
+    if not target_proba:
+        return out
+    proba = None
+    if error is None:
+        target = test[resolve_domains(_rows(X, test), y[test],
+                                      None if sd is None else sd[test]) < 0]
+        proba = (np.asarray(est.classes_), _proba(est, _rows(X, target)))
+    return (*out, proba)
 
 
 def _fit_and_predict(name, est, X, y, sd, target, seed, error_score):

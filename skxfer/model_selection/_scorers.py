@@ -23,7 +23,7 @@ from scipy import sparse
 from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import get_scorer
+from sklearn.metrics import balanced_accuracy_score, get_scorer
 from sklearn.metrics._scorer import _BaseScorer
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -42,10 +42,16 @@ __all__ = [
     "SoftNeighborhoodDensityScorer",
     "SupervisedTargetScorer",
     "KnownLabelsScorer",
+    "MixValScorer",
+    "EnsembleAgreementScorer",
     "get_da_scorer",
 ]
 
 _EPS = 1e-12
+
+
+def _num_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
 def _rows(X, idx):
@@ -90,6 +96,22 @@ def prediction_diversity(proba):
         return 0.0
     counts = np.bincount(np.argmax(proba, axis=1), minlength=k) / proba.shape[0]
     return float(_entropy(counts[None, :])[0] / np.log(k))
+
+
+def _balanced_classes(estimator):
+    """``estimator`` with ``class_weight="balanced"`` on every step that takes it."""
+    params = {k: "balanced" for k in estimator.get_params()
+              if k == "class_weight" or k.endswith("__class_weight")}
+    return estimator.set_params(**params) if params else estimator
+
+
+def _mix(X, i, j, lam):
+    """Rows ``lam * X[i] + (1 - lam) * X[j]`` (dense, sparse or pandas ``X``)."""
+    if sparse.issparse(X):
+        X = X.tocsr()
+        return X[i] * lam + X[j] * (1.0 - lam)
+    A = np.asarray(X, dtype=float)
+    return lam * A[i] + (1.0 - lam) * A[j]
 
 
 def _features(estimator, X):
@@ -272,8 +294,7 @@ class ImportanceWeightedScorer(_DAScorer):
         self._need_source(source)
         self._need_target(target)
         Xs, Xt = _rows(X, source), _rows(X, target)
-        w = density_ratio(Xs, Xt, domain_classifier=self.domain_classifier,
-                          max_weight=self.max_weight, random_state=self.random_state)
+        w = self._weights(Xs, Xt)
         ys = y[source]
         if self.metric == "accuracy":
             gain = (np.asarray(estimator.predict(Xs)) == ys).astype(float)
@@ -284,6 +305,32 @@ class ImportanceWeightedScorer(_DAScorer):
         else:
             raise ValueError(f"metric must be 'accuracy' or 'log_loss'; got {self.metric!r}.")
         return np.sum(w * gain) / np.sum(w)
+
+
+    def _weights(self, Xs, Xt):
+        """Density ratio of the fold; the same for every model scored on the same fold,
+        so the last few are kept (keyed by a digest of the rows and the parameters)."""
+        key = None
+        if not sparse.issparse(Xs) and not hasattr(Xs, "iloc"):
+            import hashlib
+
+            digest = hashlib.blake2b(digest_size=16)
+            for part in (Xs, Xt):
+                part = np.ascontiguousarray(part)
+                digest.update(repr((part.shape, part.dtype.str)).encode())
+                digest.update(part.tobytes())
+            key = (digest.hexdigest(), repr(self.domain_classifier), self.max_weight,
+                   self.random_state)
+        cache = self.__dict__.setdefault("_cache", {})
+        if key is not None and key in cache:
+            return cache[key]
+        w = density_ratio(Xs, Xt, domain_classifier=self.domain_classifier,
+                          max_weight=self.max_weight, random_state=self.random_state)
+        if key is not None:
+            if len(cache) >= 16:
+                cache.pop(next(iter(cache)))
+            cache[key] = w
+        return w
 
 
 class PredictionEntropyScorer(_DAScorer):
@@ -403,11 +450,21 @@ class CircularValidationScorer(_DAScorer):
     estimator; costs one extra fit per call. When the pseudo-labels hold one class the
     reverse model can only predict that class and gets its share of the source labels.
 
+    With ``balanced=True`` (``"balanced_circular"``) the reverse accuracy is the
+    *balanced* accuracy on the source labels (the mean of the per-class recalls), and
+    the reverse model is fitted with ``class_weight="balanced"`` wherever a step takes
+    it, so the pseudo-labels' class proportions cannot decide the score: a model whose
+    pseudo-labels drop or swamp a class loses that class's recall instead of gaining
+    the majority's share. This keeps the score informative when the domains are nearly
+    separable and the target pseudo-labels are unbalanced.
+
     Parameters
     ----------
     estimator : estimator, default=None
         Model fitted in the reverse direction; a clone of the scored estimator when
         ``None``.
+    balanced : bool, default=False
+        Class-balanced reverse fit and balanced accuracy (see above).
 
     References
     ----------
@@ -424,10 +481,13 @@ class CircularValidationScorer(_DAScorer):
     >>> clf = LabelledOnly(LogisticRegression()).fit(X, y)
     >>> CircularValidationScorer()(clf, X, y) > 0.5
     True
+    >>> CircularValidationScorer(balanced=True)(clf, X, y) > 0.5
+    True
     """
 
-    def __init__(self, estimator=None):
+    def __init__(self, estimator=None, balanced=False):
         self.estimator = estimator
+        self.balanced = balanced
         super().__init__()
 
     def _evaluate(self, estimator, X, y, source, target):
@@ -436,14 +496,21 @@ class CircularValidationScorer(_DAScorer):
         ys = y[source]
         pseudo = np.asarray(estimator.predict(_rows(X, target)))
         if np.unique(pseudo).size < 2:
-            return float(np.mean(ys == pseudo[0]))
+            return self._accuracy(ys, np.full(ys.shape, pseudo[0]))
         rows = np.r_[target, source]
         X_rev = _rows(X, rows)
         fill = np.nan if ys.dtype.kind == "f" else MASKED_LABEL
         y_rev = np.r_[pseudo.astype(ys.dtype), np.full(source.size, fill, dtype=ys.dtype)]
         reverse = clone(self.estimator if self.estimator is not None else estimator)
+        if self.balanced:
+            reverse = _balanced_classes(reverse)
         reverse.fit(X_rev, y_rev)
-        return float(np.mean(np.asarray(reverse.predict(_rows(X, source))) == ys))
+        return self._accuracy(ys, np.asarray(reverse.predict(_rows(X, source))))
+
+    def _accuracy(self, y_true, y_pred):
+        if self.balanced:
+            return float(balanced_accuracy_score(y_true, y_pred))
+        return float(np.mean(y_true == y_pred))
 
 
 class SoftNeighborhoodDensityScorer(_DAScorer):
@@ -509,12 +576,199 @@ class SoftNeighborhoodDensityScorer(_DAScorer):
         return snd - self.diversity_weight * (1.0 - prediction_diversity(p))
 
 
+class MixValScorer(_DAScorer):
+    """Mixup validation, MixVal (Hu, Liang, Wang and Feng, NeurIPS 2023).
+
+    The scored model pseudo-labels the fold's target rows; pairs of target rows are
+    mixed, ``x = lam * x_i + (1 - lam) * x_j`` with ``lam > 0.5``, and the mixed row
+    should keep the pseudo-label of ``x_i``. The score is the mean of the model's
+    consistency on *intra-cluster* mixes (``x_i`` and ``x_j`` share a pseudo-label: is
+    the cluster convex?) and on *inter-cluster* mixes (different pseudo-labels: does
+    the decision boundary pass between the clusters rather than through them?). It
+    uses target rows only, so it stays informative when the domains are nearly
+    separable and importance weights collapse. A model predicting one class has no
+    inter-cluster pair: that half of the score is 0. Needs ``predict``; no labels.
+
+    Parameters
+    ----------
+    lam : float, default=0.55
+        Mixing weight of the first row, in ``(0.5, 1)``.
+    ice : {"both", "intra", "inter"}, default="both"
+        Which consistency to score.
+    n_repeats : int, default=5
+        Random pairings averaged (each pairs every target row with a random partner).
+    random_state : int, default=0
+
+    References
+    ----------
+    D. Hu, J. Liang, X. Wang and C.-S. Foo. Mixed samples as probes for unsupervised
+    model selection in domain adaptation. NeurIPS 2023.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import LabelledOnly
+    >>> from skxfer.model_selection import MixValScorer
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, sd = make_contract_task()
+    >>> clf = LabelledOnly(LogisticRegression()).fit(X, y)
+    >>> 0.5 < MixValScorer()(clf, X, y) <= 1
+    True
+    """
+
+    def __init__(self, lam=0.55, ice="both", n_repeats=5, random_state=0):
+        self.lam = lam
+        self.ice = ice
+        self.n_repeats = n_repeats
+        self.random_state = random_state
+        super().__init__()
+
+    def _evaluate(self, estimator, X, y, source, target):
+        self._need_target(target)
+        if not 0.5 < self.lam < 1:
+            raise ValueError(f"lam must be in (0.5, 1); got {self.lam!r}.")
+        if self.ice not in ("both", "intra", "inter"):
+            raise ValueError(f"ice must be 'both', 'intra' or 'inter'; got {self.ice!r}.")
+        Xt = _rows(X, target)
+        pseudo = np.asarray(estimator.predict(Xt))
+        n = pseudo.shape[0]
+        rng = check_random_state(self.random_state)
+        i = np.tile(np.arange(n), self.n_repeats)
+        j = np.concatenate([rng.permutation(n) for _ in range(self.n_repeats)])
+        keep = i != j
+        i, j = i[keep], j[keep]
+        if i.size == 0:
+            return 0.0
+        mixed = _mix(Xt, i, j, self.lam)
+        if hasattr(Xt, "iloc"):
+            mixed = type(Xt)(mixed, columns=Xt.columns)
+        agree = np.asarray(estimator.predict(mixed)) == pseudo[i]
+        same = pseudo[i] == pseudo[j]
+        intra = float(agree[same].mean()) if same.any() else 0.0
+        inter = float(agree[~same].mean()) if (~same).any() else 0.0
+        if self.ice == "intra":
+            return intra
+        if self.ice == "inter":
+            return inter
+        return 0.5 * (intra + inter)
+
+
+class EnsembleAgreementScorer(_DAScorer):
+    """Agreement with a committee's pseudo-labels (ensemble-based validation, EnsV).
+
+    A committee of DA models is fitted on the validation fold (its labelled source rows
+    and its target rows, target labels masked); the mean of their target class
+    probabilities, together with the scored model's, gives pseudo-labels, and the score
+    is the share of target rows on which the scored model agrees with them. An ensemble
+    of diverse adapted models is usually more accurate than most of its members, so
+    agreeing with it tracks target accuracy; it uses no importance weight.
+
+    Inside :class:`TransferSelector`, ``scoring="ensemble"`` uses the *candidates
+    themselves* as the committee (Hu et al. 2024: each candidate's agreement with the
+    mean prediction of all candidates on the same validation fold), which costs no
+    extra fit; this class is the stand-alone form for ``GridSearchCV`` and
+    ``cross_validate``, where the scorer sees one model at a time.
+
+    Parameters
+    ----------
+    committee : list of str or estimators, default=("source_only", "coral", "ot", "mmd")
+        Strategy names (built with ``estimator`` by :func:`skxfer.make_strategy`;
+        ``"source_only"`` is ``LabelledOnly(estimator)``) or DA estimators.
+    estimator : classifier, default=None
+        Base classifier of named members; ``LogisticRegression(max_iter=1000)``.
+    random_state : int, default=0
+        Seeds members whose ``random_state`` is ``None``.
+
+    References
+    ----------
+    D. Hu, R. Luo, J. Liang and C.-S. Foo. Towards reliable model selection for
+    unsupervised domain adaptation: an empirical study and a certified baseline.
+    NeurIPS 2024 (datasets and benchmarks).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skxfer import LabelledOnly
+    >>> from skxfer.model_selection import EnsembleAgreementScorer
+    >>> from skxfer.utils.estimator_checks import make_contract_task
+    >>> X, y, sd = make_contract_task()
+    >>> clf = LabelledOnly(LogisticRegression()).fit(X, y)
+    >>> scorer = EnsembleAgreementScorer(committee=["source_only", "coral"])
+    >>> 0.5 < scorer(clf, X, y) <= 1
+    True
+    """
+
+    def __init__(self, committee=("source_only", "coral", "ot", "mmd"), estimator=None,
+                 random_state=0):
+        self.committee = committee
+        self.estimator = estimator
+        self.random_state = random_state
+        super().__init__()
+
+    def _members(self):
+        from ..pipeline import LabelledOnly
+        from ..registry import make_strategy
+
+        base = self.estimator if self.estimator is not None else LogisticRegression(
+            max_iter=1000)
+        members = []
+        for m in self.committee:
+            if isinstance(m, str):
+                members.append(LabelledOnly(clone(base)) if m == "source_only"
+                               else make_strategy(m, base))
+            else:
+                members.append(clone(m))
+        for m in members:
+            seeds = {k: self.random_state for k, v in m.get_params().items()
+                     if k.endswith("random_state") and v is None}
+            m.set_params(**seeds)
+        return members
+
+    def _evaluate(self, estimator, X, y, source, target):
+        self._need_source(source)
+        self._need_target(target)
+        if isinstance(self.committee, str) or not len(self.committee):
+            raise ValueError("committee must be a non-empty list of strategy names or "
+                             f"estimators; got {self.committee!r}.")
+        Xt = _rows(X, target)
+        ys = y[source]
+        fill = np.nan if ys.dtype.kind == "f" else MASKED_LABEL
+        rows = np.r_[source, target]
+        y_fit = np.r_[ys, np.full(target.size, fill, dtype=ys.dtype)]
+        classes = np.asarray(estimator.classes_)
+        total = _aligned_proba(estimator, Xt, classes)
+        for member in self._members():
+            member.fit(_rows(X, rows), y_fit)
+            total = total + _aligned_proba(member, Xt, classes)
+        pseudo = classes[np.argmax(total, axis=1)]
+        return float(np.mean(np.asarray(estimator.predict(Xt)) == pseudo))
+
+
+def _aligned_proba(estimator, X, classes):
+    """Class probabilities of ``estimator`` in the column order of ``classes``."""
+    p = _proba(estimator, X)
+    own = np.asarray(getattr(estimator, "classes_", classes))
+    out = np.zeros((p.shape[0], len(classes)))
+    col = {c: k for k, c in enumerate(classes)}
+    for k, c in enumerate(own):
+        if c in col:
+            out[:, col[c]] = p[:, k]
+    return out
+
+
 class SupervisedTargetScorer(_DAScorer):
     """A standard sklearn metric on the labelled **target** rows of the fold.
 
-    For semi-supervised DA, where some target rows carry labels: those rows are marked by
-    ``sample_domain < 0`` (so this scorer needs ``sample_domain``: enable metadata
-    routing, or call it directly).
+    Two ways to give it target labels:
+
+    - semi-supervised DA, where some target rows carry labels in ``y``: those rows are
+      marked by ``sample_domain < 0`` (so the scorer needs ``sample_domain``: enable
+      metadata routing, or call it directly);
+    - benchmark data whose target labels must stay out of training: ``target_labels``,
+      one entry per row (source rows' entries ignored, unknown ones masked), which the
+      scorer requests by default when metadata routing is on, so
+      ``cross_validate(..., params={"sample_domain": sd, "target_labels": y_true})``
+      fits on the masked ``y`` and scores each fold on its true target labels.
 
     Parameters
     ----------
@@ -535,6 +789,47 @@ class SupervisedTargetScorer(_DAScorer):
     def __init__(self, scoring="accuracy"):
         self.scoring = scoring
         super().__init__()
+
+    def _get_metadata_request(self):
+        request = super()._get_metadata_request()
+        if not hasattr(self, "_metadata_request"):
+            request.score.add_request(param="target_labels", alias=True)
+        return request
+
+    def __call__(self, estimator, X, y_true=None, sample_domain=None, target_labels=None,
+                 **kwargs):
+        """Score on the labelled target rows (``target_labels`` first, else ``y_true``).
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+        X : array-like of shape (n_samples, n_features)
+        y_true : array-like of shape (n_samples,), default=None
+        sample_domain : array-like of shape (n_samples,), default=None
+        target_labels : array-like of shape (n_samples,), default=None
+            True labels of the rows (only target rows' entries are used).
+
+        Returns
+        -------
+        score : float
+        """
+        return self._score(None, estimator, X, y_true, sample_domain=sample_domain,
+                           target_labels=target_labels)
+
+    def _score(self, method_caller, estimator, X, y_true=None, sample_domain=None,
+               target_labels=None, **kwargs):
+        if target_labels is None:
+            return super()._score(method_caller, estimator, X, y_true,
+                                  sample_domain=sample_domain)
+        labels = np.asarray(target_labels)
+        if labels.shape[0] != _num_rows(X):
+            raise ValueError(
+                f"target_labels has {labels.shape[0]} entries but X has {_num_rows(X)} "
+                "rows: give one label per row (source rows' entries are ignored)."
+            )
+        sd = resolve_domains(X, y_true, sample_domain)
+        return float(self._evaluate(estimator, X, labels, np.flatnonzero(sd > 0),
+                                    np.flatnonzero(sd < 0)))
 
     def _evaluate(self, estimator, X, y, source, target):
         rows = target if y is None else target[~is_masked(y[target])]
@@ -594,15 +889,19 @@ _SCORERS = {
     "dev": DeepEmbeddedValidationScorer,
     "circular": CircularValidationScorer,
     "snd": SoftNeighborhoodDensityScorer,
+    "mixval": MixValScorer,
+    "agreement": EnsembleAgreementScorer,
     "supervised_target": SupervisedTargetScorer,
 }
+_SCORER_PARAMS = {"balanced_circular": (CircularValidationScorer, {"balanced": True})}
 
 
 def get_da_scorer(scoring):
     """A DA scorer from a short name, or ``scoring`` itself when it is callable.
 
     Names: ``"importance_weighted"``, ``"entropy"``, ``"dev"``, ``"circular"``,
-    ``"snd"``, ``"supervised_target"``; any sklearn scoring name (``"accuracy"``,
+    ``"balanced_circular"``, ``"snd"``, ``"mixval"``, ``"agreement"``,
+    ``"supervised_target"``; any sklearn scoring name (``"accuracy"``,
     ``"balanced_accuracy"``, ``"f1_macro"``, ``"r2"``, ...) gives that metric on the
     rows whose label is known (:class:`KnownLabelsScorer`): sklearn's own scorer would
     count every masked row as a wrong prediction.
@@ -620,8 +919,12 @@ def get_da_scorer(scoring):
     if isinstance(scoring, str):
         if scoring in _SCORERS:
             return _SCORERS[scoring]()
+        if scoring in _SCORER_PARAMS:
+            cls, params = _SCORER_PARAMS[scoring]
+            return cls(**params)
         get_scorer(scoring)  # an unknown name fails here, with sklearn's list of names
         return KnownLabelsScorer(scoring)
     raise ValueError(
-        f"scoring must be a scorer or one of {sorted(_SCORERS)}; got {scoring!r}."
+        f"scoring must be a scorer or one of {sorted([*_SCORERS, *_SCORER_PARAMS])}; "
+        f"got {scoring!r}."
     )

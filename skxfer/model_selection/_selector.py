@@ -29,8 +29,12 @@ from ._split import DomainShuffleSplit
 __all__ = ["TransferSelector"]
 
 
-#: Default scorers of the selector: a candidate must convince both.
-DEFAULT_SCORING = ("importance_weighted", "dev")
+#: Default scorers of the selector (``rule="rank"`` averages their ranks): one that
+#: weights source rows (it collapses when the domains are nearly separable), two on the
+#: confidence of the target predictions (guarded against collapse), one on their
+#: consistency under mixup (MixVal). Chosen on a few benchmark tasks
+#: (``benchmarks/bench_selection.py``), so those figures are not held-out.
+DEFAULT_SCORING = ("importance_weighted", "entropy", "snd", "mixval")
 
 
 def gain_p_value(scores, base, *, test_ratio=0.0):
@@ -160,6 +164,61 @@ def choose(reports, *, margin=0.0, min_win_rate=0.8, alpha=0.05, test_ratio=0.0,
     return max(agreed, key=agreed.get) if agreed else SOURCE_ONLY
 
 
+def choose_by_rank(reports, *, min_agreement=0.5, fallback="source_only"):
+    """Strategy a :class:`TransferSelector` with ``rule="rank"`` picks.
+
+    Each report (one per scorer) ranks the candidates by their mean score (ties share
+    their mean rank; a candidate that failed ranks last). The candidate with the best
+    rank averaged over the scorers is kept if it beats source-only's mean score under at
+    least ``min_agreement`` of the scorers; otherwise source-only (with
+    ``fallback=None``, the best-ranked candidate whatever the baseline).
+
+    Averaging ranks rather than scores puts scorers of different units on one scale,
+    and lets scorers with different blind spots (importance weights that collapse when
+    the domains are nearly separable; confidence that a collapsed or overconfident
+    model inflates) outvote each other instead of vetoing each other.
+
+    Parameters
+    ----------
+    reports : ComparisonReport or list of ComparisonReport
+    min_agreement : float, default=0.5
+        Share of the scorers under which the pick must beat source-only.
+    fallback : {"source_only", None}, default="source_only"
+
+    Returns
+    -------
+    name : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.model_selection import ComparisonReport
+    >>> from skxfer.model_selection._selector import choose_by_rank
+    >>> def report(so, a, b):
+    ...     return ComparisonReport(scores={"source_only": np.array([so]),
+    ...                                     "a": np.array([a]), "b": np.array([b])},
+    ...                             fit_times={}, metric="score")
+    >>> choose_by_rank([report(0.5, 0.7, 0.6), report(0.5, 0.4, 0.6)])
+    'b'
+    >>> choose_by_rank([report(0.5, 0.7, 0.6), report(0.5, 0.4, 0.45),
+    ...                 report(0.5, 0.45, 0.4)])
+    'source_only'
+    """
+    from scipy.stats import rankdata
+
+    reports = reports if isinstance(reports, list) else [reports]
+    names = list(reports[0].scores)
+    means = np.array([[r.mean(n) for n in names] for r in reports])
+    means = np.where(np.isfinite(means), means, -np.inf)
+    ranks = np.mean([rankdata(m) for m in means], axis=0)
+    pick = names[int(np.argmax(ranks))]
+    if fallback is None or pick == SOURCE_ONLY or SOURCE_ONLY not in names:
+        return pick
+    so, p = names.index(SOURCE_ONLY), names.index(pick)
+    agree = float(np.mean(means[:, p] > means[:, so]))
+    return pick if agree >= min_agreement else SOURCE_ONLY
+
+
 def _add_gain_p_values(report, test_ratio):
     """Add the ``p_gain`` column (significance test of each candidate) to a report."""
     base = report.scores[SOURCE_ONLY]
@@ -179,40 +238,67 @@ class TransferSelector(BaseDAMetaEstimator):
 
     At ``fit``, each candidate (source-only, i.e. ``LabelledOnly(estimator)``, and the
     estimator under each strategy) is cross-validated with a DA splitter and scored by
-    unsupervised DA scorers on the validation folds. The best candidate is kept only if
-    it is *credibly* better than source-only:
+    unsupervised DA scorers on the validation folds. Two rules decide:
 
-    - under every scorer, its mean score exceeds source-only's by more than ``margin``
-      and it wins on at least ``min_win_rate`` of the folds (a consensus, against one
-      scorer's bias);
-    - under at least one scorer, the gain is significant at level ``alpha`` by a paired
-      t-test over the folds whose variance is corrected for overlapping training sets
-      (Nadeau and Bengio, 2003): a gain small next to its fold-to-fold spread is noise.
+    - ``rule="rank"`` (default, :func:`choose_by_rank`): every scorer ranks the
+      candidates by mean score; the best average rank wins, and is kept if it beats
+      source-only under at least ``min_agreement`` of the scorers. Scorers with
+      different blind spots outvote each other;
+    - ``rule="consensus"`` (:func:`choose`): the best candidate is kept only if it is
+      *credibly* better than source-only: under every scorer its mean score exceeds
+      source-only's by more than ``margin`` and it wins on at least ``min_win_rate`` of
+      the folds, and under at least one scorer the gain is significant at level
+      ``alpha`` by a paired t-test over the folds whose variance is corrected for
+      overlapping training sets (Nadeau and Bengio, 2003). Safe, but it rarely
+      transfers: one scorer blind to a gain vetoes it.
 
     Otherwise the selector falls back to source-only. The chosen strategy is refitted on
     all rows. With no target row at all, it is the plain estimator (fitted on the
     labelled rows).
 
+    **Few labels.** When some target rows carry labels (marked by ``sample_domain <
+    0``; at least two classes among them), the selector validates on them instead: a
+    repeated stratified K-fold over the labelled target rows (``K`` = the smallest
+    class count, 2 to 5, ``n_label_repeats`` times) holds out part of them, every
+    candidate is fitted on everything else (the other labelled target rows included),
+    and the one with the best held-out target accuracy is kept (ties go to
+    source-only). ``selection_mode_`` says which mode was used: ``"unsupervised"``,
+    ``"few_labels"`` or ``"no_target"``.
+
+    **Hyper-parameters.** A candidate can be a ``(strategy, param_grid)`` pair: every
+    point of the grid becomes a candidate (``"ot(reg=0.1)"``), so the strategy's and
+    the base classifier's parameters are chosen per task by the same validation and the
+    same fallback. Grid keys may be short (``"reg"``, ``"C"``: see
+    :func:`~skxfer.model_selection._compare.resolve_param`).
+
     Parameters
     ----------
     estimator : estimator
         The user's classifier (or regressor, with a scorer that supports it).
-    strategies : None, list of str / estimators, or dict, default=None
-        Candidates; ``None`` tries every applicable registered strategy
+    strategies : None, list or dict, default=None
+        Candidates: names, DA estimators, or ``(strategy, param_grid)`` pairs (e.g.
+        ``("ot", {"reg": [0.03, 0.3]})``; ``(None, {"C": [0.1, 1]})`` grids source-only
+        itself); ``None`` tries every applicable registered strategy
         (:func:`applicable_strategies`).
     scoring : str, callable or list of them, default=None
-        DA scorer(s) (see :func:`get_da_scorer`). With several, a candidate must beat
-        source-only under every one of them (a consensus, which guards against one
-        scorer's blind spot), significantly under at least one, and the first ranks the
-        credible ones.
-        ``None`` is ``["importance_weighted", "dev"]`` (deep embedded validation).
+        DA scorer(s) (see :func:`get_da_scorer`), combined by ``rule``.
+        ``None`` is ``DEFAULT_SCORING`` (see :mod:`skxfer.model_selection._selector`).
+        ``"ensemble"`` is the agreement of each candidate with the mean target
+        prediction of all candidates on the same fold (see
+        :class:`EnsembleAgreementScorer`). Ignored in few-label mode.
     cv : int, splitter or iterable, default=None
         ``None``: ``DomainShuffleSplit(5, test_size=0.3, random_state=random_state)``.
     fallback : {"source_only", None}, default="source_only"
         What to do when no candidate is credibly better: keep source-only, or (``None``)
         take the best-scoring candidate anyway.
+    rule : {"rank", "consensus"}, default="rank"
+        How the scorers' reports decide (see above).
+    min_agreement : float, default=0.5
+        ``rule="rank"``: share of the scorers under which the pick must beat
+        source-only.
     margin : float, default=0.005
-        Minimum mean-score gain over source-only (in the scorer's units).
+        ``rule="consensus"``: minimum mean-score gain over source-only (in the scorer's
+        units); so are ``min_win_rate`` and ``alpha``.
     min_win_rate : float, default=0.8
         Minimum share of folds on which the candidate beats source-only.
     alpha : float or None, default=0.05
@@ -223,6 +309,8 @@ class TransferSelector(BaseDAMetaEstimator):
     source_selection : bool, default=False
         With several source domains, also consider each source alone (every strategy
         fitted on that source and the target), next to their union.
+    n_label_repeats : int, default=2
+        Repeats of the stratified K-fold over the labelled target rows (few-label mode).
     n_jobs : int, default=None
         Parallel candidate fits through joblib.
     random_state : int, default=0
@@ -232,6 +320,8 @@ class TransferSelector(BaseDAMetaEstimator):
     ----------
     selected_strategy_ : str
         Name of the chosen candidate (``"source_only"`` on fallback).
+    selection_mode_ : {"unsupervised", "few_labels", "no_target"}
+        How the choice was validated.
     best_estimator_ : estimator
         The chosen candidate refitted on all rows (also ``estimator_``, to which
         prediction is delegated).
@@ -273,17 +363,21 @@ class TransferSelector(BaseDAMetaEstimator):
                       uses_target_labels=True)
 
     def __init__(self, estimator, strategies=None, scoring=None, cv=None,
-                 fallback="source_only", margin=0.005, min_win_rate=0.8, alpha=0.05,
-                 source_selection=False, n_jobs=None, random_state=0):
+                 fallback="source_only", rule="rank", min_agreement=0.5, margin=0.005,
+                 min_win_rate=0.8, alpha=0.05, source_selection=False, n_label_repeats=2,
+                 n_jobs=None, random_state=0):
         self.estimator = estimator
         self.strategies = strategies
         self.scoring = scoring
         self.cv = cv
         self.fallback = fallback
+        self.rule = rule
+        self.min_agreement = min_agreement
         self.margin = margin
         self.min_win_rate = min_win_rate
         self.alpha = alpha
         self.source_selection = source_selection
+        self.n_label_repeats = n_label_repeats
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -306,6 +400,10 @@ class TransferSelector(BaseDAMetaEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        if self.rule not in ("rank", "consensus"):
+            raise ValueError(f"rule must be 'rank' or 'consensus'; got {self.rule!r}.")
+        if not (isinstance(self.min_agreement, numbers.Real) and 0 <= self.min_agreement <= 1):
+            raise ValueError(f"min_agreement must be in [0, 1]; got {self.min_agreement!r}.")
         if self.fallback not in ("source_only", None):
             raise ValueError(f"fallback must be 'source_only' or None; got {self.fallback!r}.")
         if not isinstance(self.margin, numbers.Real):
@@ -323,6 +421,7 @@ class TransferSelector(BaseDAMetaEstimator):
             check_classification_targets(y[~is_masked(y)])
         explicit = _explicit_domains(y, sd)
         if not np.any(sd < 0):
+            self.selection_mode_ = "no_target"
             self.selected_strategy_ = SOURCE_ONLY
             self.report_ = None
             self.reports_ = []
@@ -334,32 +433,22 @@ class TransferSelector(BaseDAMetaEstimator):
             if self.source_selection:
                 candidates = expand_sources(candidates, sd)
                 explicit = sd
-            scoring = DEFAULT_SCORING if self.scoring is None else self.scoring
+            few = _few_label_rows(y, sd)
+            if few is not None:
+                self.selection_mode_ = "few_labels"
+                explicit = sd
+                scoring = ["supervised_target"]
+                splits = _few_label_splits(y, sd, few, self.n_label_repeats,
+                                           self.random_state)
+            else:
+                self.selection_mode_ = "unsupervised"
+                scoring = DEFAULT_SCORING if self.scoring is None else self.scoring
+                splits = _splits(self._default_cv(), X, y, sd)
             if isinstance(scoring, str) or callable(scoring):
                 scoring = [scoring]
-            scorers = [get_da_scorer(one) for one in scoring]
-            cv = self.cv
-            if cv is None or isinstance(cv, numbers.Integral):
-                cv = DomainShuffleSplit(5 if cv is None else cv, random_state=self.random_state)
-            splits = _splits(cv, X, y, sd)
-            from sklearn.utils.parallel import delayed
-
-            tasks = (
-                delayed(_fit_and_score)(name, est, X, y, explicit, tr, te, scorers,
-                                        self.random_state, np.nan)
-                for name, est in candidates.items() for tr, te in splits
-            )
-            results = _run(tasks, self.n_jobs, False, "")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                reports = [
-                    _collect([(n, sc[k], t, e) for n, sc, t, e in results], candidates,
-                             scorer, alpha=0.05)
-                    for k, scorer in enumerate(scorers)
-                ]
+            reports = self._cross_validate(candidates, scoring, X, y, explicit, splits)
             ratio = _test_ratio(splits)
-            name = choose(reports, margin=self.margin, min_win_rate=self.min_win_rate,
-                          alpha=self.alpha, test_ratio=ratio, fallback=self.fallback)
+            name = self._decide(reports, ratio, few_labels=few is not None)
             for report in reports:
                 report.selected = name
                 _add_gain_p_values(report, ratio)
@@ -375,3 +464,117 @@ class TransferSelector(BaseDAMetaEstimator):
         if hasattr(self.best_estimator_, "classes_"):
             self.classes_ = self.best_estimator_.classes_
         return self
+
+    def _default_cv(self):
+        """``cv``, an int or ``None`` made a :class:`DomainShuffleSplit`."""
+        cv = self.cv
+        if cv is None or isinstance(cv, numbers.Integral):
+            cv = DomainShuffleSplit(5 if cv is None else cv, random_state=self.random_state)
+        return cv
+
+    def _decide(self, reports, test_ratio, few_labels=False):
+        """The rule applied to the cross-validation reports (one per scorer)."""
+        if few_labels:
+            # held-out target labels: the best pooled accuracy, ties to source-only
+            return choose(reports, margin=0.0, min_win_rate=0.0, alpha=None,
+                          fallback=self.fallback)
+        if self.rule == "rank":
+            return choose_by_rank(reports, min_agreement=self.min_agreement,
+                                  fallback=self.fallback)
+        return choose(reports, margin=self.margin, min_win_rate=self.min_win_rate,
+                      alpha=self.alpha, test_ratio=test_ratio, fallback=self.fallback)
+
+    def _cross_validate(self, candidates, scoring, X, y, sd, splits):
+        """One report per scorer (``"ensemble"``: agreement with the candidates' mean)."""
+        from sklearn.utils.parallel import delayed
+
+        ensemble = [k for k, one in enumerate(scoring)
+                    if isinstance(one, str) and one == ENSEMBLE]
+        scorers = [get_da_scorer(one) for k, one in enumerate(scoring) if k not in ensemble]
+        tasks = (
+            delayed(_fit_and_score)(name, est, X, y, sd, tr, te, scorers, self.random_state,
+                                    np.nan, target_proba=bool(ensemble))
+            for name, est in candidates.items() for tr, te in splits
+        )
+        results = _run(tasks, self.n_jobs, False, "")
+        columns = [[(r[0], r[1][k], r[2], r[3]) for r in results] for k in range(len(scorers))]
+        if ensemble:
+            columns.insert(ensemble[0], _ensemble_agreement(results, len(splits)))
+        names = [repr(one) for one in scorers]
+        if ensemble:
+            names.insert(ensemble[0], ENSEMBLE)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return [_collect(col, candidates, name, alpha=0.05)
+                    for col, name in zip(columns, names, strict=True)]
+
+
+#: Selector-level scorer name: agreement with the mean prediction of all candidates.
+ENSEMBLE = "ensemble"
+
+
+def _ensemble_agreement(results, n_folds):
+    """Per fold, each candidate's agreement with the candidates' mean target prediction.
+
+    ``results`` are ``_fit_and_score(..., target_proba=True)`` tuples, candidate-major
+    (``n_folds`` per candidate). Failed fits score NaN and stay out of the mean.
+    """
+    classes = np.unique(np.concatenate([r[4][0] for r in results if r[4] is not None]))
+    by_fold = [[] for _ in range(n_folds)]
+    for k, r in enumerate(results):
+        by_fold[k % n_folds].append(r)
+    out = []
+    for fold in by_fold:
+        probas = {}
+        for r in fold:
+            if r[4] is not None:
+                own, p = r[4]
+                full = np.zeros((p.shape[0], classes.size))
+                full[:, np.searchsorted(classes, own)] = p
+                probas[r[0]] = full
+        pseudo = np.argmax(np.mean(list(probas.values()), axis=0), axis=1) if probas else None
+        for r in fold:
+            score = (float(np.mean(np.argmax(probas[r[0]], axis=1) == pseudo))
+                     if r[0] in probas else np.nan)
+            out.append((r[0], score, r[2], r[3]))
+    return out
+
+
+def _few_label_rows(y, sd):
+    """Labelled target rows when they give at least one row per class, else ``None``.
+
+    Classes are those of the labelled source rows; the labelled target rows must cover
+    at least two of them (a held-out accuracy needs more than one class).
+    """
+    rows = np.flatnonzero((sd < 0) & ~is_masked(y))
+    if rows.size == 0 or np.unique(y[rows]).size < 2:
+        return None
+    return rows
+
+
+def _few_label_splits(y, sd, rows, n_repeats, random_state):
+    """Repeated stratified K-fold over the labelled target rows.
+
+    ``K`` is the smallest class count (at least 2, at most 5); each fold holds out
+    ``1 / K`` of the labelled target rows of every class and trains on everything else
+    (all source rows, unlabelled target rows, the other labelled target rows).
+    """
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    counts = np.unique(y[rows], return_counts=True)[1]
+    k = int(np.clip(counts.min(), 2, 5))
+    yl = y[rows]
+    if counts.min() < 2:  # a single labelled row of a class: plain repeated K-fold
+        from sklearn.model_selection import RepeatedKFold
+
+        cv = RepeatedKFold(n_splits=min(k, rows.size), n_repeats=n_repeats,
+                           random_state=random_state)
+    else:
+        cv = RepeatedStratifiedKFold(n_splits=k, n_repeats=n_repeats,
+                                     random_state=random_state)
+    every = np.arange(y.shape[0])
+    splits = []
+    for _, held in cv.split(rows.reshape(-1, 1), yl):
+        test = rows[held]
+        splits.append((np.setdiff1d(every, test), test))
+    return splits

@@ -43,6 +43,10 @@ class _SourceSubset(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         return self.estimator_.predict_proba(X)
 
+    def score(self, X, y, sample_weight=None):
+        check_is_fitted(self)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)
+
 
 def expand_sources(candidates, sample_domain):
     """Each candidate on each single source, next to the candidate on all sources.

@@ -15,7 +15,8 @@ from sklearn.utils._metadata_requests import _MetadataRequester
 
 from .._domains import is_masked, resolve_sample_domain
 
-__all__ = ["DomainShuffleSplit", "StratifiedDomainShuffleSplit", "LeaveOneDomainOut"]
+__all__ = ["DomainShuffleSplit", "SourceTargetShuffleSplit", "StratifiedDomainShuffleSplit",
+           "LeaveOneDomainOut"]
 
 
 def _num_samples(X):
@@ -160,6 +161,36 @@ class DomainShuffleSplit(_DomainSplitter):
         return perm[n_test : n_test + n_train], perm[:n_test]
 
 
+class SourceTargetShuffleSplit(DomainShuffleSplit):
+    """SKADA's name for :class:`DomainShuffleSplit`: every domain on both sides of a fold.
+
+    Provided so that code written for ``skada.model_selection.SourceTargetShuffleSplit``
+    runs unchanged (same parameters: ``n_splits``, ``test_size``, ``train_size``,
+    ``random_state``; SKADA's default ``test_size`` is 0.1 rather than 0.3). Each domain
+    is shuffled and split on its own with the same proportions.
+
+    Parameters
+    ----------
+    n_splits : int, default=10
+    test_size : float or int, default=0.1
+    train_size : float, int or None, default=None
+    random_state : int, RandomState or None, default=None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.model_selection import SourceTargetShuffleSplit
+    >>> X = np.zeros((20, 1)); sd = np.r_[np.ones(10, int), -np.ones(10, int)]
+    >>> train, test = next(SourceTargetShuffleSplit(random_state=0).split(X, sample_domain=sd))
+    >>> sd[test].tolist()
+    [1, -1]
+    """
+
+    def __init__(self, n_splits=10, *, test_size=0.1, train_size=None, random_state=None):
+        super().__init__(n_splits, test_size=test_size, train_size=train_size,
+                         random_state=random_state)
+
+
 class StratifiedDomainShuffleSplit(DomainShuffleSplit):
     """:class:`DomainShuffleSplit` that also keeps each class's share in each domain.
 
@@ -199,21 +230,34 @@ class StratifiedDomainShuffleSplit(DomainShuffleSplit):
 
 
 class LeaveOneDomainOut(_DomainSplitter):
-    """Hold out one source domain at a time (multi-source data).
+    """Hold out one domain at a time: a source, or (``target_rotation``) each domain as the
+    target in turn.
 
-    For every source domain ``d`` (``sample_domain == d > 0``), the training fold holds
-    the other source domains and the target rows, and the validation fold holds domain
-    ``d``, plus the target rows when ``target_in_test`` (so that an unsupervised DA
-    scorer sees both domains). The score then says how well a model built without domain
-    ``d`` transfers to it: a proxy for transfer to a new domain.
+    **Held-out source** (default, multi-source data): for every source domain ``d``
+    (``sample_domain == d > 0``), the training fold holds the other source domains and
+    the target rows, and the validation fold holds domain ``d``, plus the target rows
+    when ``target_in_test`` (so that an unsupervised DA scorer sees both domains). The
+    score then says how well a model built without domain ``d`` transfers to it: a
+    proxy for transfer to a new domain.
+
+    **Each domain as the target** (``target_rotation=True``), on data packed by
+    :func:`skxfer.pack_each_as_target` (each labelled domain ``d`` once as source ``d``
+    and once, masked, as target ``-d``): for every target domain ``-d``, the training
+    fold holds the target rows ``-d`` (unlabelled) and every source except ``d`` (its
+    own labelled copy), and the validation fold holds the target rows ``-d``, plus those
+    sources' rows when ``target_in_test``. Scored by
+    :class:`~skxfer.model_selection.SupervisedTargetScorer` on ``target_labels``, this
+    is the real DA accuracy of adapting to each domain from the others.
 
     Parameters
     ----------
     target_in_test : bool, default=True
-        Put the target rows in every validation fold too (they are in every training
-        fold, unlabelled, as in transductive DA).
+        Held-out source: put the target rows in every validation fold too. Target
+        rotation: put the fold's source rows in the validation fold too.
     max_n_splits : int or None, default=None
         Use at most this many held-out domains (the first ones in sorted order).
+    target_rotation : bool, default=False
+        Make each target domain the target in turn (see above).
 
     Examples
     --------
@@ -225,17 +269,37 @@ class LeaveOneDomainOut(_DomainSplitter):
     [[-1, 1], [-1, 2], [-1, 3]]
     """
 
-    def __init__(self, *, target_in_test=True, max_n_splits=None):
+    def __init__(self, *, target_in_test=True, max_n_splits=None, target_rotation=False):
         self.target_in_test = target_in_test
         self.max_n_splits = max_n_splits
+        self.target_rotation = target_rotation
 
     def get_n_splits(self, X=None, y=None, groups=None, sample_domain=None):
-        """Number of source domains (at most ``max_n_splits``)."""
+        """Number of held-out domains (at most ``max_n_splits``)."""
         if X is None:
             raise ValueError("LeaveOneDomainOut.get_n_splits needs X and sample_domain.")
         sd = self._domains(X, y, sample_domain)
-        n = np.unique(sd[sd > 0]).size
+        n = np.unique(sd[sd < 0] if self.target_rotation else sd[sd > 0]).size
         return n if self.max_n_splits is None else min(n, self.max_n_splits)
+
+    def _rotate_targets(self, sd):
+        targets = np.unique(sd[sd < 0])[::-1]  # -1, -2, ...
+        if targets.size < 2:
+            raise ValueError(
+                "LeaveOneDomainOut(target_rotation=True) needs every domain packed both as "
+                "a source and as a target, at least two of them: use "
+                "skxfer.pack_each_as_target(domains)."
+            )
+        if self.max_n_splits is not None:
+            targets = targets[: self.max_n_splits]
+        for t in targets:
+            held = np.flatnonzero(sd == t)
+            sources = np.flatnonzero((sd > 0) & (sd != -t))
+            if sources.size == 0:
+                raise ValueError(f"No source domain is left to adapt to target {t}.")
+            train = np.sort(np.r_[sources, held])
+            test = train if self.target_in_test else held
+            yield train, test
 
     def split(self, X, y=None, groups=None, sample_domain=None):
         """Yield ``(train, test)`` index arrays, one pair per held-out source domain.
@@ -252,6 +316,9 @@ class LeaveOneDomainOut(_DomainSplitter):
         train, test : ndarray of int
         """
         sd = self._domains(X, y, sample_domain)
+        if self.target_rotation:
+            yield from self._rotate_targets(sd)
+            return
         sources = np.unique(sd[sd > 0])
         if sources.size < 2:
             raise ValueError(

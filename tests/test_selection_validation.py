@@ -1,0 +1,331 @@
+"""Issue 17: new DA scorers, grid candidates, few-label selection, splitters, PerDomain,
+packing of several domains."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn import config_context
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skxfer import (
+    CORALAligner,
+    LabelledOnly,
+    PerDomain,
+    make_da_pipeline,
+    pack_domains,
+    pack_each_as_target,
+)
+from skxfer.model_selection import (
+    CircularValidationScorer,
+    DomainShuffleSplit,
+    EnsembleAgreementScorer,
+    LeaveOneDomainOut,
+    MixValScorer,
+    SourceTargetShuffleSplit,
+    SupervisedTargetScorer,
+    TransferSelector,
+    get_da_scorer,
+)
+from skxfer.model_selection._compare import build_candidates, resolve_param
+from skxfer.utils.estimator_checks import check_da_contract, check_row_order_invariance
+
+from .test_model_selection import NoiseAligner, make_task
+
+
+@pytest.fixture
+def noise_strategy():
+    """The harmful test strategy, registered here too (another test may reset the registry)."""
+    from skxfer import register_strategy
+
+    register_strategy("test_noise", NoiseAligner, overwrite=True)
+
+NEW_SCORERS = [
+    MixValScorer(),
+    CircularValidationScorer(balanced=True),
+    EnsembleAgreementScorer(committee=["source_only", "coral"]),
+]
+
+
+def _ids(s):
+    return type(s).__name__ + ("_balanced" if getattr(s, "balanced", False) else "")
+
+
+# -- scorers -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scorer", NEW_SCORERS, ids=_ids)
+def test_new_scorer_ranks_good_model_above_constant(scorer):
+    X, y, sd, _ = make_task()
+    good = LabelledOnly(LogisticRegression()).fit(X, y)
+    const = LabelledOnly(DummyClassifier(strategy="most_frequent")).fit(X, y)
+    assert scorer(good, X, y) > scorer(const, X, y) + 0.2
+    assert scorer(good, X, y, sample_domain=sd) == pytest.approx(scorer(good, X, y))
+
+
+@pytest.mark.parametrize("scorer", NEW_SCORERS, ids=_ids)
+@pytest.mark.parametrize("routing", [False, True])
+def test_new_scorers_in_cross_validate(scorer, routing):
+    X, y, sd, _ = make_task()
+    pipe = make_da_pipeline(CORALAligner(), LogisticRegression())
+    cv = DomainShuffleSplit(3, random_state=0)
+    with config_context(enable_metadata_routing=routing):
+        params = {"params": {"sample_domain": sd}} if routing else {}
+        res = cross_validate(pipe, X, y, cv=cv, scoring=scorer, **params)
+    assert np.all((res["test_score"] > 0.5) & (res["test_score"] <= 1.0))
+
+
+def test_mixval_scores_target_consistency():
+    X, y, _, _ = make_task()
+    good = LabelledOnly(LogisticRegression()).fit(X, y)
+    collapsed = LabelledOnly(DummyClassifier(strategy="constant", constant=0)).fit(X, y)
+    # one class everywhere: intra-cluster mixes all agree, no inter-cluster pair
+    assert MixValScorer(ice="intra")(collapsed, X, y) == 1.0
+    assert MixValScorer(ice="inter")(collapsed, X, y) == 0.0
+    assert MixValScorer()(collapsed, X, y) == 0.5
+    # a linear model is consistent on mixes of its own pseudo-labels, more so inside
+    # a cluster than across a boundary
+    intra, inter = MixValScorer(ice="intra")(good, X, y), MixValScorer(ice="inter")(good, X, y)
+    assert intra > 0.95 and 0.5 < inter <= intra
+    with pytest.raises(ValueError, match="lam"):
+        MixValScorer(lam=0.4)(good, X, y)
+
+
+def test_balanced_circular_is_not_fooled_by_the_majority_class():
+    X, y, _, _ = make_task()
+    # source labels 80 % class 0: the constant model gets 0.8 plain, 1 / 3 balanced
+    ys = np.where(np.arange(y.size) % 5 == 0, y, 0)
+    ys[y == -1] = -1
+    const = LabelledOnly(DummyClassifier(strategy="most_frequent")).fit(X, ys)
+    plain = CircularValidationScorer()(const, X, ys)
+    balanced = CircularValidationScorer(balanced=True)(const, X, ys)
+    assert plain > 0.75 and balanced == pytest.approx(1 / 3)
+    assert get_da_scorer("balanced_circular").balanced is True
+
+
+def test_supervised_scorer_takes_target_labels_in_cross_validate():
+    X, y, sd, yt = make_task()
+    labels = np.r_[y[sd > 0], yt]  # true labels of every row; y keeps the target masked
+    pipe = make_da_pipeline(CORALAligner(), LogisticRegression())
+    cv = DomainShuffleSplit(3, random_state=0)
+    with config_context(enable_metadata_routing=True):
+        res = cross_validate(pipe, X, y, cv=cv, scoring=SupervisedTargetScorer(),
+                             params={"sample_domain": sd, "target_labels": labels},
+                             return_estimator=True, return_indices=True)
+    for est, test, score in zip(res["estimator"], res["indices"]["test"], res["test_score"],
+                                strict=True):
+        target = test[sd[test] < 0]
+        assert score == pytest.approx(np.mean(est.predict(X[target]) == labels[target]))
+    with pytest.raises(ValueError, match="one label per row"):
+        SupervisedTargetScorer()(res["estimator"][0], X, y, target_labels=labels[:5])
+
+
+# -- splitters ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("explicit", [True, False])
+def test_source_target_shuffle_split(explicit):
+    X, y, sd, _ = make_task()
+    kw = {"sample_domain": sd} if explicit else {}
+    folds = list(SourceTargetShuffleSplit(4, random_state=0).split(X, y, **kw))
+    assert len(folds) == 4
+    for train, test in folds:
+        assert np.intersect1d(train, test).size == 0
+        assert (sd[test] > 0).sum() == 12 and (sd[test] < 0).sum() == 9  # 10 % each
+
+
+def _three_domains():
+    rng = np.random.RandomState(0)
+    domains = []
+    for shift in (0.0, 1.0, 2.0):
+        Xd = rng.randn(40, 2) + shift
+        domains.append((Xd, (Xd[:, 0] - shift > 0).astype(int)))
+    return domains
+
+
+def test_leave_one_domain_out_makes_each_domain_the_target():
+    X, y, sd, labels = pack_each_as_target(_three_domains())
+    cv = LeaveOneDomainOut(target_rotation=True)
+    folds = list(cv.split(X, y, sample_domain=sd))
+    assert len(folds) == cv.get_n_splits(X, y, sample_domain=sd) == 3
+    for (train, test), t in zip(folds, (-1, -2, -3), strict=True):
+        assert set(np.unique(sd[train])) == {t} | ({1, 2, 3} - {-t})
+        assert set(np.unique(sd[test])) >= {t}
+        assert np.all(y[sd == t] == -1)
+    pipe = make_da_pipeline(CORALAligner(), LogisticRegression())
+    for routing in (False, True):  # the splitter needs sample_domain in both modes
+        with config_context(enable_metadata_routing=routing):
+            if routing:
+                res = cross_validate(pipe, X, y, cv=cv, scoring=SupervisedTargetScorer(),
+                                     params={"sample_domain": sd, "target_labels": labels})
+                assert np.all(res["test_score"] > 0.6)
+            else:
+                with pytest.raises(ValueError, match="pack_each_as_target"):
+                    list(cv.split(X, y))
+
+
+# -- packing -----------------------------------------------------------------------------
+
+def test_pack_domains_several_sources_and_targets():
+    (X1, y1), (X2, y2), (X3, y3) = _three_domains()
+    X, y, sd = pack_domains([(X1, y1), (X2, y2)], [X3, (X3[:5], y3[:5])])
+    assert X.shape == (125, 2)
+    assert sd.tolist() == [1] * 40 + [2] * 40 + [-1] * 40 + [-2] * 5
+    assert np.all(y[sd == -1] == -1) and np.array_equal(y[sd == -2], y3[:5])
+    np.testing.assert_array_equal(X[sd == 2], X2)
+    # regression labels are masked with NaN
+    _, yr, _ = pack_domains([(X1, y1.astype(float))], [X3])
+    assert np.isnan(yr[40:]).all()
+    with pytest.raises(ValueError, match="same features"):
+        pack_domains([(X1, y1), (X2[:, :1], y2)])
+    with pytest.raises(ValueError, match=r"\(X, y\) pair"):
+        pack_domains([X1])
+    with pytest.raises(ValueError, match="two domains"):
+        pack_each_as_target([(X1, y1)])
+
+
+# -- PerDomain ---------------------------------------------------------------------------
+
+def test_per_domain_standardises_each_domain():
+    X, y, sd, _ = make_task()
+    pd_ = PerDomain(StandardScaler())
+    Z = pd_.fit_transform(X, y)
+    for d in (1, -1):
+        np.testing.assert_allclose(Z[sd == d].mean(0), 0, atol=1e-10)
+        np.testing.assert_allclose(Z[sd == d].std(0), 1, atol=1e-10)
+    # at predict time every row is target: the target scaler
+    np.testing.assert_allclose(pd_.transform(X[sd < 0]), Z[sd < 0])
+    # an unseen domain uses the scaler fitted on all rows
+    np.testing.assert_allclose(pd_.transform(X[:5], sample_domain=[7] * 5),
+                               StandardScaler().fit(X).transform(X[:5]))
+    # inside a pipeline with routing on, an explicit sample_domain reaches it
+    sd3 = sd.copy()
+    sd3[:60] = 2
+    with config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(PerDomain(StandardScaler())).fit(X, y, sample_domain=sd3)
+    assert set(pipe[0].transformers_) == {-1, 1, 2}
+
+
+def test_per_domain_da_contract():
+    X, y, sd, _ = make_task()
+    check_da_contract(PerDomain(StandardScaler()), X, y, sd)
+    check_row_order_invariance(PerDomain(StandardScaler()), X, y, sd)
+
+
+@parametrize_with_checks([PerDomain(StandardScaler())])
+def test_per_domain_sklearn_checks(estimator, check):
+    check(estimator)
+
+
+# -- grid candidates and selection modes -------------------------------------------------
+
+def test_grid_candidates_and_short_parameter_names():
+    est = LogisticRegression()
+    cands = build_candidates([("coral", {"reg": [0.1, 1.0], "C": [1.0]}),
+                              (None, {"C": [0.01]})], est)
+    assert list(cands) == ["source_only", "coral(C=1.0, reg=0.1)", "coral(C=1.0, reg=1.0)",
+                           "source_only(C=0.01)"]
+    assert cands["coral(C=1.0, reg=0.1)"].get_params()["coralaligner__reg"] == 0.1
+    assert cands["source_only(C=0.01)"].get_params()["estimator__C"] == 0.01
+    with pytest.raises(ValueError, match="no parameter"):
+        resolve_param(cands["source_only"], "gamma")
+
+
+def test_selector_over_grid_chooses_per_task():
+    X, y, sd, yt = make_task()
+    # C=1e-4 collapses the classifier: the selector must not pick it
+    sel = TransferSelector(LogisticRegression(),
+                           strategies=[("coral", {"C": [1e-4, 1.0]})],
+                           scoring=["importance_weighted", "mixval"], cv=3).fit(X, y)
+    assert sel.selection_mode_ == "unsupervised"
+    assert set(sel.report_.strategies) == {"source_only", "coral(C=0.0001)", "coral(C=1.0)"}
+    assert sel.selected_strategy_ != "coral(C=0.0001)"
+    assert np.mean(sel.predict(X[sd < 0]) == yt) > 0.8
+
+
+def test_selector_ensemble_scoring(noise_strategy):
+    X, y, sd, yt = make_task()
+    sel = TransferSelector(LogisticRegression(), strategies=["coral", "test_noise"],
+                           scoring=["ensemble", "importance_weighted"], cv=3).fit(X, y)
+    ens = sel.reports_[0]
+    assert ens.metric == "ensemble"
+    # the harmful candidate disagrees with the committee's majority
+    assert ens.mean("test_noise") < ens.mean("source_only")
+    assert all(0 <= ens.mean(n) <= 1 for n in ens.strategies)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_selector_few_label_mode(k, noise_strategy):
+    X, y, sd, yt = make_task()
+    y_semi = y.copy()
+    target = np.flatnonzero(sd < 0)
+    labelled = np.concatenate([target[yt == c][:k] for c in range(3)])
+    y_semi[labelled] = yt[np.searchsorted(target, labelled)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # labelled target rows, on purpose
+        sel = TransferSelector(LogisticRegression(), strategies=["coral", "test_noise"],
+                               n_label_repeats=2).fit(X, y_semi, sample_domain=sd)
+    assert sel.selection_mode_ == "few_labels"
+    assert sel.selected_strategy_ != "test_noise"
+    n_folds = 2 * max(2, k)
+    assert sel.report_.scores["coral"].shape == (n_folds,)
+    # without labelled target rows: unsupervised; without target rows: no_target
+    assert TransferSelector(LogisticRegression(), strategies=["coral"], cv=2).fit(
+        X, y).selection_mode_ == "unsupervised"
+    assert TransferSelector(LogisticRegression(), strategies=["coral"]).fit(
+        X[sd > 0], y[sd > 0]).selection_mode_ == "no_target"
+
+
+# -- the rank rule -----------------------------------------------------------------------
+
+def _report(**means):
+    from skxfer.model_selection import ComparisonReport
+
+    return ComparisonReport(scores={n: np.array([m, m]) for n, m in means.items()},
+                            fit_times={}, metric="score")
+
+
+def test_rank_rule_outvotes_one_blind_scorer_and_keeps_the_fallback():
+    from skxfer.model_selection._selector import choose, choose_by_rank
+
+    # scorer 1 and 2 see a gain of "a"; scorer 3 (e.g. collapsed importance weights)
+    # ranks everything the same: the consensus rule vetoes, the rank rule transfers
+    reports = [_report(source_only=0.5, a=0.7, b=0.6), _report(source_only=0.5, a=0.6, b=0.4),
+               _report(source_only=0.5, a=0.5, b=0.5)]
+    assert choose_by_rank(reports) == "a"
+    assert choose(reports, alpha=None) == "source_only"
+    # the best-ranked candidate beats source-only under one scorer of three: fallback
+    others = dict(source_only=0.45, a=0.44, b=0.40, c=0.41)
+    reports = [_report(source_only=0.1, a=0.9, b=0.2, c=0.3), _report(**others),
+               _report(**others)]
+    assert choose_by_rank(reports) == "source_only"
+    assert choose_by_rank(reports, min_agreement=0.3) == "a"
+    assert choose_by_rank(reports, fallback=None) == "a"
+    # a failed candidate (NaN) ranks last
+    assert choose_by_rank([_report(source_only=0.5, a=float("nan"))], fallback=None) == (
+        "source_only")
+
+
+@pytest.mark.parametrize("params, match", [({"rule": "vote"}, "rule"),
+                                           ({"min_agreement": 2}, "min_agreement")])
+def test_selector_rejects_bad_rule_parameters(params, match):
+    X, y, _, _ = make_task()
+    with pytest.raises(ValueError, match=match):
+        TransferSelector(LogisticRegression(), strategies=["coral"], **params).fit(X, y)
+
+
+def test_importance_weights_are_reused_only_on_the_same_fold():
+    from skxfer.model_selection import ImportanceWeightedScorer
+
+    X, y, _, _ = make_task()
+    X2, y2, _, _ = make_task(seed=1)
+    good = LabelledOnly(LogisticRegression()).fit(X, y)
+    shared = ImportanceWeightedScorer()
+    first = [shared(good, X, y), shared(good, X2, y2), shared(good, X, y)]
+    fresh = [ImportanceWeightedScorer()(good, X, y), ImportanceWeightedScorer()(good, X2, y2)]
+    assert first == [fresh[0], fresh[1], fresh[0]]
+    assert len(shared._cache) == 2
+    assert "_cache" not in repr(shared)
