@@ -245,6 +245,21 @@ def resolve_sample_domain(n_samples, y=None, sample_domain=None, *, default=DEFA
     return np.full(n_samples, default, dtype=np.int64)
 
 
+def masked_labels(n, like):
+    """``n`` masked labels of the type of ``like`` (``NaN`` for float, ``-1`` otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer._domains import masked_labels
+    >>> masked_labels(2, np.array([0, 1])).tolist(), masked_labels(1, np.array([0.5])).tolist()
+    ([-1, -1], [nan])
+    """
+    like = np.asarray(like)
+    fill = np.nan if like.dtype.kind == "f" else MASKED_LABEL
+    return np.full(n, fill, dtype=like.dtype if like.dtype.kind in "iuf" else object)
+
+
 def mask_target_labels(y, sample_domain, *, regression=None):
     """A copy of ``y`` with the labels of every target row masked.
 
@@ -623,8 +638,7 @@ def merge_domains(X_source, y_source, X_target, y_target=None):
     if ys.shape[0] != Xs.shape[0]:
         raise ValueError(f"y_source has {ys.shape[0]} entries but X_source {Xs.shape[0]} rows.")
     if y_target is None:
-        fill = np.nan if ys.dtype.kind == "f" else MASKED_LABEL
-        yt = np.full(Xt.shape[0], fill, dtype=ys.dtype if ys.dtype.kind in "iuf" else object)
+        yt = masked_labels(Xt.shape[0], ys)
     else:
         yt = np.asarray(y_target)
         if yt.shape[0] != Xt.shape[0]:

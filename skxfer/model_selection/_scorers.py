@@ -31,7 +31,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
 
-from .._domains import MASKED_LABEL, is_masked
+from .._domains import is_masked, masked_labels
 from ._split import resolve_domains
 
 __all__ = [
@@ -499,8 +499,7 @@ class CircularValidationScorer(_DAScorer):
             return self._accuracy(ys, np.full(ys.shape, pseudo[0]))
         rows = np.r_[target, source]
         X_rev = _rows(X, rows)
-        fill = np.nan if ys.dtype.kind == "f" else MASKED_LABEL
-        y_rev = np.r_[pseudo.astype(ys.dtype), np.full(source.size, fill, dtype=ys.dtype)]
+        y_rev = np.r_[pseudo.astype(ys.dtype), masked_labels(source.size, ys)]
         reverse = clone(self.estimator if self.estimator is not None else estimator)
         if self.balanced:
             reverse = _balanced_classes(reverse)
@@ -732,9 +731,8 @@ class EnsembleAgreementScorer(_DAScorer):
                              f"estimators; got {self.committee!r}.")
         Xt = _rows(X, target)
         ys = y[source]
-        fill = np.nan if ys.dtype.kind == "f" else MASKED_LABEL
         rows = np.r_[source, target]
-        y_fit = np.r_[ys, np.full(target.size, fill, dtype=ys.dtype)]
+        y_fit = np.r_[ys, masked_labels(target.size, ys)]
         classes = np.asarray(estimator.classes_)
         total = _aligned_proba(estimator, Xt, classes)
         for member in self._members():
