@@ -70,8 +70,7 @@ def run_one(name, Xs, ys, Xt, yt, k, seed):
 
     rng = np.random.RandomState(1000 * seed + k)
     classes = np.unique(yt)
-    lab = np.concatenate([rng.choice(np.flatnonzero(yt == c), k, replace=False)
-                          for c in classes])
+    lab = np.concatenate([rng.choice(np.flatnonzero(yt == c), k, replace=False) for c in classes])
     rest = np.setdiff1d(np.arange(len(yt)), lab)
     Xl, yl, Xe, ye = Xt[lab], yt[lab], Xt[rest], yt[rest]
     same_labels = set(np.unique(ys)) >= set(classes)
@@ -89,17 +88,24 @@ def run_one(name, Xs, ys, Xt, yt, k, seed):
     X_sl = np.concatenate([Xs, Xl])
     y_sl = np.concatenate([ys, yl])
     sd_sl = np.r_[np.ones(ns, dtype=np.int64), -np.ones(nl, dtype=np.int64)]
+
     def flat_acc(model, X_fit, y_fit, sample_domain=None):
         kw = {} if sample_domain is None else {"sample_domain": sample_domain}
         model.fit(X_fit.reshape(len(X_fit), -1), y_fit, **kw)
         return 100.0 * float(np.mean(model.predict(Xe.reshape(len(Xe), -1)) == ye))
 
     timed("logreg_target", lambda: flat_acc(LogisticRegression(max_iter=1000), Xl, yl))
-    timed("target_net", lambda: acc(DeepDAClassifier(alignment="none", max_epochs=100,
-                                                     random_state=seed).fit(Xl, yl)))
+    timed(
+        "target_net",
+        lambda: acc(
+            DeepDAClassifier(alignment="none", max_epochs=100, random_state=seed).fit(Xl, yl)
+        ),
+    )
     if same_labels:
-        timed("source_only", lambda: acc(DeepDAClassifier(alignment="none",
-                                                          random_state=seed).fit(Xs, ys)))
+        timed(
+            "source_only",
+            lambda: acc(DeepDAClassifier(alignment="none", random_state=seed).fit(Xs, ys)),
+        )
     ft = FineTuneClassifier(random_state=seed)
     timed("finetune", lambda: acc(ft.fit(X_sl, y_sl, sample_domain=sd_sl)))
     res["ft_selected"] = ft.selected_
@@ -108,19 +114,34 @@ def run_one(name, Xs, ys, Xt, yt, k, seed):
     y_all = np.concatenate([ys, yl, -np.ones(nu, dtype=np.int64)])
     sd_all = np.r_[np.ones(ns, dtype=np.int64), -np.ones(nl + nu, dtype=np.int64)]
     if same_labels:  # (with disjoint label sets DANN predicts source classes: not run)
-        timed("dann_semi", lambda: acc(DANNClassifier(random_state=seed).fit(
-            X_all, y_all, sample_domain=sd_all)))
-        timed("dann_w0", lambda: acc(DANNClassifier(alignment_weight=0.0,
-                                                    random_state=seed).fit(
-            X_all, y_all, sample_domain=sd_all)))
+        timed(
+            "dann_semi",
+            lambda: acc(DANNClassifier(random_state=seed).fit(X_all, y_all, sample_domain=sd_all)),
+        )
+        timed(
+            "dann_w0",
+            lambda: acc(
+                DANNClassifier(alignment_weight=0.0, random_state=seed).fit(
+                    X_all, y_all, sample_domain=sd_all
+                )
+            ),
+        )
     else:
         timed("relation", lambda: flat_acc(RelationTransferClassifier(), X_sl, y_sl, sd_sl))
     res["times"] = times
     return res
 
 
-COLUMNS = ["logreg_target", "target_net", "source_only", "finetune", "dann_semi", "dann_w0",
-           "relation", "oracle"]
+COLUMNS = [
+    "logreg_target",
+    "target_net",
+    "source_only",
+    "finetune",
+    "dann_semi",
+    "dann_w0",
+    "relation",
+    "oracle",
+]
 
 
 def main(a, home):
@@ -128,14 +149,21 @@ def main(a, home):
 
     torch.set_num_threads(a.threads)
     warnings.filterwarnings("ignore")
-    print(f"# suite=defaults tasks={a.tasks} ks={a.ks} seeds={a.seeds} "
-          f"raw digits subsampled to {a.raw_max_rows} rows per domain; {a.threads} thread(s)",
-          flush=True)
+    print(
+        f"# suite=defaults tasks={a.tasks} ks={a.ks} seeds={a.seeds} "
+        f"raw digits subsampled to {a.raw_max_rows} rows per domain; {a.threads} thread(s)",
+        flush=True,
+    )
     rows, t_start = [], time.time()
     for name in a.tasks:
         Xs, ys, Xt, yt = load(name, home, a.raw_max_rows)
-        oracle = 100.0 * float(np.mean(cross_val_score(
-            LogisticRegression(max_iter=1000), Xt.reshape(len(Xt), -1), yt, cv=3)))
+        oracle = 100.0 * float(
+            np.mean(
+                cross_val_score(
+                    LogisticRegression(max_iter=1000), Xt.reshape(len(Xt), -1), yt, cv=3
+                )
+            )
+        )
         min_count = int(np.bincount(yt - yt.min()).min())
         for k in a.ks:
             if k >= min_count:
@@ -145,13 +173,17 @@ def main(a, home):
                 res = run_one(name, Xs, ys, Xt, yt, k, seed)
                 res.update(task=name, k=k, seed=seed, oracle=oracle)
                 rows.append(res)
-                print(f"{name} k={k} seed={seed}: " + ", ".join(
-                    f"{c} {res[c]:.1f}" for c in COLUMNS if c in res)
-                    + f" | ft_selected={res['ft_selected']} | s: {res['times']}", flush=True)
-    print(f"\n## Defaults, target accuracy (%) on the remaining target rows, mean over "
-          f"seeds {a.seeds}\n")
-    print("| task | k | " + " | ".join(COLUMNS) + " | FT >= best target-only | "
-          "DANN - twin |")
+                print(
+                    f"{name} k={k} seed={seed}: "
+                    + ", ".join(f"{c} {res[c]:.1f}" for c in COLUMNS if c in res)
+                    + f" | ft_selected={res['ft_selected']} | s: {res['times']}",
+                    flush=True,
+                )
+    print(
+        f"\n## Defaults, target accuracy (%) on the remaining target rows, mean over "
+        f"seeds {a.seeds}\n"
+    )
+    print("| task | k | " + " | ".join(COLUMNS) + " | FT >= best target-only | DANN - twin |")
     print("|" + "---|" * (len(COLUMNS) + 4))
     for name in a.tasks:
         for k in a.ks:
@@ -161,8 +193,10 @@ def main(a, home):
             mean = {c: np.mean([r[c] for r in sel]) for c in COLUMNS if c in sel[0]}
             cells = [f"{mean[c]:.1f}" if c in mean else "" for c in COLUMNS]
             best_t = max(mean["logreg_target"], mean["target_net"])
-            gain = (f"{mean['dann_semi'] - mean['dann_w0']:+.1f}" if "dann_semi" in mean
-                    else "")
-            print(f"| {name} | {k} | " + " | ".join(cells)
-                  + f" | {'yes' if mean['finetune'] >= best_t else 'NO'} | {gain} |")
+            gain = f"{mean['dann_semi'] - mean['dann_w0']:+.1f}" if "dann_semi" in mean else ""
+            print(
+                f"| {name} | {k} | "
+                + " | ".join(cells)
+                + f" | {'yes' if mean['finetune'] >= best_t else 'NO'} | {gain} |"
+            )
     print(f"\n(total wall {time.time() - t_start:.0f} s)")

@@ -76,8 +76,9 @@ def _run(make, X, y, sd, yt, is_skada):
         est.fit(X, y)
     fit_time = time.perf_counter() - t0
     Xt = X[sd < 0]
-    pred = est.predict(Xt, sample_domain=-np.ones(len(Xt), dtype=int)) if is_skada else \
-        est.predict(Xt)
+    pred = (
+        est.predict(Xt, sample_domain=-np.ones(len(Xt), dtype=int)) if is_skada else est.predict(Xt)
+    )
     return float(np.mean(pred == yt) * 100), fit_time
 
 
@@ -110,15 +111,20 @@ def run_with_timeout(make, args, timeout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default=None,
-                        help="data folder (default: $SKXFER_DATA or ../shared/data)")
+    parser.add_argument(
+        "--data-home", default=None, help="data folder (default: $SKXFER_DATA or ../shared/data)"
+    )
     parser.add_argument("--quick", action="store_true", help="a subset of the tasks")
     parser.add_argument("--datasets", default="office,digits,amazon")
-    parser.add_argument("--timeout", type=float, default=300.0,
-                        help="per-fit time cap for SKADA methods (seconds)")
+    parser.add_argument(
+        "--timeout", type=float, default=300.0, help="per-fit time cap for SKADA methods (seconds)"
+    )
     parser.add_argument("--skip-skada", action="store_true")
-    parser.add_argument("--skip-known-slow", action="store_true",
-                        help="skip SKADA EntropicOTMapping (NaN or > 300 s in BENCHMARKS.md)")
+    parser.add_argument(
+        "--skip-known-slow",
+        action="store_true",
+        help="skip SKADA EntropicOTMapping (NaN or > 300 s in BENCHMARKS.md)",
+    )
     args = parser.parse_args()
     home = H.data_home(args.data_home)
     methods = {name: (make, False) for name, make in skxfer_methods().items()}
@@ -149,15 +155,16 @@ def main():
                 else:
                     acc[name].append(value[0])
                     times[name].append(value[1])
-                    print(f"{dataset:7s} {task:5s} {name:26s} {value[0]:6.1f} %  "
-                          f"{value[1]:7.2f} s", flush=True)
+                    print(
+                        f"{dataset:7s} {task:5s} {name:26s} {value[0]:6.1f} %  {value[1]:7.2f} s",
+                        flush=True,
+                    )
         summary[dataset] = (acc, times, notes)
         print(f"\n--- {dataset}: mean accuracy over tasks, median fit time ---")
         for name in methods:
             a, t = np.array(acc[name]), np.array(times[name])
             ok = np.isfinite(a)
-            extra = f"  ({(~ok).sum()} of {len(a)} failed: {notes[name][0]})" if (~ok).any() \
-                else ""
+            extra = f"  ({(~ok).sum()} of {len(a)} failed: {notes[name][0]})" if (~ok).any() else ""
             mean = f"{np.mean(a[ok]):6.1f}" if ok.any() else "   n/a"
             med = f"{np.median(t[ok]):7.2f}" if ok.any() else "    n/a"
             print(f"{name:26s} acc {mean} %   fit {med} s{extra}")
@@ -168,11 +175,12 @@ def main():
             r = np.array(times[ours]) / np.array(times[peer])
             r = r[np.isfinite(r)]
             if r.size:
-                print(f"{ours:20s} / {peer:26s} = {np.median(r):.3f}  "
-                      f"(SKADA {np.median(1 / r):.1f}x slower)")
+                print(
+                    f"{ours:20s} / {peer:26s} = {np.median(r):.3f}  "
+                    f"(SKADA {np.median(1 / r):.1f}x slower)"
+                )
             else:
-                print(f"{ours:20s} / {peer:26s} : SKADA failed on every task "
-                      f"({notes[peer][0]})")
+                print(f"{ours:20s} / {peer:26s} : SKADA failed on every task ({notes[peer][0]})")
         print(f"--- {dataset}: mean accuracy on the tasks both finished (skxfer vs SKADA) ---")
         for ours, peer in PAIRS:
             if peer not in acc:
@@ -180,8 +188,10 @@ def main():
             a, b = np.array(acc[ours]), np.array(acc[peer])
             both = np.isfinite(a) & np.isfinite(b)
             if both.any():
-                print(f"{ours:20s} vs {peer:26s} {a[both].mean():6.1f} vs {b[both].mean():6.1f} %"
-                      f"  ({both.sum()} of {len(a)} tasks)")
+                print(
+                    f"{ours:20s} vs {peer:26s} {a[both].mean():6.1f} vs {b[both].mean():6.1f} %"
+                    f"  ({both.sum()} of {len(a)} tasks)"
+                )
     print("\n=== summary: mean target accuracy (%) ===")
     names = list(methods)
     print(f"{'method':26s}" + "".join(f"{d:>10s}" for d in summary))

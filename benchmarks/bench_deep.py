@@ -51,11 +51,17 @@ def load_digits(size):
         mnist_y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
     mnist = mnist.astype(np.float32) / 255.0
     if size == 16:
-        mnist = F.interpolate(torch.from_numpy(mnist), size=(16, 16), mode="bilinear",
-                              antialias=True, align_corners=False).numpy()
+        mnist = F.interpolate(
+            torch.from_numpy(mnist),
+            size=(16, 16),
+            mode="bilinear",
+            antialias=True,
+            align_corners=False,
+        ).numpy()
     else:
-        usps = F.interpolate(torch.from_numpy(usps), size=(size, size), mode="bilinear",
-                             align_corners=False).numpy()
+        usps = F.interpolate(
+            torch.from_numpy(usps), size=(size, size), mode="bilinear", align_corners=False
+        ).numpy()
     return {"usps": (usps, usps_y), "mnist": (mnist, mnist_y)}
 
 
@@ -71,8 +77,7 @@ def load_jda(name):
 
 def make_task(task, size, digits_cache):
     if task.startswith("jda_"):
-        Xs, ys, Xt, yt = load_jda("USPS_vs_MNIST.mat" if task == "jda_u2m"
-                                  else "MNIST_vs_USPS.mat")
+        Xs, ys, Xt, yt = load_jda("USPS_vs_MNIST.mat" if task == "jda_u2m" else "MNIST_vs_USPS.mat")
     else:
         if "d" not in digits_cache:
             digits_cache["d"] = load_digits(size)
@@ -113,8 +118,9 @@ def run_ours(method, X, y, sd, args):
         DeepJDOTClassifier,
     )
 
-    common = dict(max_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                  random_state=args.seed)
+    common = dict(
+        max_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, random_state=args.seed
+    )
     est = {
         "source_only": lambda: DeepDAClassifier(alignment="none", **common),
         "dann": lambda: DANNClassifier(**common),
@@ -144,8 +150,14 @@ def run_skada(method, X, y, sd, args):
             return self.net(x)
 
     module = SkadaCompat(backbone(X, 10, args.seed))
-    common = dict(max_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                  optimizer=torch.optim.Adam, train_split=None, verbose=0)
+    common = dict(
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=torch.optim.Adam,
+        train_split=None,
+        verbose=0,
+    )
     torch.manual_seed(args.seed)
     if method == "skada_dann":
         est = DANN(module, "net.features", num_features=100, **common)
@@ -166,8 +178,12 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--max-train", type=int, default=None,
-                   help="rows per domain used for training (default: all)")
+    p.add_argument(
+        "--max-train",
+        type=int,
+        default=None,
+        help="rows per domain used for training (default: all)",
+    )
     p.add_argument("--size", type=int, default=28, choices=[16, 28])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None)
@@ -178,8 +194,10 @@ def main(argv=None):
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, args {vars(args)}",
-          flush=True)
+    print(
+        f"# torch {torch.__version__}, threads {torch.get_num_threads()}, args {vars(args)}",
+        flush=True,
+    )
     results, cache = [], {}
     for task in args.tasks:
         Xs, ys, Xt, yt = make_task(task, args.size, cache)
@@ -194,8 +212,9 @@ def main(argv=None):
             try:
                 if method.startswith("skada_"):
                     est, spe = run_skada(method, X, y, sd, args)
-                    pred = est.predict(Xt.astype(np.float32),
-                                       sample_domain=-np.ones(len(Xt), dtype=np.int64))
+                    pred = est.predict(
+                        Xt.astype(np.float32), sample_domain=-np.ones(len(Xt), dtype=np.int64)
+                    )
                 else:
                     est, spe = run_ours(method, X, y, sd, args)
                     pred = est.predict(Xt.astype(np.float32))
@@ -204,8 +223,16 @@ def main(argv=None):
             except Exception as exc:  # report and go on
                 acc, spe, err = float("nan"), float("nan"), repr(exc)[:200]
             fit_s = time.perf_counter() - t0
-            row = dict(task=task, method=method, acc=acc, s_per_epoch=spe, fit_s=fit_s,
-                       n_train=len(X), epochs=args.epochs, error=err)
+            row = dict(
+                task=task,
+                method=method,
+                acc=acc,
+                s_per_epoch=spe,
+                fit_s=fit_s,
+                n_train=len(X),
+                epochs=args.epochs,
+                error=err,
+            )
             results.append(row)
             print(json.dumps(row), flush=True)
     print("\n| task | method | target acc (%) | s/epoch |\n|---|---|---|---|")

@@ -73,9 +73,13 @@ def parse_args():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--suite", choices=["recipes", "defaults"], default="recipes",
-                   help="recipes: the raw-digits recipes and the timing below; defaults: "
-                        "every estimator with its defaults on every task (issue 16)")
+    p.add_argument(
+        "--suite",
+        choices=["recipes", "defaults"],
+        default="recipes",
+        help="recipes: the raw-digits recipes and the timing below; defaults: "
+        "every estimator with its defaults on every task (issue 16)",
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     p.add_argument("--raw-max-rows", type=int, default=2000)
     a = p.parse_args()
@@ -104,8 +108,9 @@ def load(task, size, home):
 
 
 def pick_k(y, k, rng):
-    return np.concatenate([rng.choice(np.flatnonzero(y == c), k, replace=False)
-                           for c in np.unique(y)])
+    return np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), k, replace=False) for c in np.unique(y)]
+    )
 
 
 def epochs_for(n_rows, steps, batch=64):
@@ -132,10 +137,12 @@ def main():
 
     warnings.filterwarnings("ignore")
     home = data_home(a.data_home)
-    print(f"# bench_finetune: size={a.size}, source subsampled to {a.n_source} rows, "
-          f"pretrain {a.pretrain_epochs} epochs, fine-tune ~{a.ft_steps} steps, DANN "
-          f"{a.dann_epochs} epochs on {a.n_target_train} target rows, {a.threads} thread(s), "
-          f"seed {a.seed}")
+    print(
+        f"# bench_finetune: size={a.size}, source subsampled to {a.n_source} rows, "
+        f"pretrain {a.pretrain_epochs} epochs, fine-tune ~{a.ft_steps} steps, DANN "
+        f"{a.dann_epochs} epochs on {a.n_target_train} target rows, {a.threads} thread(s), "
+        f"seed {a.seed}"
+    )
     rows, t_start = [], time.time()
     timing_data = None
     for task in a.tasks:
@@ -144,8 +151,9 @@ def main():
         keep = rng.choice(len(Xs), min(a.n_source, len(Xs)), replace=False)
         Xs, ys = Xs[keep], ys[keep]
         t0 = time.time()
-        src = DeepDAClassifier(alignment="none", max_epochs=a.pretrain_epochs, batch_size=64,
-                               random_state=a.seed).fit(Xs, ys)
+        src = DeepDAClassifier(
+            alignment="none", max_epochs=a.pretrain_epochs, batch_size=64, random_state=a.seed
+        ).fit(Xs, ys)
         t_pre = time.time() - t0
         for k in a.ks:
             lab = pick_k(yt, k, np.random.RandomState(a.seed + k))
@@ -161,18 +169,34 @@ def main():
             common = dict(batch_size=64, random_state=a.seed)
             sup = (X, y, sd)
             runs = {
-                "finetune_frozen": (FineTuneClassifier(src, max_epochs=ep * 2, lr=1e-2,
-                                                       **common), sup),
-                "finetune_l2sp": (FineTuneClassifier(src, freeze=None, l2sp_alpha=1e-2,
-                                                     l2sp_beta=1e-3, max_epochs=ep,
-                                                     **common), sup),
-                "target_only": (DeepDAClassifier(alignment="none", max_epochs=ep, **common),
-                                (Xl, yl, None)),
+                "finetune_frozen": (
+                    FineTuneClassifier(src, max_epochs=ep * 2, lr=1e-2, **common),
+                    sup,
+                ),
+                "finetune_l2sp": (
+                    FineTuneClassifier(
+                        src, freeze=None, l2sp_alpha=1e-2, l2sp_beta=1e-3, max_epochs=ep, **common
+                    ),
+                    sup,
+                ),
+                "target_only": (
+                    DeepDAClassifier(alignment="none", max_epochs=ep, **common),
+                    (Xl, yl, None),
+                ),
             }
             if k == 10:
-                runs["finetune_e2e"] = (FineTuneClassifier(
-                    None, pretrain_epochs=a.pretrain_epochs, freeze=None, l2sp_alpha=1e-2,
-                    l2sp_beta=1e-3, max_epochs=ep, **common), sup)
+                runs["finetune_e2e"] = (
+                    FineTuneClassifier(
+                        None,
+                        pretrain_epochs=a.pretrain_epochs,
+                        freeze=None,
+                        l2sp_alpha=1e-2,
+                        l2sp_beta=1e-3,
+                        max_epochs=ep,
+                        **common,
+                    ),
+                    sup,
+                )
             for name, (est, (Xf, yf, sdf)) in runs.items():
                 t0 = time.time()
                 model = est.fit(Xf, yf, sample_domain=sdf)
@@ -184,29 +208,40 @@ def main():
             yd = np.concatenate([ys, yl, -np.ones(len(unl), dtype=np.int64)])
             sdd = np.r_[np.ones(len(Xs), dtype=np.int64), -np.ones(n_l + len(unl), np.int64)]
             t0 = time.time()
-            dann = DANNClassifier(max_epochs=a.dann_epochs, **common).fit(Xd, yd,
-                                                                           sample_domain=sdd)
+            dann = DANNClassifier(max_epochs=a.dann_epochs, **common).fit(Xd, yd, sample_domain=sdd)
             times["dann_semi"] = time.time() - t0
             res["dann_semi"] = acc(dann, Xe, ye)
             res["times"] = times
             rows.append(res)
-            print(f"{task} k={k}: " + ", ".join(
-                f"{m} {100 * v:.1f}" for m, v in res.items() if isinstance(v, float))
-                + "  | fit s: " + ", ".join(f"{m} {v:.1f}" for m, v in times.items()),
-                flush=True)
+            print(
+                f"{task} k={k}: "
+                + ", ".join(f"{m} {100 * v:.1f}" for m, v in res.items() if isinstance(v, float))
+                + "  | fit s: "
+                + ", ".join(f"{m} {v:.1f}" for m, v in times.items()),
+                flush=True,
+            )
         if timing_data is None:
             timing_data = (src, Xt, yt)
 
-    cols = ["source_only", "target_only", "finetune_frozen", "finetune_l2sp", "finetune_e2e",
-            "dann_semi"]
+    cols = [
+        "source_only",
+        "target_only",
+        "finetune_frozen",
+        "finetune_l2sp",
+        "finetune_e2e",
+        "dann_semi",
+    ]
     print("\n## Target accuracy (%) on the remaining target rows\n")
     print("| task | k | " + " | ".join(cols) + " | FT beats target-only |")
     print("|" + "---|" * (len(cols) + 3))
     for r in rows:
         best_ft = max(r["finetune_frozen"], r["finetune_l2sp"])
         cells = [f"{100 * r[c]:.1f}" if c in r else "" for c in cols]
-        print(f"| {r['task']} | {r['k']} | " + " | ".join(cells)
-              + f" | {'yes' if best_ft > r['target_only'] else 'NO'} |")
+        print(
+            f"| {r['task']} | {r['k']} | "
+            + " | ".join(cells)
+            + f" | {'yes' if best_ft > r['target_only'] else 'NO'} |"
+        )
 
     # ------------------------------------------------------------------ timing
     src, Xt, yt = timing_data
@@ -218,37 +253,49 @@ def main():
     clear_feature_cache()
     t0 = time.time()
     ft = FineTuneClassifier(src, max_epochs=E, batch_size=64, random_state=a.seed).fit(
-        Xl, yl, sample_domain=-np.ones(n, dtype=np.int64))
+        Xl, yl, sample_domain=-np.ones(n, dtype=np.int64)
+    )
     t_ours = time.time() - t0
     t0 = time.time()
     FineTuneClassifier(src, max_epochs=E, batch_size=64, random_state=a.seed).fit(
-        Xl, yl, sample_domain=-np.ones(n, dtype=np.int64))
+        Xl, yl, sample_domain=-np.ones(n, dtype=np.int64)
+    )
     t_warm = time.time() - t0
     t0 = time.time()
-    FineTuneClassifier(src, max_epochs=E, batch_size=64, random_state=a.seed,
-                       cache_features=False).fit(Xl, yl,
-                                                 sample_domain=-np.ones(n, dtype=np.int64))
+    FineTuneClassifier(
+        src, max_epochs=E, batch_size=64, random_state=a.seed, cache_features=False
+    ).fit(Xl, yl, sample_domain=-np.ones(n, dtype=np.int64))
     t_full = time.time() - t0
 
     net = copy.deepcopy(src.module_.backbone)
     net.head[2] = torch.nn.Linear(net.head[2].in_features, 10)
     t0 = time.time()
     NeuralNetClassifier(
-        net, criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=1e-3,
-        max_epochs=E, batch_size=64, train_split=None, verbose=0,
+        net,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=E,
+        batch_size=64,
+        train_split=None,
+        verbose=0,
         callbacks=[Freezer(lambda name: not name.startswith("head.2"))],
     ).fit(Xl, yl)
     t_skorch = time.time() - t0
     print(f"\n## Timing: frozen LeNet body, new head, {n} labelled target rows, {E} epochs\n")
     print("| path | total s | s / epoch | speed-up vs skorch Freezer |")
     print("|---|---|---|---|")
-    for name, t in [("skorch NeuralNetClassifier + Freezer", t_skorch),
-                    ("FineTuneClassifier, full forward (cache_features=False)", t_full),
-                    ("FineTuneClassifier, cached features (cold cache)", t_ours),
-                    ("FineTuneClassifier, cached features (warm cache)", t_warm)]:
+    for name, t in [
+        ("skorch NeuralNetClassifier + Freezer", t_skorch),
+        ("FineTuneClassifier, full forward (cache_features=False)", t_full),
+        ("FineTuneClassifier, cached features (cold cache)", t_ours),
+        ("FineTuneClassifier, cached features (warm cache)", t_warm),
+    ]:
         print(f"| {name} | {t:.2f} | {t / E:.3f} | {t_skorch / t:.1f}x |")
-    print(f"\n(used_feature_cache_={ft.used_feature_cache_}; total wall "
-          f"{time.time() - t_start:.0f} s)")
+    print(
+        f"\n(used_feature_cache_={ft.used_feature_cache_}; total wall "
+        f"{time.time() - t_start:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

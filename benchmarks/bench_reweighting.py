@@ -45,8 +45,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _harness as H  # noqa: E402
 
 SKX_METHODS = ["kmm", "kliep", "ulsif", "classifier", "nn"]
-SKADA_OF = {"kmm": "KMMReweight", "kliep": "KLIEPReweight",
-            "classifier": "DiscriminatorReweight", "nn": "NearestNeighborReweight"}
+SKADA_OF = {
+    "kmm": "KMMReweight",
+    "kliep": "KLIEPReweight",
+    "classifier": "DiscriminatorReweight",
+    "nn": "NearestNeighborReweight",
+}
 #: data set of this benchmark -> name in skxfer.datasets
 DATASETS = {"office": "office_caltech", "amazon": "amazon"}
 QUICK_TASKS = {"office": ["C->A", "D->W"], "amazon": ["B->D", "E->K"]}
@@ -64,7 +68,8 @@ def makers(with_skada):
     out = {"source": H.skxfer_runner(lambda: LabelledOnly(H.base_estimator()))}
     for m in SKX_METHODS:
         out[m] = H.skxfer_runner(
-            lambda m=m: InstanceReweighter(H.base_estimator(), density_ratio=m, random_state=0))
+            lambda m=m: InstanceReweighter(H.base_estimator(), density_ratio=m, random_state=0)
+        )
     if with_skada:
         for m, name in SKADA_OF.items():
             out[f"skada_{m}"] = H.skada_runner(lambda name=name: skada_estimator(name))
@@ -94,13 +99,18 @@ def accuracy_section(tasks_of, home, with_skada):
             times = [t for _, t in res[c] if np.isfinite(t)]
             fails = int(np.isnan(accs).sum())
             mean = "  -  " if fails == len(accs) else f"{np.nanmean(accs):5.1f}{'*' * bool(fails)}"
-            print(f"{c:>16}: mean acc {mean}  failures {fails:2d}/{len(accs)}  "
-                  f"median fit {np.median(times) if times else float('nan'):6.2f} s")
+            print(
+                f"{c:>16}: mean acc {mean}  failures {fails:2d}/{len(accs)}  "
+                f"median fit {np.median(times) if times else float('nan'):6.2f} s"
+            )
         if with_skada:
             print(f"--- {dataset}: fit-time ratio skxfer / SKADA (median over tasks) ---")
             for m in SKADA_OF:
-                r = [a[1] / b[1] for a, b in zip(res[m], res[f"skada_{m}"], strict=True)
-                     if np.isfinite(a[1]) and np.isfinite(b[1]) and b[1] > 0]
+                r = [
+                    a[1] / b[1]
+                    for a, b in zip(res[m], res[f"skada_{m}"], strict=True)
+                    if np.isfinite(a[1]) and np.isfinite(b[1]) and b[1] > 0
+                ]
                 if r:
                     print(f"{m:>16}: {np.median(r):.3f}  (SKADA {1 / np.median(r):.1f}x slower)")
 
@@ -126,17 +136,21 @@ def kmm_weights_section(tasks_of, home):
         for task in tasks:
             X, y, sd, _ = H.prepare(DATASETS[dataset], task, home)
             ours = cpu_seconds(KMMDensityRatio(random_state=0), X, y, sd)
-            with sklearn.config_context(enable_metadata_routing=True), \
-                    warnings.catch_warnings():
+            with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 peer = cpu_seconds(KMMReweightAdapter(), X, y, sd)
             ratios[dataset].append(peer / ours)
-            print(f"{dataset:>7} {task:<6} n_source {int((sd > 0).sum()):5d} n_target "
-                  f"{int((sd < 0).sum()):5d}: skxfer {ours:.3f} s  SKADA {peer:.3f} s  "
-                  f"SKADA/skxfer {peer / ours:5.2f}", flush=True)
+            print(
+                f"{dataset:>7} {task:<6} n_source {int((sd > 0).sum()):5d} n_target "
+                f"{int((sd < 0).sum()):5d}: skxfer {ours:.3f} s  SKADA {peer:.3f} s  "
+                f"SKADA/skxfer {peer / ours:5.2f}",
+                flush=True,
+            )
         r = np.array(ratios[dataset])
-        print(f"{dataset:>7}: SKADA/skxfer median {np.median(r):.2f}, min {r.min():.2f}, "
-              f"max {r.max():.2f}")
+        print(
+            f"{dataset:>7}: SKADA/skxfer median {np.median(r):.2f}, min {r.min():.2f}, "
+            f"max {r.max():.2f}"
+        )
 
 
 def synthetic(n_source, n_target, d=50, seed=0):
@@ -154,8 +168,11 @@ def synthetic(n_source, n_target, d=50, seed=0):
 def kmm_timing(n, with_skada):
     print(f"\n=== KMM fit time, {n:,} + {n:,} rows, 50 features (synthetic) ===")
     X, y, sd, yt = synthetic(n, n)
-    runs = {"skxfer kmm": H.skxfer_runner(
-        lambda: InstanceReweighter(H.base_estimator(), density_ratio="kmm", random_state=0))}
+    runs = {
+        "skxfer kmm": H.skxfer_runner(
+            lambda: InstanceReweighter(H.base_estimator(), density_ratio="kmm", random_state=0)
+        )
+    }
     if with_skada:
         runs["SKADA KMMReweight"] = H.skada_runner(lambda: skada_estimator("KMMReweight"))
     out = {}
@@ -173,9 +190,11 @@ def kmm_large(n):
     kmm = KMMDensityRatio(random_state=0).fit(X, sample_domain=sd)
     fit_s = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"KMMDensityRatio on {n:,} + {n:,} rows x 50: fit {fit_s:.1f} s, solver "
-          f"{kmm.solver_}, {kmm.n_iter_} iterations, peak RSS {rss:.0f} MiB "
-          f"(data alone {X.nbytes / 2**20:.0f} MiB)")
+    print(
+        f"KMMDensityRatio on {n:,} + {n:,} rows x 50: fit {fit_s:.1f} s, solver "
+        f"{kmm.solver_}, {kmm.n_iter_} iterations, peak RSS {rss:.0f} MiB "
+        f"(data alone {X.nbytes / 2**20:.0f} MiB)"
+    )
 
 
 def main():
@@ -196,8 +215,11 @@ def main():
         import skada
 
         print(f"skada {skada.__version__} (import {time.perf_counter() - t0:.1f} s)")
-    tasks_of = QUICK_TASKS if args.quick else {
-        ds: skxfer.datasets.list_tasks(name) for ds, name in DATASETS.items()}
+    tasks_of = (
+        QUICK_TASKS
+        if args.quick
+        else {ds: skxfer.datasets.list_tasks(name) for ds, name in DATASETS.items()}
+    )
     if not args.skip_accuracy:
         accuracy_section(tasks_of, args.data_home, with_skada)
     if with_skada:

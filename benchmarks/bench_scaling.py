@@ -98,16 +98,24 @@ def main():
     parser.add_argument("--skada-sizes", default="1000,2000,4000")
     parser.add_argument("--skip-skada", action="store_true")
     args = parser.parse_args()
-    ours = ["MMDAligner(linear)", "MMDAligner(rbf, auto)", "OTAligner(sinkhorn, auto)",
-            "OTAligner(emd, auto)", "OTAligner(linear)"]
-    peers = {"MMDAligner(rbf, auto)": "SKADA TCA(50)", "OTAligner(emd, auto)": "SKADA OTMapping",
-             "OTAligner(sinkhorn, auto)": "SKADA EntropicOTMapping",
-             "OTAligner(linear)": "SKADA LinearOTMapping"}
+    ours = [
+        "MMDAligner(linear)",
+        "MMDAligner(rbf, auto)",
+        "OTAligner(sinkhorn, auto)",
+        "OTAligner(emd, auto)",
+        "OTAligner(linear)",
+    ]
+    peers = {
+        "MMDAligner(rbf, auto)": "SKADA TCA(50)",
+        "OTAligner(emd, auto)": "SKADA OTMapping",
+        "OTAligner(sinkhorn, auto)": "SKADA EntropicOTMapping",
+        "OTAligner(linear)": "SKADA LinearOTMapping",
+    }
     sizes = [int(s) for s in args.skada_sizes.split(",")]
     results = {}
     print(f"{'method':28s} {'rows/domain':>11s} {'fit (s)':>9s} {'peak RSS (GB)':>14s}  solver")
     for name in ours:
-        for n in ([*sizes, args.n] if not args.skip_skada else [args.n]):
+        for n in [*sizes, args.n] if not args.skip_skada else [args.n]:
             value, err = measure(name, n, args.d, args.cap)
             results[name, n] = value
             if value is None:
@@ -134,8 +142,10 @@ def main():
             continue
         n = max(done)
         ratio = results[ours_name, n][0] / results[peer, n][0]
-        print(f"{ours_name:28s} vs {peer:24s} at {n:5d}/domain: {ratio:.3f} "
-              f"(SKADA {1 / ratio:.1f}x slower)")
+        print(
+            f"{ours_name:28s} vs {peer:24s} at {n:5d}/domain: {ratio:.3f} "
+            f"(SKADA {1 / ratio:.1f}x slower)"
+        )
 
 
 if __name__ == "__main__":

@@ -76,8 +76,7 @@ CANDIDATES = [
 ]
 
 #: Scorers of the per-scorer table (the selector's default ones are added).
-TABLE_SCORERS = ["importance_weighted", "entropy", "snd", "balanced_circular", "mixval",
-                 "ensemble"]
+TABLE_SCORERS = ["importance_weighted", "entropy", "snd", "balanced_circular", "mixval", "ensemble"]
 
 
 def _estimator():
@@ -87,8 +86,12 @@ def _estimator():
 def _few_labels(y, sd, yt, k, seed=0):
     """``y`` with ``k`` target labels per class revealed; their positions in the target."""
     rng = np.random.RandomState(seed)
-    picked = np.concatenate([rng.choice(np.flatnonzero(yt == c), min(k, int(np.sum(yt == c))),
-                                        replace=False) for c in np.unique(yt)])
+    picked = np.concatenate(
+        [
+            rng.choice(np.flatnonzero(yt == c), min(k, int(np.sum(yt == c))), replace=False)
+            for c in np.unique(yt)
+        ]
+    )
     target = np.flatnonzero(sd < 0)
     y_semi = np.array(y, copy=True)
     y_semi[target[picked]] = yt[picked]
@@ -115,8 +118,9 @@ def run_task(X, y, sd, yt, k, timed, label_repeats=1):
     out["table_s"] = time.perf_counter() - start
     reports = dict(zip(scoring, table.reports_, strict=True))
     out["scores"] = {s: {n: r.scores[n].tolist() for n in names} for s, r in reports.items()}
-    out["picks"] = {s: max((n for n in names if np.isfinite(r.mean(n))), key=r.mean)
-                    for s, r in reports.items()}
+    out["picks"] = {
+        s: max((n for n in names if np.isfinite(r.mean(n))), key=r.mean) for s, r in reports.items()
+    }
     default = TransferSelector(est, strategies=CANDIDATES)
     splits = list(default._default_cv().split(X, y))
     out["selected"] = default._decide([reports[s] for s in DEFAULT_SCORING], _test_ratio(splits))
@@ -126,8 +130,9 @@ def run_task(X, y, sd, yt, k, timed, label_repeats=1):
         sel = TransferSelector(est, strategies=CANDIDATES).fit(X, y)
         out["selector_s"] = time.perf_counter() - start
         if sel.selected_strategy_ != out["selected"]:
-            raise AssertionError(f"derived pick {out['selected']} != real pick "
-                                 f"{sel.selected_strategy_}")
+            raise AssertionError(
+                f"derived pick {out['selected']} != real pick {sel.selected_strategy_}"
+            )
         out["acc_real"] = _acc(sel, X, np.flatnonzero(sd < 0), yt)
 
     # few labels: k labelled target rows per class
@@ -139,15 +144,14 @@ def run_task(X, y, sd, yt, k, timed, label_repeats=1):
         warnings.simplefilter("ignore", UserWarning)  # labelled target rows, on purpose
         start = time.perf_counter()
         few = TransferSelector(est, strategies=CANDIDATES, n_label_repeats=label_repeats).fit(
-            X, y_semi, sample_domain=sd)
+            X, y_semi, sample_domain=sd
+        )
         out["few_s"] = time.perf_counter() - start
         out["few_mode"] = few.selection_mode_
         out["few_selected"] = few.selected_strategy_
         out["few"] = _acc(few, X, rows, y_rest)
-        out["few_source_labels"] = _acc(LabelledOnly(_estimator()).fit(X, y_semi), X, rows,
-                                        y_rest)
-    out["few_target_only"] = _acc(_estimator().fit(X[target[picked]], yt[picked]), X, rows,
-                                  y_rest)
+        out["few_source_labels"] = _acc(LabelledOnly(_estimator()).fit(X, y_semi), X, rows, y_rest)
+    out["few_target_only"] = _acc(_estimator().fit(X[target[picked]], yt[picked]), X, rows, y_rest)
     out["few_source_only"] = _acc(LabelledOnly(_estimator()).fit(X, y), X, rows, y_rest)
     best = candidates[oracle].fit(X, y)
     out["few_oracle"] = _acc(best, X, rows, y_rest)
@@ -170,19 +174,30 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--tasks", nargs="+", default=None, help="only these tasks")
     parser.add_argument("--k", type=int, default=3, help="labelled target rows per class")
-    parser.add_argument("--save", type=Path, default=None,
-                        help="folder for one JSON per task (accuracies, per-fold scores)")
-    parser.add_argument("--label-repeats", type=int, default=1,
-                        help="n_label_repeats of the few-label selector")
-    parser.add_argument("--timed", type=int, default=1,
-                        help="tasks per data set with a real (timed) default selector fit")
+    parser.add_argument(
+        "--save",
+        type=Path,
+        default=None,
+        help="folder for one JSON per task (accuracies, per-fold scores)",
+    )
+    parser.add_argument(
+        "--label-repeats", type=int, default=1, help="n_label_repeats of the few-label selector"
+    )
+    parser.add_argument(
+        "--timed",
+        type=int,
+        default=1,
+        help="tasks per data set with a real (timed) default selector fit",
+    )
     args = parser.parse_args(argv)
     if not args.data_home.is_dir():
         parser.error(f"data folder {args.data_home} not found: pass --data-home or set SKXFER_DATA")
     names = list(build_candidates(CANDIDATES, _estimator()))
     print(f"{len(names)} candidates: {', '.join(names)}")
-    print(f"base LogisticRegression(max_iter=1000); selector scoring {list(DEFAULT_SCORING)}; "
-          f"k = {args.k}; target accuracy %")
+    print(
+        f"base LogisticRegression(max_iter=1000); selector scoring {list(DEFAULT_SCORING)}; "
+        f"k = {args.k}; target accuracy %"
+    )
     hits = {s: [] for s in dict.fromkeys([*DEFAULT_SCORING, *TABLE_SCORERS])}
     for ds in args.datasets:
         dataset, kwargs, tasks = DATASETS[ds]
@@ -194,17 +209,20 @@ def main(argv=None):
         if not tasks:
             continue
         print(f"\n## {ds}\n")
-        print("| task | source only | oracle (pick) | selector (pick) | sel - so | table s "
-              "| selector s | k: target only | k: source+labels | k: source only | k: oracle "
-              "| k: selector (pick) | k: selector s |")
+        print(
+            "| task | source only | oracle (pick) | selector (pick) | sel - so | table s "
+            "| selector s | k: target only | k: source+labels | k: source only | k: oracle "
+            "| k: selector (pick) | k: selector s |"
+        )
         print("|" + "---|" * 13)
         res = []
         for t, name in enumerate(tasks):
             X, y, sd, yt = H.prepare(dataset, name, str(args.data_home), **kwargs)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                r = run_task(X, y, sd, yt, args.k, timed=t < args.timed,
-                             label_repeats=args.label_repeats)
+                r = run_task(
+                    X, y, sd, yt, args.k, timed=t < args.timed, label_repeats=args.label_repeats
+                )
             a = r["acc"]
             r["so"], r["or"], r["sel"] = a["source_only"], a[r["oracle"]], a[r["selected"]]
             res.append(r)
@@ -214,43 +232,68 @@ def main(argv=None):
                 path.write_text(json.dumps(r, default=_jsonable))
             for s, pick in r["picks"].items():
                 hits[s].append((ds, a[pick] >= r["or"] - 0.01, a[pick]))
-            print(f"| {name} | {100 * r['so']:.1f} | {100 * r['or']:.1f} ({r['oracle']}) | "
-                  f"{100 * r['sel']:.1f} ({r['selected']}) | {100 * (r['sel'] - r['so']):+.1f} | "
-                  f"{r['table_s']:.0f} | {r['selector_s']:.1f} | "
-                  f"{100 * r['few_target_only']:.1f} | {100 * r['few_source_labels']:.1f} | "
-                  f"{100 * r['few_source_only']:.1f} | {100 * r['few_oracle']:.1f} | "
-                  f"{100 * r['few']:.1f} ({r['few_selected']}) | {r['few_s']:.1f} |",
-                  flush=True)
-        col = {c: np.array([r[c] for r in res]) for c in
-               ("so", "or", "sel", "selector_s", "few", "few_source_only", "few_oracle",
-                "few_target_only", "few_source_labels", "few_s")}
+            print(
+                f"| {name} | {100 * r['so']:.1f} | {100 * r['or']:.1f} ({r['oracle']}) | "
+                f"{100 * r['sel']:.1f} ({r['selected']}) | {100 * (r['sel'] - r['so']):+.1f} | "
+                f"{r['table_s']:.0f} | {r['selector_s']:.1f} | "
+                f"{100 * r['few_target_only']:.1f} | {100 * r['few_source_labels']:.1f} | "
+                f"{100 * r['few_source_only']:.1f} | {100 * r['few_oracle']:.1f} | "
+                f"{100 * r['few']:.1f} ({r['few_selected']}) | {r['few_s']:.1f} |",
+                flush=True,
+            )
+        col = {
+            c: np.array([r[c] for r in res])
+            for c in (
+                "so",
+                "or",
+                "sel",
+                "selector_s",
+                "few",
+                "few_source_only",
+                "few_oracle",
+                "few_target_only",
+                "few_source_labels",
+                "few_s",
+            )
+        }
         d = col["sel"] - col["so"]
-        print(f"\n{ds}: source-only {100 * col['so'].mean():.1f}, selector "
-              f"{100 * col['sel'].mean():.1f}, oracle per task {100 * col['or'].mean():.1f}; "
-              f"captured {100 * _captured(col['sel'], col['so'], col['or']):.0f} % of the "
-              f"oracle gain; min(selector - source-only) {100 * d.min():+.1f} points; "
-              f"selector fit s (timed tasks) median {np.nanmedian(col['selector_s']):.1f}, "
-              f"max {np.nanmax(col['selector_s']):.1f}")
+        print(
+            f"\n{ds}: source-only {100 * col['so'].mean():.1f}, selector "
+            f"{100 * col['sel'].mean():.1f}, oracle per task {100 * col['or'].mean():.1f}; "
+            f"captured {100 * _captured(col['sel'], col['so'], col['or']):.0f} % of the "
+            f"oracle gain; min(selector - source-only) {100 * d.min():+.1f} points; "
+            f"selector fit s (timed tasks) median {np.nanmedian(col['selector_s']):.1f}, "
+            f"max {np.nanmax(col['selector_s']):.1f}"
+        )
         few_captured = _captured(col["few"], col["few_source_only"], col["few_oracle"])
-        print(f"{ds}, k = {args.k} (unlabelled target rows): target only "
-              f"{100 * col['few_target_only'].mean():.1f}, source+labels "
-              f"{100 * col['few_source_labels'].mean():.1f}, source-only "
-              f"{100 * col['few_source_only'].mean():.1f}, oracle "
-              f"{100 * col['few_oracle'].mean():.1f}, selector {100 * col['few'].mean():.1f}; "
-              f"captured {100 * few_captured:.0f} % of the oracle gain; "
-              "min(selector - source-only) "
-              f"{100 * (col['few'] - col['few_source_only']).min():+.1f}; fit s median "
-              f"{np.median(col['few_s']):.1f}, max {col['few_s'].max():.1f}", flush=True)
+        print(
+            f"{ds}, k = {args.k} (unlabelled target rows): target only "
+            f"{100 * col['few_target_only'].mean():.1f}, source+labels "
+            f"{100 * col['few_source_labels'].mean():.1f}, source-only "
+            f"{100 * col['few_source_only'].mean():.1f}, oracle "
+            f"{100 * col['few_oracle'].mean():.1f}, selector {100 * col['few'].mean():.1f}; "
+            f"captured {100 * few_captured:.0f} % of the oracle gain; "
+            "min(selector - source-only) "
+            f"{100 * (col['few'] - col['few_source_only']).min():+.1f}; fit s median "
+            f"{np.median(col['few_s']):.1f}, max {col['few_s'].max():.1f}",
+            flush=True,
+        )
     print("\n## Per-scorer table: each scorer alone (best mean CV score, no fallback)\n")
     sets = list(dict.fromkeys(ds for v in hits.values() for ds, _, _ in v))
-    print("| scorer | " + " | ".join(f"{ds}: within 1 pt of oracle" for ds in sets)
-          + " | all | mean acc of picks |")
+    print(
+        "| scorer | "
+        + " | ".join(f"{ds}: within 1 pt of oracle" for ds in sets)
+        + " | all | mean acc of picks |"
+    )
     print("|" + "---|" * (len(sets) + 3))
     for s, v in hits.items():
-        cells = [f"{sum(h for d, h, _ in v if d == ds)}/{sum(d == ds for d, _, _ in v)}"
-                 for ds in sets]
-        print(f"| {s} | " + " | ".join(cells) + f" | {sum(h for _, h, _ in v)}/{len(v)} | "
-              f"{100 * np.mean([a for _, _, a in v]):.1f} |")
+        cells = [
+            f"{sum(h for d, h, _ in v if d == ds)}/{sum(d == ds for d, _, _ in v)}" for ds in sets
+        ]
+        print(
+            f"| {s} | " + " | ".join(cells) + f" | {sum(h for _, h, _ in v)}/{len(v)} | "
+            f"{100 * np.mean([a for _, _, a in v]):.1f} |"
+        )
 
 
 if __name__ == "__main__":

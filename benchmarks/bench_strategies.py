@@ -64,15 +64,20 @@ def _per_task(dataset, values):
 #: JDA (1-NN) from the JDA paper; MNIST-USPS: JDA paper (1-NN); Amazon: EasyTL's Python
 #: reproduction; DeCAF6: jindongwang/transferlearning's table.
 PUBLISHED = {
-    ("office_caltech", "meda"): _per_task("office_caltech", [
-        56.5, 53.9, 50.3, 43.9, 53.2, 45.9, 34.0, 42.7, 88.5, 34.9, 41.2, 87.5]),
-    ("office_caltech", "jda_1nn"): _per_task("office_caltech", [
-        44.78, 41.69, 45.22, 39.36, 37.97, 39.49, 31.17, 32.78, 89.17, 31.52, 33.09, 89.49]),
-    ("office_caltech", "coral"): _per_task("office_caltech", [
-        52.1, 46.4, 45.9, 45.1, 44.4, 39.5, 33.7, 36.0, 86.6, 33.8, 37.7, 84.7]),
+    ("office_caltech", "meda"): _per_task(
+        "office_caltech", [56.5, 53.9, 50.3, 43.9, 53.2, 45.9, 34.0, 42.7, 88.5, 34.9, 41.2, 87.5]
+    ),
+    ("office_caltech", "jda_1nn"): _per_task(
+        "office_caltech",
+        [44.78, 41.69, 45.22, 39.36, 37.97, 39.49, 31.17, 32.78, 89.17, 31.52, 33.09, 89.49],
+    ),
+    ("office_caltech", "coral"): _per_task(
+        "office_caltech", [52.1, 46.4, 45.9, 45.1, 44.4, 39.5, 33.7, 36.0, 86.6, 33.8, 37.7, 84.7]
+    ),
     ("mnist_usps", "jda_1nn"): {"usps->mnist": 59.65, "mnist->usps": 67.28},
-    ("amazon", "easytl"): _per_task("amazon", [
-        79.8, 79.7, 80.9, 79.9, 80.8, 82.0, 75.0, 75.3, 84.9, 76.5, 76.3, 82.5]),
+    ("amazon", "easytl"): _per_task(
+        "amazon", [79.8, 79.7, 80.9, 79.9, 80.8, 82.0, 75.0, 75.3, 84.9, 76.5, 76.3, 82.5]
+    ),
     ("office_decaf", "meda"): {"D->W": 97.6, "W->D": 99.4},
     ("office_decaf", "jda_1nn"): {"D->W": 99.7, "W->D": 100.0},
     ("office_decaf", "coral"): {"D->W": 99.3, "W->D": 100.0},
@@ -89,10 +94,8 @@ def _make(name):
 def _target_only(X, sd, yt):
     """Oracle: ``LogisticRegression`` in stratified 5-fold CV on the target rows."""
     try:
-        folds = StratifiedKFold(min(5, int(np.bincount(yt).min())), shuffle=True,
-                                random_state=0)
-        return 100.0 * float(cross_val_score(H.base_estimator(), X[sd < 0], yt,
-                                             cv=folds).mean())
+        folds = StratifiedKFold(min(5, int(np.bincount(yt).min())), shuffle=True, random_state=0)
+        return 100.0 * float(cross_val_score(H.base_estimator(), X[sd < 0], yt, cv=folds).mean())
     except ValueError:  # a class with a single target row
         return np.nan
 
@@ -109,36 +112,52 @@ def _skada_peers():
         return make
 
     return {
-        "coral": lambda d: (lambda: skada.CORAL(base_estimator=H.base_estimator())),
-        "sa": lambda d: (lambda: skada.SubspaceAlignment(
-            base_estimator=H.base_estimator(), n_components=min(50, d))),
-        "mmd": lambda d: (lambda: skada.TransferComponentAnalysis(
-            base_estimator=H.base_estimator(), n_components=50)),
+        "coral": lambda d: lambda: skada.CORAL(base_estimator=H.base_estimator()),
+        "sa": lambda d: (
+            lambda: skada.SubspaceAlignment(
+                base_estimator=H.base_estimator(), n_components=min(50, d)
+            )
+        ),
+        "mmd": lambda d: (
+            lambda: skada.TransferComponentAnalysis(
+                base_estimator=H.base_estimator(), n_components=50
+            )
+        ),
         "kmm": lambda d: reweight(skada.KMMReweight),
         "kliep": lambda d: reweight(skada.KLIEPReweight),
         "classifier": lambda d: reweight(skada.DiscriminatorReweight),
         "nn": lambda d: reweight(skada.NearestNeighborReweight),
-        "ot": lambda d: (lambda: skada.OTMapping(base_estimator=H.base_estimator())),
-        "ot_linear": lambda d: (lambda: skada.LinearOTMapping(base_estimator=H.base_estimator())),
+        "ot": lambda d: lambda: skada.OTMapping(base_estimator=H.base_estimator()),
+        "ot_linear": lambda d: lambda: skada.LinearOTMapping(base_estimator=H.base_estimator()),
     }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default="office_caltech,amazon,mnist_usps,office_decaf",
-                        help=f"comma-separated, from {', '.join(DATASETS)}")
+    parser.add_argument(
+        "--datasets",
+        default="office_caltech,amazon,mnist_usps,office_decaf",
+        help=f"comma-separated, from {', '.join(DATASETS)}",
+    )
     parser.add_argument("--strategies", default=None, help="registry names (default: shallow)")
-    parser.add_argument("--sota", action="store_true",
-                        help=f"only the leading methods: {','.join(SOTA)}")
+    parser.add_argument(
+        "--sota", action="store_true", help=f"only the leading methods: {','.join(SOTA)}"
+    )
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--quick", action="store_true", help="first 2 tasks per data set")
     parser.add_argument("--no-peer", action="store_true", help="skip SKADA")
-    parser.add_argument("--per-domain", action="store_true",
-                        help="standardise each domain on its own (MEDA / EasyTL reference "
-                        "code) instead of the protocol's joint standardisation")
-    parser.add_argument("--raw", action="store_true",
-                        help="no standardisation at all (raw MNIST-USPS pixels, as in the "
-                        "JDA and MEDA papers); not the protocol")
+    parser.add_argument(
+        "--per-domain",
+        action="store_true",
+        help="standardise each domain on its own (MEDA / EasyTL reference "
+        "code) instead of the protocol's joint standardisation",
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="no standardisation at all (raw MNIST-USPS pixels, as in the "
+        "JDA and MEDA papers); not the protocol",
+    )
     args = parser.parse_args(argv)
     home = H.data_home(args.data_home)
     if args.strategies:
@@ -146,8 +165,12 @@ def main(argv=None):
     elif args.sota:
         names = list(SOTA)
     else:
-        names = (list_strategies(kind="adapter") + list_strategies(kind="weighting")
-                 + SHALLOW_ESTIMATORS + list(VARIANTS))
+        names = (
+            list_strategies(kind="adapter")
+            + list_strategies(kind="weighting")
+            + SHALLOW_ESTIMATORS
+            + list(VARIANTS)
+        )
     peers = {} if args.no_peer else _skada_peers()
     summary = []
     for dataset in args.datasets.split(","):
@@ -157,60 +180,121 @@ def main(argv=None):
         tasks = (tasks or skxfer.datasets.list_tasks(loader))[: 2 if args.quick else None]
         rows = []
         for task in tasks:
-            X, y, sd, yt = H.prepare(loader, task, home, per_domain=args.per_domain,
-                                     standardize=not args.raw, **load_params)
+            X, y, sd, yt = H.prepare(
+                loader,
+                task,
+                home,
+                per_domain=args.per_domain,
+                standardize=not args.raw,
+                **load_params,
+            )
             d = X.shape[1]
-            acc, sec, err = H.run(H.skxfer_runner(lambda: LabelledOnly(H.base_estimator())),
-                                  X, y, sd, yt)
-            rows.append({"task": task, "method": "source_only", "skxfer": acc,
-                         "skxfer_s": sec, "note": err})
-            rows.append({"task": task, "method": "target_only", "skxfer": _target_only(
-                X, sd, yt), "note": "oracle: LogisticRegression, 5-fold CV on the target"})
-            print(f"{dataset} {task}: source only {acc:.1f}%, target-only oracle "
-                  f"{rows[-1]['skxfer']:.1f}%", flush=True)
+            acc, sec, err = H.run(
+                H.skxfer_runner(lambda: LabelledOnly(H.base_estimator())), X, y, sd, yt
+            )
+            rows.append(
+                {"task": task, "method": "source_only", "skxfer": acc, "skxfer_s": sec, "note": err}
+            )
+            rows.append(
+                {
+                    "task": task,
+                    "method": "target_only",
+                    "skxfer": _target_only(X, sd, yt),
+                    "note": "oracle: LogisticRegression, 5-fold CV on the target",
+                }
+            )
+            print(
+                f"{dataset} {task}: source only {acc:.1f}%, target-only oracle "
+                f"{rows[-1]['skxfer']:.1f}%",
+                flush=True,
+            )
             for name in names:
-                row = {"task": task, "method": name,
-                       "paper": PUBLISHED.get((dataset, name), {}).get(task)}
+                row = {
+                    "task": task,
+                    "method": name,
+                    "paper": PUBLISHED.get((dataset, name), {}).get(task),
+                }
                 row["skxfer"], row["skxfer_s"], err = H.run(
-                    H.skxfer_runner(_make(name)), X, y, sd, yt)
+                    H.skxfer_runner(_make(name)), X, y, sd, yt
+                )
                 notes = [f"skxfer: {err}"] if err else []
                 if name in peers:
                     row["skada"], row["skada_s"], perr = H.run(
-                        H.skada_runner(peers[name](d)), X, y, sd, yt)
+                        H.skada_runner(peers[name](d)), X, y, sd, yt
+                    )
                     row["time_ratio"] = row["skxfer_s"] / row["skada_s"]
                     if perr:
                         notes.append(f"skada: {perr}")
                 row["note"] = "; ".join(notes)
                 rows.append(row)
-                print(f"{dataset} {task} {name}: skxfer {row['skxfer']:.1f}% "
-                      f"({row['skxfer_s']:.2f}s) skada {row.get('skada', np.nan):.1f}% "
-                      f"({row.get('skada_s', np.nan):.2f}s) {row['note']}", flush=True)
+                print(
+                    f"{dataset} {task} {name}: skxfer {row['skxfer']:.1f}% "
+                    f"({row['skxfer_s']:.2f}s) skada {row.get('skada', np.nan):.1f}% "
+                    f"({row.get('skada_s', np.nan):.2f}s) {row['note']}",
+                    flush=True,
+                )
         print(f"\n== {dataset}: per task ==")
-        print(H.format_table(rows, ["task", "method", "skxfer", "paper", "skada", "skxfer_s",
-                                    "skada_s", "time_ratio", "note"]))
+        print(
+            H.format_table(
+                rows,
+                [
+                    "task",
+                    "method",
+                    "skxfer",
+                    "paper",
+                    "skada",
+                    "skxfer_s",
+                    "skada_s",
+                    "time_ratio",
+                    "note",
+                ],
+            )
+        )
         for method in ["source_only", "target_only", *names]:
             mr = [r for r in rows if r["method"] == method]
             papers = [r.get("paper") for r in mr]
-            summary.append({
-                "dataset": dataset, "method": method,
-                "skxfer_mean": float(np.mean([r["skxfer"] for r in mr])),
-                "paper_mean": float(np.mean(papers))
-                if papers and all(p is not None for p in papers) else None,
-                "skada_mean": float(np.mean([r.get("skada", np.nan) for r in mr])),
-                "skxfer_fails": sum(np.isnan(r["skxfer"]) for r in mr),
-                "skada_fails": sum(np.isnan(r.get("skada", np.nan)) for r in mr)
-                if method in peers else "",
-                "median_skxfer_s": median(r["skxfer_s"] for r in mr)
-                if method != "target_only" else np.nan,
-                "max_skxfer_s": max(r["skxfer_s"] for r in mr)
-                if method != "target_only" else np.nan,
-                "median_time_ratio": median(r["time_ratio"] for r in mr)
-                if method in peers else np.nan,
-            })
+            summary.append(
+                {
+                    "dataset": dataset,
+                    "method": method,
+                    "skxfer_mean": float(np.mean([r["skxfer"] for r in mr])),
+                    "paper_mean": float(np.mean(papers))
+                    if papers and all(p is not None for p in papers)
+                    else None,
+                    "skada_mean": float(np.mean([r.get("skada", np.nan) for r in mr])),
+                    "skxfer_fails": sum(np.isnan(r["skxfer"]) for r in mr),
+                    "skada_fails": sum(np.isnan(r.get("skada", np.nan)) for r in mr)
+                    if method in peers
+                    else "",
+                    "median_skxfer_s": median(r["skxfer_s"] for r in mr)
+                    if method != "target_only"
+                    else np.nan,
+                    "max_skxfer_s": max(r["skxfer_s"] for r in mr)
+                    if method != "target_only"
+                    else np.nan,
+                    "median_time_ratio": median(r["time_ratio"] for r in mr)
+                    if method in peers
+                    else np.nan,
+                }
+            )
     print("\n== means (target accuracy %, fit seconds) ==")
-    print(H.format_table(summary, ["dataset", "method", "skxfer_mean", "paper_mean",
-                                   "skada_mean", "skxfer_fails", "skada_fails",
-                                   "median_skxfer_s", "max_skxfer_s", "median_time_ratio"]))
+    print(
+        H.format_table(
+            summary,
+            [
+                "dataset",
+                "method",
+                "skxfer_mean",
+                "paper_mean",
+                "skada_mean",
+                "skxfer_fails",
+                "skada_fails",
+                "median_skxfer_s",
+                "max_skxfer_s",
+                "median_time_ratio",
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

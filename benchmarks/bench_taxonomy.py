@@ -58,8 +58,10 @@ def _amazon(home, code):
 
 
 def bench_label_shift(home, target_priors=(0.1, 0.9), seed=0):
-    print(f"\n## (a) Label shift: Amazon reviews, target subsampled to class proportions "
-          f"{target_priors} (seed {seed})\n")
+    print(
+        f"\n## (a) Label shift: Amazon reviews, target subsampled to class proportions "
+        f"{target_priors} (seed {seed})\n"
+    )
     rows, gains = [], {m: [] for m in ("bbse", "em", "bbse_rw")}
     data = {c: _amazon(home, c) for c in AMAZON}
     for s, t in itertools.permutations(AMAZON, 2):
@@ -68,29 +70,48 @@ def bench_label_shift(home, target_priors=(0.1, 0.9), seed=0):
         rng = np.random.RandomState(seed)
         n1 = int(np.sum(yt_all == 1))
         n0 = int(round(n1 * target_priors[0] / target_priors[1]))
-        keep = np.r_[rng.choice(np.flatnonzero(yt_all == 0), n0, replace=False),
-                     np.flatnonzero(yt_all == 1)]
+        keep = np.r_[
+            rng.choice(np.flatnonzero(yt_all == 0), n0, replace=False), np.flatnonzero(yt_all == 1)
+        ]
         Xt, yt = Xt_all[keep], yt_all[keep]
         X = StandardScaler().fit_transform(np.vstack([Xs, Xt]))
         y = np.r_[ys, -np.ones(len(yt), int)]
-        Xt_s = X[len(ys):]
+        Xt_s = X[len(ys) :]
         base = LogisticRegression(max_iter=1000)
         acc = {"none": np.mean(base.fit(X[: len(ys)], ys).predict(Xt_s) == yt)}
         err = {}
-        for name, kw in (("bbse", dict(method="bbse")), ("em", dict(method="em")),
-                         ("bbse_rw", dict(method="bbse", correction="reweight"))):
+        for name, kw in (
+            ("bbse", dict(method="bbse")),
+            ("em", dict(method="em")),
+            ("bbse_rw", dict(method="bbse", correction="reweight")),
+        ):
             clf = LabelShiftClassifier(LogisticRegression(max_iter=1000), **kw).fit(X, y)
             acc[name] = np.mean(clf.predict(Xt_s) == yt)
             err[name] = abs(clf.estimated_priors_[1] - np.mean(yt == 1))
             gains[name].append(acc[name] - acc["none"])
-        rows.append((f"{s}->{t}", f"{100 * acc['none']:.1f}",
-                     f"{100 * acc['bbse']:.1f} ({err['bbse']:.3f})",
-                     f"{100 * acc['em']:.1f} ({err['em']:.3f})",
-                     f"{100 * acc['bbse_rw']:.1f} ({err['bbse_rw']:.3f})"))
-    _table(("task", "no correction", "BBSE posterior (|q1 err|)", "EM posterior (|q1 err|)",
-            "BBSE reweight (|q1 err|)"), rows)
-    print("\nmean gain over no correction (points): "
-          + ", ".join(f"{k} {100 * np.mean(v):+.1f}" for k, v in gains.items()))
+        rows.append(
+            (
+                f"{s}->{t}",
+                f"{100 * acc['none']:.1f}",
+                f"{100 * acc['bbse']:.1f} ({err['bbse']:.3f})",
+                f"{100 * acc['em']:.1f} ({err['em']:.3f})",
+                f"{100 * acc['bbse_rw']:.1f} ({err['bbse_rw']:.3f})",
+            )
+        )
+    _table(
+        (
+            "task",
+            "no correction",
+            "BBSE posterior (|q1 err|)",
+            "EM posterior (|q1 err|)",
+            "BBSE reweight (|q1 err|)",
+        ),
+        rows,
+    )
+    print(
+        "\nmean gain over no correction (points): "
+        + ", ".join(f"{k} {100 * np.mean(v):+.1f}" for k, v in gains.items())
+    )
 
 
 # ---------------------------------------------------------------- (b) relation transfer
@@ -104,17 +125,20 @@ def _newsgroups(home):
 
 def bench_relation(home, ks=(5, 10, 20), n_seeds=5):
     print("\n## (b) Relation-based transfer, different label sets: 20 Newsgroups\n")
-    print("source: 4-way top category on sub-categories X1, X2; target: binary task on X3, "
-          f"X4; k labelled per class; mean over {n_seeds} draws\n")
+    print(
+        "source: 4-way top category on sub-categories X1, X2; target: binary task on X3, "
+        f"X4; k labelled per class; mean over {n_seeds} draws\n"
+    )
     ng = _newsgroups(home)
     norm = Normalizer()
     Xs = norm.transform(sparse.vstack([ng[c][i] for c in CATS for i in (0, 1)]).tocsr())
-    ys = np.concatenate([np.full(ng[c][i].shape[0], k) for k, c in enumerate(CATS)
-                         for i in (0, 1)])
+    ys = np.concatenate([np.full(ng[c][i].shape[0], k) for k, c in enumerate(CATS) for i in (0, 1)])
     t0 = time.perf_counter()
     source = LogisticRegression(max_iter=1000, C=10.0).fit(Xs, ys)
-    print(f"source model: {Xs.shape[0]} docs x {Xs.shape[1]} terms, fitted in "
-          f"{time.perf_counter() - t0:.1f} s\n")
+    print(
+        f"source model: {Xs.shape[0]} docs x {Xs.shape[1]} terms, fitted in "
+        f"{time.perf_counter() - t0:.1f} s\n"
+    )
     rows, means = [], {k: [[], [], []] for k in ks}
     for a, b in itertools.combinations(CATS, 2):
         Xa = sparse.vstack([ng[a][2], ng[a][3]])
@@ -126,31 +150,37 @@ def bench_relation(home, ks=(5, 10, 20), n_seeds=5):
             accs = np.zeros((n_seeds, 3))
             for seed in range(n_seeds):
                 rng = np.random.RandomState(seed)
-                lab = np.r_[rng.choice(np.flatnonzero(yt == 0), k, replace=False),
-                            rng.choice(np.flatnonzero(yt == 1), k, replace=False)]
+                lab = np.r_[
+                    rng.choice(np.flatnonzero(yt == 0), k, replace=False),
+                    rng.choice(np.flatnonzero(yt == 1), k, replace=False),
+                ]
                 test = np.setdiff1d(np.arange(len(yt)), lab)
                 tgt_only = LogisticRegression(max_iter=1000, C=10.0).fit(Xt[lab], yt[lab])
                 X = sparse.vstack([Xs, Xt[lab]]).tocsr()
                 y = np.r_[ys, yt[lab]]
                 sd = np.r_[np.ones(len(ys), int), -np.ones(len(lab), int)]
-                rel = RelationTransferClassifier(FrozenEstimator(source),
-                                                 LogisticRegression(max_iter=1000))
+                rel = RelationTransferClassifier(
+                    FrozenEstimator(source), LogisticRegression(max_iter=1000)
+                )
                 rel.fit(X, y, sample_domain=sd)
-                rel_emb = RelationTransferClassifier(FrozenEstimator(source),
-                                                     LogisticRegression(max_iter=1000,
-                                                                        C=10.0),
-                                                     use_embedding=True)
+                rel_emb = RelationTransferClassifier(
+                    FrozenEstimator(source),
+                    LogisticRegression(max_iter=1000, C=10.0),
+                    use_embedding=True,
+                )
                 rel_emb.fit(X, y, sample_domain=sd)
-                accs[seed] = [np.mean(m.predict(Xt[test]) == yt[test])
-                              for m in (tgt_only, rel, rel_emb)]
+                accs[seed] = [
+                    np.mean(m.predict(Xt[test]) == yt[test]) for m in (tgt_only, rel, rel_emb)
+                ]
             mu = 100 * accs.mean(0)
             for j in range(3):
                 means[k][j].append(mu[j])
             cells.append(f"{mu[0]:.1f} / **{mu[1]:.1f}** / {mu[2]:.1f}")
         rows.append(cells)
     rows.append(["mean"] + [" / ".join(f"{np.mean(v):.1f}" for v in means[k]) for k in ks])
-    _table(("target task", *(f"k={k}: target-only / relation / relation+features"
-                             for k in ks)), rows)
+    _table(
+        ("target task", *(f"k={k}: target-only / relation / relation+features" for k in ks)), rows
+    )
 
 
 # ----------------------------------------------------------------- (c) source-free
@@ -184,31 +214,56 @@ def bench_source_free(home, epochs=5, n_target=3000, seed=0, threads=2):
     from skxfer.deep import DANNClassifier, DeepDAClassifier, SourceFreeClassifier
 
     torch.set_num_threads(threads)
-    print(f"\n## (c) Source-free adaptation USPS -> MNIST (16x16 raw pixels, LeNet, "
-          f"{epochs} epochs, {n_target} MNIST rows, seed {seed}, {threads} threads)\n")
+    print(
+        f"\n## (c) Source-free adaptation USPS -> MNIST (16x16 raw pixels, LeNet, "
+        f"{epochs} epochs, {n_target} MNIST rows, seed {seed}, {threads} threads)\n"
+    )
     Xs, ys = _usps(home)
     Xt, yt = _mnist16(home, n_target, seed)
     rows = []
     t0 = time.perf_counter()
     src = DeepDAClassifier(alignment="none", max_epochs=epochs, random_state=seed).fit(Xs, ys)
     t_src = time.perf_counter() - t0
-    rows.append(("source only (LeNet on USPS)", f"{100 * np.mean(src.predict(Xt) == yt):.1f}",
-                 f"{t_src:.0f}", "USPS"))
+    rows.append(
+        (
+            "source only (LeNet on USPS)",
+            f"{100 * np.mean(src.predict(Xt) == yt):.1f}",
+            f"{t_src:.0f}",
+            "USPS",
+        )
+    )
     t0 = time.perf_counter()
-    sf = SourceFreeClassifier(FrozenEstimator(src), max_epochs=epochs, lr=1e-4,
-                              random_state=seed).fit(Xt)
-    rows.append(("SourceFreeClassifier (SHOT)", f"{100 * np.mean(sf.predict(Xt) == yt):.1f}",
-                 f"{time.perf_counter() - t0:.0f} (+ source model)", "MNIST rows only"))
+    sf = SourceFreeClassifier(
+        FrozenEstimator(src), max_epochs=epochs, lr=1e-4, random_state=seed
+    ).fit(Xt)
+    rows.append(
+        (
+            "SourceFreeClassifier (SHOT)",
+            f"{100 * np.mean(sf.predict(Xt) == yt):.1f}",
+            f"{time.perf_counter() - t0:.0f} (+ source model)",
+            "MNIST rows only",
+        )
+    )
     X = np.concatenate([Xs, Xt])
     y = np.r_[ys, -np.ones(len(yt), int)]
     t0 = time.perf_counter()
     dann = DANNClassifier(max_epochs=epochs, random_state=seed).fit(X, y)
-    rows.append(("DANNClassifier", f"{100 * np.mean(dann.predict(Xt) == yt):.1f}",
-                 f"{time.perf_counter() - t0:.0f}", "USPS + MNIST rows"))
+    rows.append(
+        (
+            "DANNClassifier",
+            f"{100 * np.mean(dann.predict(Xt) == yt):.1f}",
+            f"{time.perf_counter() - t0:.0f}",
+            "USPS + MNIST rows",
+        )
+    )
     _table(("method", "MNIST accuracy (%)", "fit s", "data at adaptation"), rows)
-    print("\nSHOT history (entropy, diversity, pseudo-label change per epoch): "
-          + "; ".join(f"{h['entropy']:.2f}/{h['diversity']:.2f}/{h['pseudo_label_change']:.2f}"
-                      for h in sf.history_))
+    print(
+        "\nSHOT history (entropy, diversity, pseudo-label change per epoch): "
+        + "; ".join(
+            f"{h['entropy']:.2f}/{h['diversity']:.2f}/{h['pseudo_label_change']:.2f}"
+            for h in sf.history_
+        )
+    )
 
 
 def main(argv=None):
@@ -227,8 +282,7 @@ def main(argv=None):
     if "b" in parts:
         bench_relation(home)
     if "c" in parts:
-        bench_source_free(home, epochs=args.epochs, n_target=args.n_target,
-                          threads=args.threads)
+        bench_source_free(home, epochs=args.epochs, n_target=args.n_target, threads=args.threads)
 
 
 if __name__ == "__main__":

@@ -54,33 +54,49 @@ def main():
     X_src, y_src, X_tgt, y_tgt = X[sd > 0], y[sd > 0], X[sd < 0], y[sd < 0]
 
     # 1. source model: a small CNN trained on the clean digits (VGG16's role)
-    source = DeepDAClassifier(alignment="none", max_epochs=args.epochs, lr=3e-3,
-                              random_state=0).fit(X_src, y_src)
+    source = DeepDAClassifier(
+        alignment="none", max_epochs=args.epochs, lr=3e-3, random_state=0
+    ).fit(X_src, y_src)
 
     # the few labelled target images, and the target images to evaluate on
     rng = np.random.RandomState(0)
-    lab = np.concatenate([rng.choice(np.flatnonzero(y_tgt == c), args.k, replace=False)
-                          for c in np.unique(y_tgt)])
+    lab = np.concatenate(
+        [rng.choice(np.flatnonzero(y_tgt == c), args.k, replace=False) for c in np.unique(y_tgt)]
+    )
     test = np.setdiff1d(np.arange(len(y_tgt)), lab)
     target_rows = -np.ones(len(lab), dtype=int)  # every training row is a target row
 
     # 2.-3. frozen base; the dense head (Keras: Dense + softmax) gets a new output layer,
     # trained on the labelled target images
-    frozen = FineTuneClassifier(source.module_.backbone, head="head", freeze="all_but_head",
-                                lr=3e-3, safety_net=False, random_state=0)
+    frozen = FineTuneClassifier(
+        source.module_.backbone,
+        head="head",
+        freeze="all_but_head",
+        lr=3e-3,
+        safety_net=False,
+        random_state=0,
+    )
     frozen.fit(X_tgt[lab], y_tgt[lab], sample_domain=target_rows)
-    print(f"trainable parameters: {frozen.trainable_params_} (head {frozen.head_!r}, "
-          f"features cached: {frozen.used_feature_cache_})")
+    print(
+        f"trainable parameters: {frozen.trainable_params_} (head {frozen.head_!r}, "
+        f"features cached: {frozen.used_feature_cache_})"
+    )
     # variant: every layer fine-tuned (the body at a tenth of the head's learning rate)
-    full = FineTuneClassifier(source.module_.backbone, head="head", freeze="none", lr=3e-3,
-                              safety_net=False, random_state=0)
+    full = FineTuneClassifier(
+        source.module_.backbone,
+        head="head",
+        freeze="none",
+        lr=3e-3,
+        safety_net=False,
+        random_state=0,
+    )
     full.fit(X_tgt[lab], y_tgt[lab], sample_domain=target_rows)
 
     # no-transfer baselines on the same labelled target images
-    scratch = DeepDAClassifier(alignment="none", max_epochs=100, lr=3e-3,
-                               random_state=0).fit(X_tgt[lab], y_tgt[lab])
-    logreg = LogisticRegression(max_iter=1000).fit(X_tgt[lab].reshape(len(lab), -1),
-                                                   y_tgt[lab])
+    scratch = DeepDAClassifier(alignment="none", max_epochs=100, lr=3e-3, random_state=0).fit(
+        X_tgt[lab], y_tgt[lab]
+    )
+    logreg = LogisticRegression(max_iter=1000).fit(X_tgt[lab].reshape(len(lab), -1), y_tgt[lab])
     Xe, ye = X_tgt[test], y_tgt[test]
     scores = {
         "source model\nas it is": source.score(Xe, ye),
@@ -89,8 +105,10 @@ def main():
         "frozen source base\n+ new head": frozen.score(Xe, ye),
         "all layers\nfine-tuned": full.score(Xe, ye),
     }
-    print(f"accuracy on the scanned digits with {args.k} labelled images per class "
-          f"({len(test)} test images):")
+    print(
+        f"accuracy on the scanned digits with {args.k} labelled images per class "
+        f"({len(test)} test images):"
+    )
     for name, score in scores.items():
         print(f"  {name.replace(chr(10), ' '):38s} {score:.3f}")
     print(f"({time.time() - t0:.1f} s)")
@@ -98,9 +116,12 @@ def main():
     best_baseline = max(values[:3])
     for name, score in list(scores.items())[3:]:
         assert score > best_baseline, (
-            f"{name!r} ({score:.3f}) does not beat the best baseline ({best_baseline:.3f})")
-    print(f"transfer beats every baseline: frozen base +{values[3] - best_baseline:.3f}, "
-          f"all layers +{values[4] - best_baseline:.3f} over the best baseline")
+            f"{name!r} ({score:.3f}) does not beat the best baseline ({best_baseline:.3f})"
+        )
+    print(
+        f"transfer beats every baseline: frozen base +{values[3] - best_baseline:.3f}, "
+        f"all layers +{values[4] - best_baseline:.3f} over the best baseline"
+    )
 
     import matplotlib
 
@@ -108,8 +129,7 @@ def main():
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.bar(list(scores), values, color=["lightgrey", "grey", "grey", "tab:blue",
-                                        "tab:green"])
+    ax.bar(list(scores), values, color=["lightgrey", "grey", "grey", "tab:blue", "tab:green"])
     ax.set_ylim(0, 1)
     ax.set_ylabel("target accuracy")
     ax.set_title(f"{args.k} labelled target images per class")

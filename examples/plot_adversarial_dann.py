@@ -80,13 +80,20 @@ HistoryDisplay.from_estimator(dann, ax=axes[0])
 # %%
 # The features fed to the label head, for the source-only twin and for DANN: with
 # adaptation, target rows (crosses) move closer to the source rows of their class.
-for ax, (name, model) in zip(axes[1:], [("source only", source_only), ("DANN", dann)],
-                             strict=True):
+for ax, (name, model) in zip(axes[1:], [("source only", source_only), ("DANN", dann)], strict=True):
     feats = model.extract_features(X, sample_domain=sd)
     feats = StandardScaler().fit_transform(feats)
-    DomainShiftDisplay.from_data(feats, y, sd, labels=labels, ax=ax, random_state=0,
-                                 title=f"{name} features (target acc. {scores[name]:.2f})",
-                                 legend=ax is axes[-1], s=8)
+    DomainShiftDisplay.from_data(
+        feats,
+        y,
+        sd,
+        labels=labels,
+        ax=ax,
+        random_state=0,
+        title=f"{name} features (target acc. {scores[name]:.2f})",
+        legend=ax is axes[-1],
+        s=8,
+    )
 fig.tight_layout()
 fig.savefig(out / "adversarial_dann.png", dpi=90)
 print("figure written to", out / "adversarial_dann.png")

@@ -51,18 +51,21 @@ data_home = find_data_home()
 try:
     if data_home is None:
         raise FileNotFoundError("no offline data folder")
-    ds = load_amazon_reviews("books", "kitchen", data_home=data_home,
-                             download_if_missing=False)
+    ds = load_amazon_reviews("books", "kitchen", data_home=data_home, download_if_missing=False)
 except (FileNotFoundError, OSError) as exc:
-    print(f"Amazon reviews data not found ({exc}); set SKXFER_DATA to the folder holding "
-          "amazon_review_400/ to run this example. Skipping.")
+    print(
+        f"Amazon reviews data not found ({exc}); set SKXFER_DATA to the folder holding "
+        "amazon_review_400/ to run this example. Skipping."
+    )
     sys.exit(0)
 
 X, y, sd = ds.pack()  # target labels masked
 rng = np.random.RandomState(0)
 if QUICK:  # 600 rows per domain
-    keep = np.r_[rng.choice(np.flatnonzero(sd > 0), 600, replace=False),
-                 rng.choice(np.flatnonzero(sd < 0), 600, replace=False)]
+    keep = np.r_[
+        rng.choice(np.flatnonzero(sd > 0), 600, replace=False),
+        rng.choice(np.flatnonzero(sd < 0), 600, replace=False),
+    ]
     X, y, sd, y_true = X[keep], y[keep], sd[keep], ds.y_true[keep]
 else:
     y_true = ds.y_true

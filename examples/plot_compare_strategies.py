@@ -45,9 +45,15 @@ args = parser.parse_args()
 QUICK = args.quick or os.environ.get("SKXFER_EXAMPLES_QUICK") == "1"
 
 n = 300 if QUICK else 1000
-ds = make_shifted_classification(n_samples_source=n, n_samples_target=n, n_features=5,
-                                 n_classes=3, shift="prior", return_dataset=True,
-                                 random_state=0)
+ds = make_shifted_classification(
+    n_samples_source=n,
+    n_samples_target=n,
+    n_features=5,
+    n_classes=3,
+    shift="prior",
+    return_dataset=True,
+    random_state=0,
+)
 X, y, sample_domain = ds.pack()  # target labels masked with -1
 strategies = ["coral", "sa", "kmm", "label_shift"]
 
@@ -55,7 +61,11 @@ strategies = ["coral", "sa", "kmm", "label_shift"]
 # Without target labels: 5 domain-aware splits (each keeps source and target rows), an
 # importance-weighted source accuracy as the score, source-only on the same folds.
 report = compare_strategies(
-    strategies, X, y, sample_domain, estimator=LogisticRegression(),
+    strategies,
+    X,
+    y,
+    sample_domain,
+    estimator=LogisticRegression(),
     cv=DomainShuffleSplit(3 if QUICK else 5, random_state=0),
     scoring=ImportanceWeightedScorer(random_state=0),
 )
@@ -65,8 +75,14 @@ print("flagged as negative transfer:", ", ".join(flagged) or "none")
 
 # %%
 # What the held-out target labels say (benchmark mode; not available in real use).
-truth = compare_strategies(strategies, X, y, sample_domain, estimator=LogisticRegression(),
-                           target_labels=ds.y_true[sample_domain < 0])
+truth = compare_strategies(
+    strategies,
+    X,
+    y,
+    sample_domain,
+    estimator=LogisticRegression(),
+    target_labels=ds.y_true[sample_domain < 0],
+)
 print(truth.to_text())
 
 display = truth.plot()

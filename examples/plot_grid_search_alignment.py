@@ -65,11 +65,11 @@ def source_validation_splits(n_splits=3):
 # %%
 # The pipeline: the masked labels tell MMDAligner which rows are target, and
 # make_da_pipeline fits the final classifier on the labelled rows only.
-pipe = make_da_pipeline(StandardScaler(), MMDAligner(n_components=20, random_state=0),
-                        LogisticRegression(max_iter=500))
+pipe = make_da_pipeline(
+    StandardScaler(), MMDAligner(n_components=20, random_state=0), LogisticRegression(max_iter=500)
+)
 mus = [0.01, 0.1, 1.0, 10.0] if QUICK else [0.001, 0.01, 0.1, 1.0, 10.0, 100.0]
-search = GridSearchCV(pipe, {"mmdaligner__mu": mus}, cv=list(source_validation_splits()),
-                      n_jobs=1)
+search = GridSearchCV(pipe, {"mmdaligner__mu": mus}, cv=list(source_validation_splits()), n_jobs=1)
 search.fit(X, y)
 print("selected on held-out source rows:", search.best_params_)
 
@@ -88,8 +88,7 @@ out.mkdir(parents=True, exist_ok=True)
 fig, ax = plt.subplots(figsize=(6, 4.2))
 ax.semilogx(mus, source_acc, "o-", label="held-out source rows (used for selection)")
 ax.semilogx(mus, target_acc, "s--", label="target rows (labels held back)")
-ax.axvline(search.best_params_["mmdaligner__mu"], color="k", lw=0.8, ls=":",
-           label="selected mu")
+ax.axvline(search.best_params_["mmdaligner__mu"], color="k", lw=0.8, ls=":", label="selected mu")
 ax.set_xlabel("MMDAligner mu")
 ax.set_ylabel("accuracy")
 ax.set_title("Grid search of the TCA trade-off on digits")

@@ -38,8 +38,14 @@ QUICK = args.quick or os.environ.get("SKXFER_EXAMPLES_QUICK") == "1"
 # %%
 # A covariate-shift task with a known density ratio (``ds.density_ratio``).
 n = 300 if QUICK else 1000
-ds = make_shifted_classification(n_samples_source=n, n_samples_target=n, shift="covariate",
-                                 n_classes=3, return_dataset=True, random_state=0)
+ds = make_shifted_classification(
+    n_samples_source=n,
+    n_samples_target=n,
+    shift="covariate",
+    n_classes=3,
+    return_dataset=True,
+    random_state=0,
+)
 X, y, sd = ds.pack()  # target labels masked with -1
 source, target = sd > 0, sd < 0
 
@@ -51,8 +57,9 @@ base = LogisticRegression()
 models = {"no reweighting": LabelledOnly(base)}  # fits on the labelled rows only
 for method in ["kmm", "kliep", "ulsif", "classifier", "nn"]:
     models[method] = InstanceReweighter(base, density_ratio=method, random_state=0)
-models["kliep, untempered"] = InstanceReweighter(base, density_ratio="kliep", power=1.0,
-                                                 shrinkage=0.0, random_state=0)
+models["kliep, untempered"] = InstanceReweighter(
+    base, density_ratio="kliep", power=1.0, shrinkage=0.0, random_state=0
+)
 for name, model in models.items():
     model.fit(X, y)
     acc = accuracy_score(ds.y_true[target], model.predict(X[target]))
@@ -64,13 +71,16 @@ for name, model in models.items():
 out = Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
-DomainShiftDisplay.from_data(X, y, sd, labels=ds.y_true, ax=axes[0], s=10,
-                             title="source (wide) vs target (tilted corner)")
-WeightsDisplay.from_estimator(models["kliep, untempered"], sample_domain=sd,
-                              true_weights=ds.density_ratio[source], ax=axes[1])
+DomainShiftDisplay.from_data(
+    X, y, sd, labels=ds.y_true, ax=axes[0], s=10, title="source (wide) vs target (tilted corner)"
+)
+WeightsDisplay.from_estimator(
+    models["kliep, untempered"], sample_domain=sd, true_weights=ds.density_ratio[source], ax=axes[1]
+)
 WeightsDisplay.from_estimator(models["kliep"], sample_domain=sd, ax=axes[2])
-axes[2].set_title("KLIEP, tempered (power=0.5, shrinkage=0.5)\n" + axes[2].get_title()
-                  .split("\n")[-1])
+axes[2].set_title(
+    "KLIEP, tempered (power=0.5, shrinkage=0.5)\n" + axes[2].get_title().split("\n")[-1]
+)
 fig.tight_layout()
 fig.savefig(out / "instance_reweighting.png", dpi=90)
 print("figure written to", out / "instance_reweighting.png")

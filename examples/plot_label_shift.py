@@ -32,9 +32,15 @@ args = parser.parse_args()
 QUICK = args.quick or os.environ.get("SKXFER_EXAMPLES_QUICK") == "1"
 
 n = 600 if QUICK else 3000
-ds = make_shifted_classification(n_samples_source=n, n_samples_target=n, n_features=4,
-                                 n_classes=3, shift="prior", return_dataset=True,
-                                 random_state=0)
+ds = make_shifted_classification(
+    n_samples_source=n,
+    n_samples_target=n,
+    n_features=4,
+    n_classes=3,
+    shift="prior",
+    return_dataset=True,
+    random_state=0,
+)
 X, y, sample_domain = ds.pack()  # target labels masked with -1
 target = sample_domain < 0
 true_priors = np.bincount(ds.y_true[target], minlength=3) / target.sum()
@@ -50,8 +56,10 @@ for name, model in models.items():
     if hasattr(model, "estimated_priors_"):
         estimates[name] = model.estimated_priors_
         error = np.abs(model.estimated_priors_ - true_priors).max()
-        print(f"{'':>14}  estimated priors {np.round(model.estimated_priors_, 3)} "
-              f"(max error {error:.3f})")
+        print(
+            f"{'':>14}  estimated priors {np.round(model.estimated_priors_, 3)} "
+            f"(max error {error:.3f})"
+        )
 print(f"{'source':>14}  priors           {np.round(models['bbse'].source_priors_, 3)}")
 print(f"{'target':>14}  priors           {np.round(true_priors, 3)}")
 

@@ -421,8 +421,9 @@ def check_domains_agree(estimator, y, sample_domain, *, regression=None, name=No
         flipped = target.any() and not masked[target].any() and masked[source].all()
         hint = (
             " Every source row is masked and every target row labelled: the signs look "
-            "flipped, pass -sample_domain." if flipped else
-            " If these rows are unlabelled target rows, give them a negative domain index."
+            "flipped, pass -sample_domain."
+            if flipped
+            else " If these rows are unlabelled target rows, give them a negative domain index."
         )
         raise ValueError(
             f"{name}: {int(masked_source.sum())} of {int(source.sum())} rows that "
@@ -579,12 +580,15 @@ def validate_da_data(
     if (require_source or require_labelled_source) and reset and not np.any(sample_domain > 0):
         raise ValueError(
             f"{type(estimator).__name__} found no source row: "
-            + ("every label is masked, so every row counts as target. Give the source rows "
-               "their labels (only unknown target labels are masked)."
-               if y is not None and sample_domain.min() == DEFAULT_TARGET
-               and sample_domain.max() < 0 else
-               "sample_domain has no positive entry. Mark the source rows with a positive "
-               "domain index (1, 2, ...) and the target rows with a negative one.")
+            + (
+                "every label is masked, so every row counts as target. Give the source rows "
+                "their labels (only unknown target labels are masked)."
+                if y is not None
+                and sample_domain.min() == DEFAULT_TARGET
+                and sample_domain.max() < 0
+                else "sample_domain has no positive entry. Mark the source rows with a positive "
+                "domain index (1, 2, ...) and the target rows with a negative one."
+            )
         )
     if require_labelled_source:
         if y is None:
@@ -642,9 +646,7 @@ def merge_domains(X_source, y_source, X_target, y_target=None):
     else:
         yt = np.asarray(y_target)
         if yt.shape[0] != Xt.shape[0]:
-            raise ValueError(
-                f"y_target has {yt.shape[0]} entries but X_target {Xt.shape[0]} rows."
-            )
+            raise ValueError(f"y_target has {yt.shape[0]} entries but X_target {Xt.shape[0]} rows.")
     if sparse.issparse(Xs) or sparse.issparse(Xt):
         X = sparse.vstack([sparse.csr_matrix(Xs), sparse.csr_matrix(Xt)], format="csr")
     else:

@@ -24,9 +24,7 @@ def _pairs(domains, what, need_labels):
                 raise ValueError(f"{what} {k} must be X or an (X, y) pair; got {len(d)} items.")
             out.append(d)
         elif need_labels:
-            raise ValueError(
-                f"{what} {k} has no labels: give each source as an (X, y) pair."
-            )
+            raise ValueError(f"{what} {k} has no labels: give each source as an (X, y) pair.")
         else:
             out.append((d, None))
     return out

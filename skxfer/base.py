@@ -261,8 +261,12 @@ class BaseDAMetaEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
     def _validate_predict_X(self, X):
         check_is_fitted(self)
         X, _, _ = validate_da_data(
-            self, X, reset=False, accept_sparse=self._accept_sparse,
-            ensure_all_finite=not self._allow_nan, dtype=None if self._allow_nan else "numeric",
+            self,
+            X,
+            reset=False,
+            accept_sparse=self._accept_sparse,
+            ensure_all_finite=not self._allow_nan,
+            dtype=None if self._allow_nan else "numeric",
         )
         return X
 
@@ -299,8 +303,7 @@ class BaseDAMetaEstimator(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         from :mod:`skxfer.model_selection`).
         """
         y = column_or_1d(y)
-        return score_known_labels(y, self.predict(X), sample_weight,
-                                  regression=is_regressor(self))
+        return score_known_labels(y, self.predict(X), sample_weight, regression=is_regressor(self))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -25,23 +25,41 @@ def _parser():
             "masked), then measure accuracy on the target labels held back."
         ),
     )
-    cmp.add_argument("--dataset", default="digits",
-                     help="digits (embedded, default), office_caltech, mnist_usps, amazon, "
-                          "newsgroups")
+    cmp.add_argument(
+        "--dataset",
+        default="digits",
+        help="digits (embedded, default), office_caltech, mnist_usps, amazon, newsgroups",
+    )
     cmp.add_argument("--task", default=None, help="e.g. 'A->W', 'usps->mnist' (default: first)")
-    cmp.add_argument("--data-home", default=None,
-                     help="folder of the offline data copies (default: $SKXFER_DATA)")
-    cmp.add_argument("--strategies", default=None,
-                     help="comma-separated registry names (default: every shallow strategy)")
-    cmp.add_argument("--n-jobs", type=int, default=-1,
-                     help="parallel jobs through joblib (default: every core)")
+    cmp.add_argument(
+        "--data-home",
+        default=None,
+        help="folder of the offline data copies (default: $SKXFER_DATA)",
+    )
+    cmp.add_argument(
+        "--strategies",
+        default=None,
+        help="comma-separated registry names (default: every shallow strategy)",
+    )
+    cmp.add_argument(
+        "--n-jobs", type=int, default=-1, help="parallel jobs through joblib (default: every core)"
+    )
     cmp.add_argument("--seed", type=int, default=0, help="random_state of the strategies")
-    cmp.add_argument("--repeats", type=int, default=1,
-                     help="seeds per strategy (mean and spread over them)")
-    cmp.add_argument("--output", default=None, metavar="FILE",
-                     help="write the report as CSV (.csv) or JSON (any other suffix)")
-    cmp.add_argument("--plot", default=None, metavar="FILE",
-                     help="save the comparison chart (PNG, SVG, PDF; needs matplotlib)")
+    cmp.add_argument(
+        "--repeats", type=int, default=1, help="seeds per strategy (mean and spread over them)"
+    )
+    cmp.add_argument(
+        "--output",
+        default=None,
+        metavar="FILE",
+        help="write the report as CSV (.csv) or JSON (any other suffix)",
+    )
+    cmp.add_argument(
+        "--plot",
+        default=None,
+        metavar="FILE",
+        help="save the comparison chart (PNG, SVG, PDF; needs matplotlib)",
+    )
     cmp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     lst = sub.add_parser("list", help="list registered strategies and data sets")
     lst.add_argument("--tasks", default=None, metavar="DATASET", help="list a data set's tasks")
@@ -64,8 +82,10 @@ def _list(args):
         print("\n".join(datasets.list_tasks(args.tasks)))
         return 0
     rows = [("name", "class", "family", "kind", "needs target", "uses target labels")]
-    rows += [(r.name, r.cls, r.family, r.kind, _yes(r.requires_target),
-              _yes(r.uses_target_labels)) for r in strategy_table()]
+    rows += [
+        (r.name, r.cls, r.family, r.kind, _yes(r.requires_target), _yes(r.uses_target_labels))
+        for r in strategy_table()
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
@@ -96,14 +116,23 @@ def _compare(args):
     X = X.toarray() if hasattr(X, "toarray") else X
     # standardised on source and target rows together, as in the benchmark protocol
     X = StandardScaler().fit_transform(X)
-    print(f"{task.name}: {int((sample_domain > 0).sum())} source rows, "
-          f"{int((sample_domain < 0).sum())} target rows (labels held out), {X.shape[1]} "
-          "features", flush=True)
+    print(
+        f"{task.name}: {int((sample_domain > 0).sum())} source rows, "
+        f"{int((sample_domain < 0).sum())} target rows (labels held out), {X.shape[1]} "
+        "features",
+        flush=True,
+    )
     report = compare_strategies(
-        strategies, X, y, sample_domain,
+        strategies,
+        X,
+        y,
+        sample_domain,
         estimator=LogisticRegression(max_iter=1000),
-        target_labels=task.y_true[sample_domain < 0], n_repeats=args.repeats,
-        n_jobs=args.n_jobs, random_state=args.seed, verbose=not args.no_progress,
+        target_labels=task.y_true[sample_domain < 0],
+        n_repeats=args.repeats,
+        n_jobs=args.n_jobs,
+        random_state=args.seed,
+        verbose=not args.no_progress,
     )
     print(report.to_text())
     if args.output:

@@ -45,8 +45,15 @@ def intra_domain_programming(distances):
     class_sums = sparse.kron(np.ones((1, m)), sparse.eye(k), format="csr")
     # distances scaled to their mean: the same problem, better conditioned for HiGHS
     cost = D / (D.mean() if D.mean() > 0 else 1.0)
-    res = linprog(cost.ravel(), A_ub=-class_sums, b_ub=-np.ones(k), A_eq=row_sums,
-                  b_eq=np.ones(m), bounds=(0.0, 1.0), method="highs")
+    res = linprog(
+        cost.ravel(),
+        A_ub=-class_sums,
+        b_ub=-np.ones(k),
+        A_eq=row_sums,
+        b_eq=np.ones(m),
+        bounds=(0.0, 1.0),
+        method="highs",
+    )
     if res.status != 0:  # pragma: no cover - feasible by construction when k <= m
         raise RuntimeError(f"EasyTL's linear program failed: {res.message}")
     return np.clip(res.x.reshape(m, k), 0.0, 1.0)
@@ -105,12 +112,12 @@ class EasyTLClassifier(AlignedClassifierBase):
     (50,)
     """
 
-    _da_tags = DATags(family="feature", kind="estimator", requires_target=True,
-                      uses_target_labels=True)
+    _da_tags = DATags(
+        family="feature", kind="estimator", requires_target=True, uses_target_labels=True
+    )
 
     _parameter_constraints = {
-        "aligner": [HasMethods(["fit_transform", "transform"]), StrOptions({"passthrough"}),
-                    None],
+        "aligner": [HasMethods(["fit_transform", "transform"]), StrOptions({"passthrough"}), None],
     }
 
     def __init__(self, aligner=None):
@@ -120,8 +127,9 @@ class EasyTLClassifier(AlignedClassifierBase):
         """Fit the alignment and the class centroids."""
         Z = self._fit_aligner(X, y, given_domain)
         self.classes_ = np.unique(y[labelled])
-        self.centroids_ = np.stack([self._centroid(Z, labelled & (y == c), sample_domain)
-                                    for c in self.classes_])
+        self.centroids_ = np.stack(
+            [self._centroid(Z, labelled & (y == c), sample_domain) for c in self.classes_]
+        )
         return self
 
     @staticmethod

@@ -166,8 +166,7 @@ def _kernel_params(kernel, gamma, degree, coef0):
     return {"gamma": gamma}
 
 
-def kernel_matrix(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=1.0,
-                  dtype=np.float64):
+def kernel_matrix(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=1.0, dtype=np.float64):
     """The full kernel matrix ``K(X, Y)`` (use only when it fits in memory).
 
     Parameters
@@ -266,7 +265,14 @@ def kernel_row_means(X, Y, **kernel_params):
 
 
 def low_rank_features(
-    X, *, kernel="rbf", gamma=1.0, n_components=500, method="nystroem", degree=3, coef0=1.0,
+    X,
+    *,
+    kernel="rbf",
+    gamma=1.0,
+    n_components=500,
+    method="nystroem",
+    degree=3,
+    coef0=1.0,
     random_state=None,
 ):
     """A fitted feature map ``phi`` with ``phi(x) . phi(y) ~ k(x, y)``.
@@ -304,7 +310,9 @@ def low_rank_features(
         raise ValueError(f"method must be 'nystroem' or 'rff'; got {method!r}.")
     n_components = min(n_components, X.shape[0])
     return Nystroem(
-        kernel=kernel, n_components=n_components, random_state=random_state,
+        kernel=kernel,
+        n_components=n_components,
+        random_state=random_state,
         **_kernel_params(kernel, gamma, degree, coef0),
     ).fit(X)
 
@@ -361,8 +369,17 @@ class KernelFeatureMap:
     True
     """
 
-    def __init__(self, kernel="rbf", gamma=1.0, degree=3, coef0=1.0, method="nystroem",
-                 n_components=500, random_state=None, block_bytes=BLOCK_BYTES):
+    def __init__(
+        self,
+        kernel="rbf",
+        gamma=1.0,
+        degree=3,
+        coef0=1.0,
+        method="nystroem",
+        n_components=500,
+        random_state=None,
+        block_bytes=BLOCK_BYTES,
+    ):
         self.kernel = kernel
         self.gamma = gamma
         self.degree = degree
@@ -373,8 +390,12 @@ class KernelFeatureMap:
         self.block_bytes = block_bytes
 
     def _params(self):
-        return {"kernel": self.kernel, "gamma": self.gamma, "degree": self.degree,
-                "coef0": self.coef0}
+        return {
+            "kernel": self.kernel,
+            "gamma": self.gamma,
+            "degree": self.degree,
+            "coef0": self.coef0,
+        }
 
     def fit(self, X):
         """Fit the map on the rows ``X`` (landmarks / random frequencies)."""
@@ -414,8 +435,11 @@ class KernelFeatureMap:
         """Map rows ``X`` to ``phi(X)``, a dense array of shape (n, n_features_out_)."""
         n = X.shape[0]
         out = np.empty((n, self.n_features_out_))
-        width = self.n_features_out_ if self.method != "exact" else max(
-            self.n_features_out_, self.landmarks_.shape[0])
+        width = (
+            self.n_features_out_
+            if self.method != "exact"
+            else max(self.n_features_out_, self.landmarks_.shape[0])
+        )
         rows_per_block = max(1, int(self.block_bytes // (8 * max(1, width))))
         for start in range(0, n, rows_per_block):
             rows = slice(start, min(start + rows_per_block, n))

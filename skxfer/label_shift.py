@@ -32,8 +32,7 @@ from .base import DATags, DomainAwareMixin
 __all__ = ["LabelShiftClassifier", "estimate_target_priors"]
 
 
-class LabelShiftClassifier(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin,
-                           BaseEstimator):
+class LabelShiftClassifier(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """Correct a probabilistic classifier for a change of class proportions.
 
     ``estimator`` is fitted on the labelled source rows; the target class proportions
@@ -103,8 +102,9 @@ class LabelShiftClassifier(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin
     [0.1, 0.9]
     """
 
-    _da_tags = DATags(family="label_shift", kind="estimator", requires_target=True,
-                      uses_target_labels=False)
+    _da_tags = DATags(
+        family="label_shift", kind="estimator", requires_target=True, uses_target_labels=False
+    )
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "predict"]), None],
@@ -115,8 +115,9 @@ class LabelShiftClassifier(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin
         "tol": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, estimator=None, method="bbse", correction="posterior", cv=5, max_iter=100,
-                 tol=1e-6):
+    def __init__(
+        self, estimator=None, method="bbse", correction="posterior", cv=5, max_iter=100, tol=1e-6
+    ):
         self.estimator = estimator
         self.method = method
         self.correction = correction
@@ -148,7 +149,12 @@ class LabelShiftClassifier(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin
                 "the source labels, target rows masked (-1)."
             )
         X, y, sd = validate_da_data(
-            self, X, y, sample_domain, require_target=True, require_labelled_source=True,
+            self,
+            X,
+            y,
+            sample_domain,
+            require_target=True,
+            require_labelled_source=True,
             accept_sparse="csr",
         )
         base = LogisticRegression(max_iter=1000) if self.estimator is None else self.estimator
@@ -162,8 +168,7 @@ class LabelShiftClassifier(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin
                 "with predict_proba (or wrap it in CalibratedClassifierCV), or "
                 "correction='reweight'."
             )
-        if self.correction == "reweight" and not has_fit_parameter(base,
-                                                                      "sample_weight"):
+        if self.correction == "reweight" and not has_fit_parameter(base, "sample_weight"):
             raise ValueError(
                 f"correction='reweight' refits the estimator with sample_weight, but "
                 f"{type(base).__name__}.fit does not accept sample_weight; use "
@@ -190,9 +195,7 @@ class LabelShiftClassifier(DomainAwareMixin, ClassifierMixin, MetaEstimatorMixin
         self.class_weights_ = priors / self.source_priors_
         if self.correction == "reweight" and Xt.shape[0] > 0:
             idx = np.searchsorted(self.classes_, ys)
-            self.estimator_ = clone(base).fit(
-                Xs, ys, sample_weight=self.class_weights_[idx]
-            )
+            self.estimator_ = clone(base).fit(Xs, ys, sample_weight=self.class_weights_[idx])
         else:
             self.estimator_ = source_estimator
         return self

@@ -175,8 +175,9 @@ class MEDAClassifier(DAClassifierBase):
     (50,)
     """
 
-    _da_tags = DATags(family="feature", kind="estimator", requires_target=True,
-                      uses_target_labels=True)
+    _da_tags = DATags(
+        family="feature", kind="estimator", requires_target=True, uses_target_labels=True
+    )
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
@@ -189,8 +190,17 @@ class MEDAClassifier(DAClassifierBase):
         "gamma": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, n_components=20, n_iter=10, mmd_weight=10.0, ridge=0.1,
-                 manifold_weight=1.0, n_neighbors=10, mu="auto", gamma=0.5):
+    def __init__(
+        self,
+        n_components=20,
+        n_iter=10,
+        mmd_weight=10.0,
+        ridge=0.1,
+        manifold_weight=1.0,
+        n_neighbors=10,
+        mu="auto",
+        gamma=0.5,
+    ):
         self.n_components = n_components
         self.n_iter = n_iter
         self.mmd_weight = mmd_weight
@@ -216,8 +226,7 @@ class MEDAClassifier(DAClassifierBase):
             target = np.ones_like(source)
         self.projection_ = None
         if self.n_components is not None:
-            self.projection_ = geodesic_flow_projection(X[source], X[target],
-                                                        self.n_components)
+            self.projection_ = geodesic_flow_projection(X[source], X[target], self.n_components)
         Z = self.X_fit_ = self._embed(X)
         n = Z.shape[0]
         self.classes_, codes = np.unique(y[labelled], return_inverse=True)
@@ -262,11 +271,18 @@ class MEDAClassifier(DAClassifierBase):
         k = min(self.n_neighbors, n - 1)
         if k < 1:
             return sparse.csr_matrix((n, n))
-        dist, ind = NearestNeighbors(n_neighbors=k + 1, metric="cosine",
-                                     algorithm="brute").fit(Z).kneighbors(Z)
+        dist, ind = (
+            NearestNeighbors(n_neighbors=k + 1, metric="cosine", algorithm="brute")
+            .fit(Z)
+            .kneighbors(Z)
+        )
         W = sparse.csr_matrix(
-            (np.clip(1.0 - dist[:, 1:], 0.0, None).ravel(),
-             (np.repeat(np.arange(n), k), ind[:, 1:].ravel())), shape=(n, n))
+            (
+                np.clip(1.0 - dist[:, 1:], 0.0, None).ravel(),
+                (np.repeat(np.arange(n), k), ind[:, 1:].ravel()),
+            ),
+            shape=(n, n),
+        )
         W = W.maximum(W.T)
         deg = np.asarray(W.sum(axis=1)).ravel()
         d = sparse.diags(1.0 / np.sqrt(np.where(deg > 0, deg, 1.0)))
@@ -276,8 +292,7 @@ class MEDAClassifier(DAClassifierBase):
         """``U`` with ``U U^T = (1 - mu) C M_0 + mu sum_c M_c`` (MEDA's MMD matrix)."""
         if not src.any() or not tgt.any() or np.array_equal(src, tgt):
             return None
-        cols = [np.sqrt((1.0 - self.mu_) * n_classes)
-                * (src / src.sum() - tgt / tgt.sum())]
+        cols = [np.sqrt((1.0 - self.mu_) * n_classes) * (src / src.sum() - tgt / tgt.sum())]
         for c in range(n_classes):
             s_c, t_c = src & (y == c), tgt & (pseudo == c)
             e = np.zeros(y.shape[0])
@@ -292,8 +307,9 @@ class MEDAClassifier(DAClassifierBase):
     @staticmethod
     def _estimate_mu(Z, y, pseudo, src, tgt, n_classes):
         marginal = _a_distance(Z[src], Z[tgt])
-        conditional = np.mean([_a_distance(Z[src & (y == c)], Z[tgt & (pseudo == c)])
-                               for c in range(n_classes)])
+        conditional = np.mean(
+            [_a_distance(Z[src & (y == c)], Z[tgt & (pseudo == c)]) for c in range(n_classes)]
+        )
         total = marginal + conditional
         return float(np.clip(conditional / total, 0.0, 1.0)) if total > 0 else 0.5
 

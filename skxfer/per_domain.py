@@ -103,17 +103,30 @@ class PerDomain(DomainAwareMixin, TransformerMixin, MetaEstimatorMixin, BaseEsti
         X_new : ndarray or sparse matrix of shape (n_samples, n_features_out)
         """
         check_is_fitted(self)
-        X, _, sd = validate_da_data(self, X, None, sample_domain, reset=False,
-                                    accept_sparse=["csr", "csc"], ensure_all_finite="allow-nan")
+        X, _, sd = validate_da_data(
+            self,
+            X,
+            None,
+            sample_domain,
+            reset=False,
+            accept_sparse=["csr", "csc"],
+            ensure_all_finite="allow-nan",
+        )
         return self._apply(X, sd)
 
     def _fit(self, X, y, sample_domain):
-        X, _, sd = validate_da_data(self, X, y, sample_domain, reset=True,
-                                    accept_sparse=["csr", "csc"], ensure_all_finite="allow-nan")
+        X, _, sd = validate_da_data(
+            self,
+            X,
+            y,
+            sample_domain,
+            reset=True,
+            accept_sparse=["csr", "csc"],
+            ensure_all_finite="allow-nan",
+        )
         self.domains_ = np.unique(sd)
         self.transformers_ = {
-            int(d): clone(self.transformer).fit(X[np.flatnonzero(sd == d)])
-            for d in self.domains_
+            int(d): clone(self.transformer).fit(X[np.flatnonzero(sd == d)]) for d in self.domains_
         }
         self.fallback_ = clone(self.transformer).fit(X)
         return X, sd

@@ -51,8 +51,9 @@ class LabelledOnly(BaseDAMetaEstimator):
     [0, 1]
     """
 
-    _da_tags = DATags(family="feature", kind="estimator", requires_target=False,
-                      uses_target_labels=True)
+    _da_tags = DATags(
+        family="feature", kind="estimator", requires_target=False, uses_target_labels=True
+    )
     _allow_nan = True
 
     _parameter_constraints = {"estimator": [HasMethods(["fit"])]}
@@ -190,8 +191,9 @@ class DAPipeline(Pipeline):
         """
         if y is None:
             raise ValueError("DAPipeline.score needs y: the labels, unknown ones masked.")
-        return score_known_labels(y, self.predict(X), sample_weight,
-                                  regression=is_regressor(self._final_estimator))
+        return score_known_labels(
+            y, self.predict(X), sample_weight, regression=is_regressor(self._final_estimator)
+        )
 
     def _domain_params(self, params):
         """Routing off: ``sample_domain`` as ``step__sample_domain`` for the steps that take it."""

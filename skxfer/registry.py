@@ -253,8 +253,14 @@ def strategy_table(include_deep=True):
             continue
         cls = get_strategy(name)
         tags = get_da_tags(_instantiate(cls))
-        rows.append(StrategyInfo(
-            name, cls.__name__, tags.family, tags.kind, bool(tags.requires_target),
-            bool(tags.uses_target_labels or tags.kind in ("adapter", "weighting")),
-        ))
+        rows.append(
+            StrategyInfo(
+                name,
+                cls.__name__,
+                tags.family,
+                tags.kind,
+                bool(tags.requires_target),
+                bool(tags.uses_target_labels or tags.kind in ("adapter", "weighting")),
+            )
+        )
     return rows

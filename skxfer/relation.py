@@ -37,8 +37,9 @@ def _estimator_has(attr):
     return check
 
 
-class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerMixin,
-                                 MetaEstimatorMixin, BaseEstimator):
+class RelationTransferClassifier(
+    DomainAwareMixin, ClassifierMixin, TransformerMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Learn a target task on the source model's predicted class distribution.
 
     Relation-based transfer (基于关系的迁移): ``source_estimator`` is fitted on the
@@ -133,8 +134,13 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
     [0, 1]
     """
 
-    _da_tags = DATags(family="relation", kind="estimator", requires_target=False,
-                      uses_target_labels=True, requires_target_labels=True)
+    _da_tags = DATags(
+        family="relation",
+        kind="estimator",
+        requires_target=False,
+        uses_target_labels=True,
+        requires_target_labels=True,
+    )
 
     _parameter_constraints = {
         "source_estimator": [HasMethods(["fit"]), None],
@@ -143,8 +149,9 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
         "source_output": [StrOptions({"proba", "log_proba"})],
     }
 
-    def __init__(self, source_estimator=None, estimator=None, use_embedding="auto",
-                 source_output="proba"):
+    def __init__(
+        self, source_estimator=None, estimator=None, use_embedding="auto", source_output="proba"
+    ):
         self.source_estimator = source_estimator
         self.estimator = estimator
         self.use_embedding = use_embedding
@@ -318,9 +325,7 @@ class RelationTransferClassifier(DomainAwareMixin, ClassifierMixin, TransformerM
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
-        tags.input_tags.sparse = (
-            get_tags(_default(self.source_estimator)).input_tags.sparse
-            and (self.use_embedding is False
-                 or get_tags(_default(self.estimator)).input_tags.sparse)
+        tags.input_tags.sparse = get_tags(_default(self.source_estimator)).input_tags.sparse and (
+            self.use_embedding is False or get_tags(_default(self.estimator)).input_tags.sparse
         )
         return tags

@@ -52,9 +52,11 @@ def select_pseudo_labels(labels, confidence, fraction, *, threshold=0.0, class_b
     """
     labels, confidence = np.asarray(labels), np.asarray(confidence, dtype=float)
     keep = np.zeros(labels.shape[0], dtype=bool)
-    groups = [np.arange(labels.shape[0])] if not class_balanced else [
-        np.flatnonzero(labels == c) for c in np.unique(labels)
-    ]
+    groups = (
+        [np.arange(labels.shape[0])]
+        if not class_balanced
+        else [np.flatnonzero(labels == c) for c in np.unique(labels)]
+    )
     for rows in groups:
         n_keep = int(np.ceil(fraction * rows.shape[0] - 1e-9))
         if n_keep == 0:
@@ -166,20 +168,19 @@ class SelfTrainingAdapter(MetaEstimatorMixin, AlignedClassifierBase):
     ((50,), 5)
     """
 
-    _da_tags = DATags(family="feature", kind="estimator", requires_target=True,
-                      uses_target_labels=True)
+    _da_tags = DATags(
+        family="feature", kind="estimator", requires_target=True, uses_target_labels=True
+    )
 
     _parameter_constraints = {
-        "aligner": [HasMethods(["fit_transform", "transform"]), StrOptions({"passthrough"}),
-                    None],
+        "aligner": [HasMethods(["fit_transform", "transform"]), StrOptions({"passthrough"}), None],
         "estimator": [HasMethods(["fit", "predict"]), None],
         "n_iter": [Interval(Integral, 1, None, closed="left")],
         "threshold": [Real],
         "class_balanced": ["boolean"],
     }
 
-    def __init__(self, aligner=None, estimator=None, n_iter=10, threshold=0.0,
-                 class_balanced=True):
+    def __init__(self, aligner=None, estimator=None, n_iter=10, threshold=0.0, class_balanced=True):
         self.aligner = aligner
         self.estimator = estimator
         self.n_iter = n_iter
@@ -198,9 +199,13 @@ class SelfTrainingAdapter(MetaEstimatorMixin, AlignedClassifierBase):
             rows = np.flatnonzero(unlabelled)
             for it in range(1, self.n_iter + 1):
                 labels, conf = _confidence(estimator, Z[rows])
-                keep = select_pseudo_labels(labels, conf, it / self.n_iter,
-                                            threshold=self.threshold,
-                                            class_balanced=self.class_balanced)
+                keep = select_pseudo_labels(
+                    labels,
+                    conf,
+                    it / self.n_iter,
+                    threshold=self.threshold,
+                    class_balanced=self.class_balanced,
+                )
                 pseudo[rows] = np.where(keep, labels, MASKED_LABEL)
                 used = labelled.copy()
                 used[rows] = keep

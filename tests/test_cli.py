@@ -17,8 +17,9 @@ def test_compare_on_embedded_task_beats_source_only(capsys):
     code = main(["compare", "--strategies", "coral,sa", "--no-progress", "--n-jobs", "1"])
     assert code == 0
     out = capsys.readouterr().out
-    rows = {m.group(1): float(m.group(2))
-            for m in re.finditer(r"^(\w+)\s+([\d.]+)\s", out, flags=re.M)}
+    rows = {
+        m.group(1): float(m.group(2)) for m in re.finditer(r"^(\w+)\s+([\d.]+)\s", out, flags=re.M)
+    }
     assert {"source_only", "coral", "sa", "target_only"} <= set(rows)
     assert rows["coral"] > rows["source_only"]
     assert rows["target_only"] > rows["source_only"]

@@ -58,9 +58,15 @@ def test_sklearn_estimator_checks(estimator, check):
 
 @pytest.mark.parametrize(
     "estimator",
-    [CORALAligner(), CORALAligner(reg=0.5), SubspaceAligner(n_components=2),
-     LabelledOnly(LogisticRegression()), SelfTrainingAdapter(n_iter=3), EasyTLClassifier(),
-     MEDAClassifier(n_components=2, n_iter=3)],
+    [
+        CORALAligner(),
+        CORALAligner(reg=0.5),
+        SubspaceAligner(n_components=2),
+        LabelledOnly(LogisticRegression()),
+        SelfTrainingAdapter(n_iter=3),
+        EasyTLClassifier(),
+        MEDAClassifier(n_components=2, n_iter=3),
+    ],
     ids=repr,
 )
 def test_da_contract(estimator):
@@ -80,15 +86,25 @@ class _FirstRowsShift(BaseAdapter):
 
 @pytest.mark.parametrize(
     "estimator",
-    [CORALAligner(), SubspaceAligner(n_components=2), LabelledOnly(LogisticRegression()),
-     MMDAligner(n_components=2), MMDAligner(n_components=2, kernel="rbf"),
-     JDAAligner(n_components=2, n_iter=3), OTAligner(method="emd"), OTAligner(),
-     OTAligner(method="lpl1"), LinearOTAligner(),
-     InstanceReweighter(LogisticRegression(), density_ratio="kmm"),
-     InstanceReweighter(LogisticRegression(), density_ratio="ulsif"),
-     InstanceReweighter(LogisticRegression(), density_ratio="kliep"),
-     SelfTrainingAdapter(n_iter=3), SelfTrainingAdapter(JDAAligner(n_components=2), n_iter=3),
-     EasyTLClassifier(), MEDAClassifier(n_components=2, n_iter=3)],
+    [
+        CORALAligner(),
+        SubspaceAligner(n_components=2),
+        LabelledOnly(LogisticRegression()),
+        MMDAligner(n_components=2),
+        MMDAligner(n_components=2, kernel="rbf"),
+        JDAAligner(n_components=2, n_iter=3),
+        OTAligner(method="emd"),
+        OTAligner(),
+        OTAligner(method="lpl1"),
+        LinearOTAligner(),
+        InstanceReweighter(LogisticRegression(), density_ratio="kmm"),
+        InstanceReweighter(LogisticRegression(), density_ratio="ulsif"),
+        InstanceReweighter(LogisticRegression(), density_ratio="kliep"),
+        SelfTrainingAdapter(n_iter=3),
+        SelfTrainingAdapter(JDAAligner(n_components=2), n_iter=3),
+        EasyTLClassifier(),
+        MEDAClassifier(n_components=2, n_iter=3),
+    ],
     ids=repr,
 )
 def test_row_order_invariance(estimator):

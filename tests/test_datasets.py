@@ -38,8 +38,12 @@ SHIFTS = ["covariate", "prior", "conditional", "subspace"]
 
 # --- DomainDataset --------------------------------------------------------------------
 def test_domain_dataset_masks_and_pack():
-    ds = DomainDataset(np.arange(8.0).reshape(4, 2), np.array([0, 1, 2, 1]),
-                       np.array([1, 1, -1, -1]), domain_names={1: "s", -1: "t"})
+    ds = DomainDataset(
+        np.arange(8.0).reshape(4, 2),
+        np.array([0, 1, 2, 1]),
+        np.array([1, 1, -1, -1]),
+        domain_names={1: "s", -1: "t"},
+    )
     assert ds.y.tolist() == [0, 1, -1, -1]
     assert ds.y_true.tolist() == [0, 1, 2, 1]  # y is a copy
     X, y, sd = ds.pack(mask_target=False)
@@ -56,21 +60,38 @@ def test_domain_dataset_masks_and_pack():
 @pytest.mark.parametrize("n_features, n_classes", [(2, 2), (6, 4)])
 def test_classification_contract(shift, n_features, n_classes):
     X, y, sd = make_shifted_classification(
-        n_samples_source=120, n_samples_target=80, n_features=n_features,
-        n_classes=n_classes, shift=shift, random_state=0)
+        n_samples_source=120,
+        n_samples_target=80,
+        n_features=n_features,
+        n_classes=n_classes,
+        shift=shift,
+        random_state=0,
+    )
     assert X.shape == (200, n_features) and X.dtype == np.float64
     assert y.dtype == np.int64 and sd.dtype == np.int64
     assert (sd[:120] == 1).all() and (sd[120:] == -1).all()
     assert (y[120:] == -1).all()
     assert set(y[:120].tolist()) == set(range(n_classes))
     ds = make_shifted_classification(
-        n_samples_source=120, n_samples_target=80, n_features=n_features,
-        n_classes=n_classes, shift=shift, random_state=0, return_dataset=True)
+        n_samples_source=120,
+        n_samples_target=80,
+        n_features=n_features,
+        n_classes=n_classes,
+        shift=shift,
+        random_state=0,
+        return_dataset=True,
+    )
     np.testing.assert_array_equal(ds.X, X)
     assert ds.y_target.min() >= 0 and ds.y_target.max() == n_classes - 1
     _, y_unmasked, _ = make_shifted_classification(
-        n_samples_source=120, n_samples_target=80, n_features=n_features,
-        n_classes=n_classes, shift=shift, random_state=0, mask_target=False)
+        n_samples_source=120,
+        n_samples_target=80,
+        n_features=n_features,
+        n_classes=n_classes,
+        shift=shift,
+        random_state=0,
+        mask_target=False,
+    )
     np.testing.assert_array_equal(y_unmasked, ds.y_true)
 
 
@@ -84,8 +105,13 @@ def test_default_matches_alignment_docstrings():
 @pytest.mark.parametrize("n_features, n_classes", [(2, 2), (5, 3)])
 def test_covariate_shift_hurts_source_only_and_weights_fix_it(n_features, n_classes):
     ds = make_shifted_classification(
-        n_samples_source=1000, n_samples_target=1000, n_features=n_features,
-        n_classes=n_classes, random_state=1, return_dataset=True)
+        n_samples_source=1000,
+        n_samples_target=1000,
+        n_features=n_features,
+        n_classes=n_classes,
+        random_state=1,
+        return_dataset=True,
+    )
     Xs, ys, Xt, yt = ds.X_source, ds.y_source, ds.X_target, ds.y_target
     source_only = LogisticRegression().fit(Xs, ys).score(Xt, yt)
     w = ds.density_ratio[ds.source_mask]
@@ -96,14 +122,24 @@ def test_covariate_shift_hurts_source_only_and_weights_fix_it(n_features, n_clas
 
 
 def test_true_density_ratio_is_correct():
-    ds = make_shifted_classification(n_samples_source=200, n_samples_target=200,
-                                     n_features=3, random_state=0, return_dataset=True)
+    ds = make_shifted_classification(
+        n_samples_source=200,
+        n_samples_target=200,
+        n_features=3,
+        random_state=0,
+        return_dataset=True,
+    )
     r = ds.density_ratio
     assert r.shape == (400,) and (r > 0).all()
     np.testing.assert_allclose(ds.density_ratio_func(ds.X), r, rtol=1e-10)
     # E_source[r(x)] = 1 and E_source[r(x) f(x)] = E_target[f(x)] (Monte Carlo, large n)
-    big = make_shifted_classification(n_samples_source=100_000, n_samples_target=100_000,
-                                      n_features=3, random_state=1, return_dataset=True)
+    big = make_shifted_classification(
+        n_samples_source=100_000,
+        n_samples_target=100_000,
+        n_features=3,
+        random_state=1,
+        return_dataset=True,
+    )
     rs = big.density_ratio[big.source_mask]
     assert abs(rs.mean() - 1) < 0.05
     for f in (lambda X: X[:, 0], lambda X: X[:, 1] ** 2, lambda X: np.sin(X.sum(1))):
@@ -118,28 +154,44 @@ def test_true_density_ratio_is_correct():
 
 
 def test_prior_shift_changes_class_proportions_only():
-    ds = make_shifted_classification(n_samples_source=3000, n_samples_target=3000,
-                                     shift="prior", noise=0, random_state=0,
-                                     return_dataset=True)
+    ds = make_shifted_classification(
+        n_samples_source=3000,
+        n_samples_target=3000,
+        shift="prior",
+        noise=0,
+        random_state=0,
+        return_dataset=True,
+    )
     p_s = np.bincount(ds.y_source) / 3000
     p_t = np.bincount(ds.y_target) / 3000
     assert abs(p_s[0] - 0.5) < 0.05 and p_t[0] > 0.8
     for k in range(2):  # p(x|y) fixed
-        np.testing.assert_allclose(ds.X_source[ds.y_source == k].mean(0),
-                                   ds.X_target[ds.y_target == k].mean(0), atol=0.15)
+        np.testing.assert_allclose(
+            ds.X_source[ds.y_source == k].mean(0), ds.X_target[ds.y_target == k].mean(0), atol=0.15
+        )
 
 
 def test_shift_strength_zero_means_no_shift():
     for shift in SHIFTS:
-        ds = make_shifted_classification(n_samples_source=4000, n_samples_target=4000,
-                                         shift=shift, shift_strength=0.0, random_state=0,
-                                         return_dataset=True)
+        ds = make_shifted_classification(
+            n_samples_source=4000,
+            n_samples_target=4000,
+            shift=shift,
+            shift_strength=0.0,
+            random_state=0,
+            return_dataset=True,
+        )
         np.testing.assert_allclose(ds.X_source.mean(0), ds.X_target.mean(0), atol=0.15)
 
 
 def test_subspace_target_is_affine_image_of_source():
-    ds = make_shifted_classification(n_samples_source=2000, n_samples_target=2000,
-                                     shift="subspace", random_state=0, return_dataset=True)
+    ds = make_shifted_classification(
+        n_samples_source=2000,
+        n_samples_target=2000,
+        shift="subspace",
+        random_state=0,
+        return_dataset=True,
+    )
     cs, ct = np.cov(ds.X_source.T), np.cov(ds.X_target.T)
     # a rotation keeps the spectrum and moves the mean
     np.testing.assert_allclose(np.linalg.eigvalsh(cs), np.linalg.eigvalsh(ct), rtol=0.15)
@@ -148,16 +200,18 @@ def test_subspace_target_is_affine_image_of_source():
 
 @pytest.mark.parametrize("shift", SHIFTS)
 def test_regression_contract(shift):
-    X, y, sd = make_shifted_regression(n_samples_source=100, n_samples_target=50,
-                                       n_features=4, shift=shift, random_state=0)
+    X, y, sd = make_shifted_regression(
+        n_samples_source=100, n_samples_target=50, n_features=4, shift=shift, random_state=0
+    )
     assert X.shape == (150, 4) and y.dtype == np.float64
     assert np.isnan(y[100:]).all() and np.isfinite(y[:100]).all()
     assert (sd[:100] == 1).all() and (sd[100:] == -1).all()
 
 
 def test_regression_covariate_shift_hurts_source_only():
-    ds = make_shifted_regression(n_samples_source=1000, n_samples_target=1000,
-                                 random_state=0, return_dataset=True)
+    ds = make_shifted_regression(
+        n_samples_source=1000, n_samples_target=1000, random_state=0, return_dataset=True
+    )
     Xs, ys, Xt, yt = ds.X_source, ds.y_source, ds.X_target, ds.y_target
     w = ds.density_ratio[ds.source_mask]
     r2_src = LinearRegression().fit(Xs, ys).score(Xt, yt)
@@ -201,8 +255,7 @@ def test_digits_shift_task():
         return LogisticRegression(max_iter=1000, tol=1e-3)
 
     source_only = make_pipeline(StandardScaler(), logreg()).fit(Xs, ys).score(Xt, yt)
-    target_only = cross_val_score(make_pipeline(StandardScaler(), logreg()), Xt, yt,
-                                  cv=3).mean()
+    target_only = cross_val_score(make_pipeline(StandardScaler(), logreg()), Xt, yt, cv=3).mean()
     assert 0.2 <= target_only - source_only <= 0.5, (source_only, target_only)
     X, y, _ = ds.pack()
     coral = make_da_pipeline(StandardScaler(), CORALAligner(), logreg()).fit(X, y)
@@ -306,9 +359,11 @@ def test_checksum_mismatch_on_disk_raises(tmp_path):
 
 
 def test_import_stays_light():
-    code = ("import sys, skxfer.datasets; "
-            "bad = [m for m in ('torch', 'h5py', 'matplotlib') if m in sys.modules]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, skxfer.datasets; "
+        "bad = [m for m in ('torch', 'h5py', 'matplotlib') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -333,8 +388,9 @@ def test_office_caltech(shared_data_home):
     assert ds.y_true.min() == 0 and ds.y_true.max() == 9
     assert np.bincount(ds.y_source).tolist() == [92, 82, 94, 99, 100, 100, 99, 100, 94, 98]
     assert ds.target_names[9] == "projector"
-    X, y, sd = load_office_caltech("D", "W", features="decaf", data_home=shared_data_home,
-                                   return_X_y=True)
+    X, y, sd = load_office_caltech(
+        "D", "W", features="decaf", data_home=shared_data_home, return_X_y=True
+    )
     assert X.shape == (157 + 295, 4096) and (y[sd < 0] == -1).all()
     # the DeCAF labels equal the SURF labels
     surf = load_office_caltech("D", "W", data_home=shared_data_home)
@@ -364,8 +420,9 @@ def test_usps_mnist_raw(shared_data_home):
     assert ds.X.shape == (7291 + 10000, 1, 16, 16) and ds.X.dtype == np.float32
     assert 0 <= ds.X.min() and ds.X.max() <= 1
     assert np.bincount(ds.y_target).tolist()[:2] == [980, 1135]
-    flat = load_usps_mnist_raw("mnist", "usps", size=28, usps_subset="test",
-                               data_home=shared_data_home)
+    flat = load_usps_mnist_raw(
+        "mnist", "usps", size=28, usps_subset="test", data_home=shared_data_home
+    )
     assert flat.X.shape == (10000 + 2007, 784)
 
 
@@ -377,6 +434,7 @@ def test_newsgroups(shared_data_home):
     assert set(ds.subcategory[src].tolist()) == {1, 2}
     assert set(ds.subcategory[~src].tolist()) == {3, 4}
     assert ds.y_true[src & (ds.subcategory == 1)].tolist()[:1] == [1]
-    other = load_newsgroups("sci", "talk", source_subsets=(1, 3), neg_source_subsets=(2, 4),
-                            data_home=shared_data_home)
+    other = load_newsgroups(
+        "sci", "talk", source_subsets=(1, 3), neg_source_subsets=(2, 4), data_home=shared_data_home
+    )
     assert int(other.source_mask.sum()) == 989 + 987 + 940 + 627

@@ -54,17 +54,23 @@ _NAN_TARGET = {
 # bugs, fixed in BaseDeepDA; partial_fit before fit now fits, so the partial_fit checks pass.
 XFAIL_BY_CLASS = {
     "DANNClassifier": {**_SKORCH_INIT, **_SET_PARAMS_ODD, **_MASKED_CLASS},
-    "DANNRegressor": {**_SKORCH_INIT, **_SET_PARAMS_ODD, **_NAN_TARGET,
-                      "check_methods_subset_invariance": "float32 batched matmul differs "
-                      "at 1e-7 by batch size",
-                      "check_regressors_train": "3 epochs of a tiny MLP do not reach "
-                      "sklearn's R2 threshold"},
+    "DANNRegressor": {
+        **_SKORCH_INIT,
+        **_SET_PARAMS_ODD,
+        **_NAN_TARGET,
+        "check_methods_subset_invariance": "float32 batched matmul differs at 1e-7 by batch size",
+        "check_regressors_train": "3 epochs of a tiny MLP do not reach sklearn's R2 threshold",
+    },
     "ADDAClassifier": {**_SKORCH_INIT, **_MASKED_CLASS},
     "FineTuneClassifier": {**_SKORCH_INIT, **_SET_PARAMS_ODD, **_MASKED_CLASS},
-    "FineTuneRegressor": {**_SKORCH_INIT, **_SET_PARAMS_ODD, **_NAN_TARGET,
-                          "check_methods_subset_invariance": "float32 batched matmul "
-                          "differs at 1e-7 by batch size (freeze='auto' fine-tunes every "
-                          "layer, so predict runs the whole network)"},
+    "FineTuneRegressor": {
+        **_SKORCH_INIT,
+        **_SET_PARAMS_ODD,
+        **_NAN_TARGET,
+        "check_methods_subset_invariance": "float32 batched matmul "
+        "differs at 1e-7 by batch size (freeze='auto' fine-tunes every "
+        "layer, so predict runs the whole network)",
+    },
 }
 
 
@@ -74,13 +80,16 @@ def expected_failures(estimator):
 
 
 def test_import_skxfer_does_not_import_torch():
-    code = ("import sys, skxfer; skxfer.list_strategies(); "
-            "assert 'torch' not in sys.modules and 'skorch' not in sys.modules")
+    code = (
+        "import sys, skxfer; skxfer.list_strategies(); "
+        "assert 'torch' not in sys.modules and 'skorch' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-@pytest.mark.parametrize("cls", [DANNClassifier, DANClassifier, DeepCORALClassifier,
-                                 DeepJDOTClassifier, ADDAClassifier])
+@pytest.mark.parametrize(
+    "cls", [DANNClassifier, DANClassifier, DeepCORALClassifier, DeepJDOTClassifier, ADDAClassifier]
+)
 def test_da_contract_classifiers(cls):
     X, y, sd = make_contract_task(n_source=40, n_target=30)
     check_da_contract(cls(**TINY), X, y, sd)
@@ -94,9 +103,11 @@ def test_da_contract_regressor():
 
 
 @parametrize_with_checks(
-    [DANNClassifier(max_epochs=3, lr=0.05, batch_size=16, random_state=0),
-     DANNRegressor(max_epochs=3, lr=0.05, batch_size=16, random_state=0),
-     ADDAClassifier(max_epochs=3, lr=0.05, batch_size=16, random_state=0)],
+    [
+        DANNClassifier(max_epochs=3, lr=0.05, batch_size=16, random_state=0),
+        DANNRegressor(max_epochs=3, lr=0.05, batch_size=16, random_state=0),
+        ADDAClassifier(max_epochs=3, lr=0.05, batch_size=16, random_state=0),
+    ],
     expected_failed_checks=expected_failures,
 )
 def test_sklearn_checks(estimator, check):
@@ -147,8 +158,10 @@ def test_callbacks_early_stopping_on_unsupervised_score():
     X, y, _ = make_contract_task(n_source=40, n_target=30)
     clf = DANNClassifier(
         **{**TINY, "max_epochs": 6},
-        callbacks=[EarlyStopping(monitor="train_target_entropy", patience=1, threshold=10.0),
-                   LRScheduler(policy="StepLR", step_size=1, gamma=0.5)],
+        callbacks=[
+            EarlyStopping(monitor="train_target_entropy", patience=1, threshold=10.0),
+            LRScheduler(policy="StepLR", step_size=1, gamma=0.5),
+        ],
     ).fit(X, y)
     assert len(clf.history_) == 2  # stopped: no improvement of 10 nats
     assert clf.optimizer_.param_groups[0]["lr"] < clf.lr
@@ -183,8 +196,9 @@ def test_images_use_the_cnn_and_custom_module_feature_layer():
     assert type(clf.module_.backbone).__name__ == "LeNet"
     assert clf.predict(X[12:]).shape == (12,)
 
-    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 6), torch.nn.ReLU(),
-                              torch.nn.Linear(6, 3))
+    net = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(256, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3)
+    )
     clf = DANClassifier(module=net, max_epochs=1, batch_size=8, random_state=0).fit(X, y)
     assert clf.module_.feature_layer == "3"  # the last Linear: its input is the feature
     assert clf.extract_features(X[:5]).shape == (5, 6)
@@ -217,9 +231,11 @@ def test_cuda_fit_predict_and_cpu_reload():
     np.testing.assert_allclose(loaded.predict_proba(X), proba, atol=1e-5)
 
 
-@pytest.mark.xfail(reason="simulating a missing torch with sys.modules['torch'] = None "
-                   "breaks an import before skxfer.deep's guard runs; not yet triaged",
-                   strict=False)
+@pytest.mark.xfail(
+    reason="simulating a missing torch with sys.modules['torch'] = None "
+    "breaks an import before skxfer.deep's guard runs; not yet triaged",
+    strict=False,
+)
 def test_missing_torch_message_names_the_extra():
     code = (
         "import sys; sys.modules['torch'] = None\n"
@@ -247,6 +263,7 @@ def test_dann_anneals_the_learning_rate_as_in_the_paper():
     final = clf.optimizer_.param_groups[0]["lr"]
     p = (clf.n_total_steps_ - 1) / clf.n_total_steps_
     assert final == pytest.approx(0.01 / (1 + 10 * p) ** 0.75)
-    plain = DANNClassifier(max_epochs=2, lr=0.01, random_state=0,
-                           callbacks__lr_annealing=None).fit(X, y)
+    plain = DANNClassifier(max_epochs=2, lr=0.01, random_state=0, callbacks__lr_annealing=None).fit(
+        X, y
+    )
     assert plain.optimizer_.param_groups[0]["lr"] == pytest.approx(0.01)

@@ -47,10 +47,16 @@ def test_schedule_values():
 @pytest.mark.parametrize("schedule", ["ganin", "linear"])
 def test_schedule_reaches_the_full_weight_at_the_last_step(max_epochs, schedule):
     X, y, _ = make_contract_task(n_source=40, n_target=30)
-    clf = DANNClassifier(max_epochs=max_epochs, batch_size=32, alignment_weight=0.7,
-                         alignment_schedule=schedule, random_state=0).fit(X, y)
-    weights = [w for epoch in clf.history_[:, "batches"] for w in
-               (b["alignment_weight"] for b in epoch)]
+    clf = DANNClassifier(
+        max_epochs=max_epochs,
+        batch_size=32,
+        alignment_weight=0.7,
+        alignment_schedule=schedule,
+        random_state=0,
+    ).fit(X, y)
+    weights = [
+        w for epoch in clf.history_[:, "batches"] for w in (b["alignment_weight"] for b in epoch)
+    ]
     assert len(weights) == clf.n_total_steps_
     assert weights[-1] == pytest.approx(0.7)
     assert np.all(np.diff(weights) > 0)  # rises over the whole of fit, never stalls
@@ -71,9 +77,12 @@ def test_short_grid_search_over_alignment_weight_tells_weights_apart():
     Xs = rng.randn(80, 8) + 2.0 * ys[:, None]
     Xt = rng.randn(80, 8) + 2.0 * yt[:, None] + 3.0
     X, y = np.r_[Xs, Xt].astype(np.float32), np.r_[ys, -np.ones(80, dtype=int)]
-    grid = GridSearchCV(DANNClassifier(max_epochs=1, batch_size=32, lr=0.01, random_state=0),
-                        {"alignment_weight": [0.0, 0.3, 1.0]}, cv=2,
-                        scoring=PredictionEntropyScorer()).fit(X, y)
+    grid = GridSearchCV(
+        DANNClassifier(max_epochs=1, batch_size=32, lr=0.01, random_state=0),
+        {"alignment_weight": [0.0, 0.3, 1.0]},
+        cv=2,
+        scoring=PredictionEntropyScorer(),
+    ).fit(X, y)
     scores = grid.cv_results_["mean_test_score"]
     assert np.min(np.diff(np.sort(scores))) > 0.01, scores
 
@@ -160,23 +169,35 @@ def _mean_target_accuracy(make):
     accs = []
     for seed in (0, 1, 2):  # training is deterministic given the seed: not flaky
         X, y, yt = _shift_task(seed)
-        est = make(dict(max_epochs=15, batch_size=32, lr=1e-2, random_state=seed,
-                        module__hidden_units=(16, 16))).fit(X, y)
+        est = make(
+            dict(
+                max_epochs=15,
+                batch_size=32,
+                lr=1e-2,
+                random_state=seed,
+                module__hidden_units=(16, 16),
+            )
+        ).fit(X, y)
         accs.append(np.mean(est.predict(X[y == -1]) == yt))
     return float(np.mean(accs))
 
 
-@pytest.mark.parametrize("make", [
-    lambda p: DANNClassifier(**p),
-    lambda p: DANClassifier(**p),
-    lambda p: DeepCORALClassifier(**p),
-    lambda p: DeepJDOTClassifier(**p),
-    lambda p: ADDAClassifier(**p),
-], ids=["dann", "dan", "deep_coral", "deepjdot", "adda"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: DANNClassifier(**p),
+        lambda p: DANClassifier(**p),
+        lambda p: DeepCORALClassifier(**p),
+        lambda p: DeepJDOTClassifier(**p),
+        lambda p: ADDAClassifier(**p),
+    ],
+    ids=["dann", "dan", "deep_coral", "deepjdot", "adda"],
+)
 def test_deep_da_beats_source_only_twin_on_shift(make):
     if "source_only" not in _SCORES:
         _SCORES["source_only"] = _mean_target_accuracy(
-            lambda p: DeepDAClassifier(alignment="none", **p))
+            lambda p: DeepDAClassifier(alignment="none", **p)
+        )
     assert _mean_target_accuracy(make) > _SCORES["source_only"] + 0.04
 
 
@@ -190,8 +211,13 @@ def _shifted_task(shift=4.0, n=60, seed=0):
 
 def test_batch_norm_statistics_are_kept_per_domain_and_used_at_inference():
     X, y, n = _shifted_task()
-    clf = DANNClassifier(max_epochs=3, batch_size=20, random_state=0,
-                         module__hidden_units=(8,), module__batch_norm=True).fit(X, y)
+    clf = DANNClassifier(
+        max_epochs=3,
+        batch_size=20,
+        random_state=0,
+        module__hidden_units=(8,),
+        module__batch_norm=True,
+    ).fit(X, y)
     net = clf.module_
     stats = net.domain_statistics
     assert sorted(stats) == ["source", "target"]
@@ -210,13 +236,12 @@ def test_batch_norm_statistics_are_kept_per_domain_and_used_at_inference():
         return out
 
     target, source = np.arange(n, 2 * n), np.arange(n)
-    np.testing.assert_allclose(clf.predict_proba(X[target]), forward_with("target", target),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        clf.predict_proba(X[target]), forward_with("target", target), rtol=1e-5, atol=1e-6
+    )
     mixed = clf.predict_proba(X, sample_domain=np.r_[np.ones(n), -np.ones(n)])
-    np.testing.assert_allclose(mixed[source], forward_with("source", source), rtol=1e-5,
-                               atol=1e-6)
-    np.testing.assert_allclose(mixed[target], forward_with("target", target), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(mixed[source], forward_with("source", source), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(mixed[target], forward_with("target", target), rtol=1e-5, atol=1e-6)
     assert not np.allclose(forward_with("source", target), forward_with("target", target))
     # inference leaves the layers with the statistics they had (the target's)
     assert first.running_mean is stats["target"][0][0]
@@ -224,7 +249,13 @@ def test_batch_norm_statistics_are_kept_per_domain_and_used_at_inference():
 
 def test_source_only_twin_keeps_the_source_statistics_for_target_rows():
     X, y, n = _shifted_task()
-    clf = DeepDAClassifier(alignment="none", max_epochs=2, batch_size=20, random_state=0,
-                           module__hidden_units=(8,), module__batch_norm=True).fit(X, y)
+    clf = DeepDAClassifier(
+        alignment="none",
+        max_epochs=2,
+        batch_size=20,
+        random_state=0,
+        module__hidden_units=(8,),
+        module__batch_norm=True,
+    ).fit(X, y)
     assert sorted(clf.module_.domain_statistics) == ["source"]
     assert clf.predict(X[n:]).shape == (n,)

@@ -78,8 +78,9 @@ def test_mismatched_feature_counts_error_names_the_fix():
 
 
 def test_transform_with_other_feature_count_raises():
-    X, y, _ = merge_domains(_RNG.standard_normal((10, 3)), np.arange(10) % 2,
-                            _RNG.standard_normal((8, 3)))
+    X, y, _ = merge_domains(
+        _RNG.standard_normal((10, 3)), np.arange(10) % 2, _RNG.standard_normal((8, 3))
+    )
     coral = CORALAligner().fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         coral.transform(np.zeros((2, 4)))
@@ -109,12 +110,17 @@ def test_no_target_rows_with_explicit_sample_domain():
 def test_no_labelled_source_rows():
     with pytest.raises(ValueError, match="marks as source have a masked label"):
         validate_da_data(
-            BaseEstimator(), np.zeros((3, 1)), np.array([-1, -1, -1]),
-            np.array([1, 1, -1]), require_labelled_source=True,
+            BaseEstimator(),
+            np.zeros((3, 1)),
+            np.array([-1, -1, -1]),
+            np.array([1, 1, -1]),
+            require_labelled_source=True,
         )
     with pytest.raises(ValueError, match="no source row: every label is masked"):
         validate_da_data(
-            BaseEstimator(), np.zeros((3, 1)), np.array([-1, -1, -1]),
+            BaseEstimator(),
+            np.zeros((3, 1)),
+            np.array([-1, -1, -1]),
             require_labelled_source=True,
         )
     with pytest.raises(ValueError, match="no labelled row"):

@@ -46,8 +46,9 @@ def test_probabilities_and_classes():
     assert raw.aligner_ is None
 
 
-@pytest.mark.parametrize("estimator", [EasyTLClassifier(),
-                                       EasyTLClassifier("passthrough")], ids=repr)
+@pytest.mark.parametrize(
+    "estimator", [EasyTLClassifier(), EasyTLClassifier("passthrough")], ids=repr
+)
 def test_contract(estimator):
     check_da_contract(estimator)
     check_row_order_invariance(estimator)

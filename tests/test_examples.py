@@ -16,10 +16,20 @@ NEEDS_DEEP = {"plot_adversarial_dann.py"}
 
 
 def _run(script, out, **env):
-    full_env = {**os.environ, "SKXFER_EXAMPLES_QUICK": "1", "MPLBACKEND": "Agg",
-                "OMP_NUM_THREADS": "1", **env}
-    return subprocess.run([sys.executable, str(script), "--out", str(out)], env=full_env,
-                          capture_output=True, text=True, timeout=180)
+    full_env = {
+        **os.environ,
+        "SKXFER_EXAMPLES_QUICK": "1",
+        "MPLBACKEND": "Agg",
+        "OMP_NUM_THREADS": "1",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, str(script), "--out", str(out)],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_examples_found():
@@ -43,9 +53,13 @@ def test_amazon_example_skips_gracefully_without_data(tmp_path):
     copy = tmp_path / "plot_amazon_reviews.py"
     shutil.copy(EXAMPLES / "plot_amazon_reviews.py", copy)
     env = {k: v for k, v in os.environ.items() if k != "SKXFER_DATA"}
-    proc = subprocess.run([sys.executable, str(copy), "--quick", "--out", str(tmp_path)],
-                          env={**env, "MPLBACKEND": "Agg"}, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(copy), "--quick", "--out", str(tmp_path)],
+        env={**env, "MPLBACKEND": "Agg"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Skipping." in proc.stdout and "SKXFER_DATA" in proc.stdout
     assert not list(tmp_path.glob("*.png"))
@@ -68,8 +82,11 @@ def test_seed_recipe_frozen_base_beats_the_no_transfer_baselines(tmp_path):
     proc = _run(EXAMPLES / "finetune_frozen_base.py", tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     acc = _accuracies(proc.stdout)
-    baselines = [acc["source model as it is"], acc["target only: CNN from scratch"],
-                 acc["target only: LogisticRegression"]]
+    baselines = [
+        acc["source model as it is"],
+        acc["target only: CNN from scratch"],
+        acc["target only: LogisticRegression"],
+    ]
     assert acc["frozen source base + new head"] > max(baselines) + 0.05
     assert acc["all layers fine-tuned"] > max(baselines) + 0.05
 

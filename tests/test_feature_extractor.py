@@ -36,8 +36,13 @@ class AnyWidth(torch.nn.Module):
 
 def mlp(n_in=4):
     torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Linear(n_in, 8), torch.nn.BatchNorm1d(8),
-                               torch.nn.ReLU(), torch.nn.Dropout(0.5), torch.nn.Linear(8, 2))
+    return torch.nn.Sequential(
+        torch.nn.Linear(n_in, 8),
+        torch.nn.BatchNorm1d(8),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.5),
+        torch.nn.Linear(8, 2),
+    )
 
 
 _XFAIL = {
@@ -47,8 +52,9 @@ _XFAIL = {
 }
 
 
-@parametrize_with_checks([TorchFeatureExtractor(AnyWidth())],
-                         expected_failed_checks=lambda est: _XFAIL)
+@parametrize_with_checks(
+    [TorchFeatureExtractor(AnyWidth())], expected_failed_checks=lambda est: _XFAIL
+)
 def test_sklearn_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

@@ -99,6 +99,5 @@ def test_docs_table_is_current():
     from pathlib import Path
 
     script = Path(__file__).resolve().parents[1] / "docs" / "make_few_labels_table.py"
-    proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert proc.returncode == 0, "run python docs/make_few_labels_table.py: " + proc.stdout

@@ -28,8 +28,9 @@ from skxfer.utils.estimator_checks import check_da_contract, make_contract_task 
 from .test_deep_estimators import expected_failures  # noqa: E402
 
 torch.set_num_threads(1)
-TINY = dict(max_epochs=2, pretrain_epochs=2, batch_size=16, module__hidden_units=(8,),
-            random_state=0)
+TINY = dict(
+    max_epochs=2, pretrain_epochs=2, batch_size=16, module__hidden_units=(8,), random_state=0
+)
 
 
 def semi_task(n_labelled=8):
@@ -37,7 +38,7 @@ def semi_task(n_labelled=8):
     X, y, sd = make_contract_task(n_source=40, n_target=30)
     y = y.copy()
     rng = np.random.RandomState(0)
-    y[40:40 + n_labelled] = rng.randint(0, 2, n_labelled)
+    y[40 : 40 + n_labelled] = rng.randint(0, 2, n_labelled)
     y[40], y[41] = 0, 1
     return X, y, sd
 
@@ -53,16 +54,20 @@ def images(n_source=24, n_target=12, n_classes=3):
 def source_net(n_in=4, n_out=5):
     torch.manual_seed(0)
     return torch.nn.Sequential(
-        torch.nn.Linear(n_in, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
-        torch.nn.Linear(16, 8), torch.nn.ReLU(), torch.nn.Linear(8, n_out),
+        torch.nn.Linear(n_in, 16),
+        torch.nn.BatchNorm1d(16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 8),
+        torch.nn.ReLU(),
+        torch.nn.Linear(8, n_out),
     ).eval()
 
 
 @parametrize_with_checks(
-    [FineTuneClassifier(max_epochs=3, pretrain_epochs=3, lr=0.05, batch_size=16,
-                        random_state=0),
-     FineTuneRegressor(max_epochs=3, pretrain_epochs=3, lr=0.05, batch_size=16,
-                       random_state=0)],
+    [
+        FineTuneClassifier(max_epochs=3, pretrain_epochs=3, lr=0.05, batch_size=16, random_state=0),
+        FineTuneRegressor(max_epochs=3, pretrain_epochs=3, lr=0.05, batch_size=16, random_state=0),
+    ],
     expected_failed_checks=expected_failures,
 )
 def test_sklearn_checks(estimator, check):
@@ -94,8 +99,9 @@ def test_frozen_parameters_bit_identical_and_head_replaced():
     X, y, sd = semi_task()
     net = source_net(n_out=5)
     before = {k: v.clone() for k, v in net.state_dict().items()}
-    clf = FineTuneClassifier(net, max_epochs=3, lr=0.1, batch_size=16,
-                             random_state=0).fit(X, y, sample_domain=sd)
+    clf = FineTuneClassifier(net, max_epochs=3, lr=0.1, batch_size=16, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
     for k, v in net.state_dict().items():  # the caller's module is never trained
         assert torch.equal(v, before[k]), k
     body = clf.module_.backbone
@@ -109,19 +115,23 @@ def test_frozen_parameters_bit_identical_and_head_replaced():
 
 def test_named_head_and_freeze_variants():
     X, y, sd = images()
-    net = FineTuneClassifier(max_epochs=1, pretrain_epochs=1, batch_size=8,
-                             random_state=0).fit(X, y, sample_domain=sd)
+    net = FineTuneClassifier(max_epochs=1, pretrain_epochs=1, batch_size=8, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
     assert net.head_ == "head.2" and net.module_.backbone.head[2].out_features == 3
-    clf = FineTuneClassifier(net, head="head", freeze=1, max_epochs=1, batch_size=8,
-                             random_state=0).fit(X, y, sample_domain=sd)
+    clf = FineTuneClassifier(
+        net, head="head", freeze=1, max_epochs=1, batch_size=8, random_state=0
+    ).fit(X, y, sample_domain=sd)
     assert clf.output_layer_ == "head.2"
     assert {p.split(".")[0] for p in clf.trainable_params_} == {"head"}
-    clf = FineTuneClassifier(net, freeze=2, max_epochs=1, batch_size=8,
-                             random_state=0).fit(X, y, sample_domain=sd)
+    clf = FineTuneClassifier(net, freeze=2, max_epochs=1, batch_size=8, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
     assert {p.split(".")[0] for p in clf.trainable_params_} == {"features", "head"}
     assert not clf.used_feature_cache_
-    clf = FineTuneClassifier(net, freeze=["conv"], max_epochs=1, batch_size=8,
-                             random_state=0).fit(X, y, sample_domain=sd)
+    clf = FineTuneClassifier(net, freeze=["conv"], max_epochs=1, batch_size=8, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
     assert not any(p.startswith("conv") for p in clf.trainable_params_)
     assert any(p.startswith("features") for p in clf.trainable_params_)
     # frozen BatchNorm layers run in eval mode while training
@@ -136,8 +146,9 @@ def test_named_head_and_freeze_variants():
 
 def test_cached_path_equals_full_path_and_is_shared():
     X, y, sd = images()
-    src = FineTuneClassifier(max_epochs=1, pretrain_epochs=2, batch_size=8,
-                             random_state=0).fit(X, y, sample_domain=sd)
+    src = FineTuneClassifier(max_epochs=1, pretrain_epochs=2, batch_size=8, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
     clear_feature_cache()
     # the safety net's inner folds would cache their own subsets: off to count entries
     kw = dict(max_epochs=4, lr=0.05, batch_size=8, random_state=0, safety_net=False)
@@ -148,29 +159,40 @@ def test_cached_path_equals_full_path_and_is_shared():
     assert len(_FEATURE_CACHE) == 1 and _FEATURE_CACHE.misses == 1
     # grid-search candidates sharing the backbone reuse the features
     # (a fitted estimator as source_model would be cloned unfitted: pass its network)
-    grid = GridSearchCV(FineTuneClassifier(src.module_.backbone, **kw), {"lr": [0.01, 0.1]},
-                        cv=[(np.arange(len(X)), np.arange(len(X)))])
+    grid = GridSearchCV(
+        FineTuneClassifier(src.module_.backbone, **kw),
+        {"lr": [0.01, 0.1]},
+        cv=[(np.arange(len(X)), np.arange(len(X)))],
+    )
     from sklearn import config_context
 
     with config_context(enable_metadata_routing=True):
         grid.fit(X, y, sample_domain=sd)
     assert _FEATURE_CACHE.misses == 1 and _FEATURE_CACHE.hits >= 3
     with pytest.raises(ValueError, match="cache_features=True"):
-        FineTuneClassifier(src, freeze=None, cache_features=True, **kw).fit(
-            X, y, sample_domain=sd)
+        FineTuneClassifier(src, freeze=None, cache_features=True, **kw).fit(X, y, sample_domain=sd)
 
 
 def test_l2sp_pulls_weights_towards_source():
     X, y, sd = semi_task(n_labelled=10)
-    kw = dict(freeze=None, backbone_lr_multiplier=1.0, max_epochs=30, lr=0.05,
-              batch_size=16, random_state=0, safety_net=False)
+    kw = dict(
+        freeze=None,
+        backbone_lr_multiplier=1.0,
+        max_epochs=30,
+        lr=0.05,
+        batch_size=16,
+        random_state=0,
+        safety_net=False,
+    )
     net = source_net()
 
     def drift(clf):
         body = clf.module_.backbone
-        return sum(float((body.state_dict()[k] - v).pow(2).sum())
-                   for k, v in net.state_dict().items()
-                   if not k.startswith("5.") and v.is_floating_point() and "running" not in k)
+        return sum(
+            float((body.state_dict()[k] - v).pow(2).sum())
+            for k, v in net.state_dict().items()
+            if not k.startswith("5.") and v.is_floating_point() and "running" not in k
+        )
 
     free = FineTuneClassifier(net, **kw).fit(X, y, sample_domain=sd)
     l2sp = FineTuneClassifier(net, l2sp_alpha=10.0, **kw).fit(X, y, sample_domain=sd)
@@ -181,10 +203,17 @@ def test_l2sp_pulls_weights_towards_source():
 
 def test_gradual_unfreezing_changes_trainable_params_at_scheduled_epoch():
     X, y, sd = images()
-    src = FineTuneClassifier(max_epochs=1, pretrain_epochs=1, batch_size=8,
-                             random_state=0).fit(X, y, sample_domain=sd)
-    kw = dict(unfreeze_schedule={2: 2, 3: "all"}, max_epochs=4, batch_size=8, lr=0.05,
-              random_state=0, safety_net=False)
+    src = FineTuneClassifier(max_epochs=1, pretrain_epochs=1, batch_size=8, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
+    kw = dict(
+        unfreeze_schedule={2: 2, 3: "all"},
+        max_epochs=4,
+        batch_size=8,
+        lr=0.05,
+        random_state=0,
+        safety_net=False,
+    )
     clf = FineTuneClassifier(src, **kw).fit(X, y, sample_domain=sd)
     n = clf.history_[:, "n_trainable_params"]
     assert n[0] == n[1] < n[2] < n[3]
@@ -199,24 +228,27 @@ def test_gradual_unfreezing_changes_trainable_params_at_scheduled_epoch():
 
 def test_backbone_lr_multiplier_sets_param_groups():
     X, y, sd = semi_task()
-    clf = FineTuneClassifier(source_net(), freeze=None, backbone_lr_multiplier=0.1, lr=0.01,
-                             max_epochs=1).fit(X, y, sample_domain=sd)
+    clf = FineTuneClassifier(
+        source_net(), freeze=None, backbone_lr_multiplier=0.1, lr=0.01, max_epochs=1
+    ).fit(X, y, sample_domain=sd)
     lrs = sorted(g["lr"] for g in clf.optimizer_.param_groups)
     assert lrs == pytest.approx([0.001, 0.01])
 
 
 def test_state_dict_path_and_estimator_sources(tmp_path):
     X, y, sd = images()
-    src = FineTuneClassifier(max_epochs=1, pretrain_epochs=1, batch_size=8,
-                             random_state=0).fit(X, y, sample_domain=sd)
+    src = FineTuneClassifier(max_epochs=1, pretrain_epochs=1, batch_size=8, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
     path = tmp_path / "src.pt"
     torch.save({"model_state_dict": src.module_.state_dict(), "epoch": 3}, path)
-    from_path = FineTuneClassifier(str(path), max_epochs=1, batch_size=8,
-                                   random_state=0).fit(X, y, sample_domain=sd)
-    from_est = FineTuneClassifier(src, max_epochs=1, batch_size=8,
-                                  random_state=0).fit(X, y, sample_domain=sd)
-    np.testing.assert_allclose(from_path.predict_proba(X), from_est.predict_proba(X),
-                               atol=1e-6)
+    from_path = FineTuneClassifier(str(path), max_epochs=1, batch_size=8, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
+    from_est = FineTuneClassifier(src, max_epochs=1, batch_size=8, random_state=0).fit(
+        X, y, sample_domain=sd
+    )
+    np.testing.assert_allclose(from_path.predict_proba(X), from_est.predict_proba(X), atol=1e-6)
     dann = DANNClassifier(max_epochs=1, batch_size=8, random_state=0).fit(X, y)
     assert load_source_model(dann.module_.state_dict(), input_shape=(1, 16, 16)) is not None
     with pytest.raises(FileNotFoundError):
@@ -259,12 +291,16 @@ def test_regressor_fine_tunes_on_labelled_target_rows():
     y = np.r_[X[:50, 0], 2 * X[50:, 0]]
     y[65:] = np.nan
     sd = np.r_[np.ones(50, dtype=np.int64), -np.ones(30, dtype=np.int64)]
-    reg = FineTuneRegressor(freeze=None, max_epochs=20, pretrain_epochs=20, lr=0.01,
-                            batch_size=16, random_state=0).fit(X, y, sample_domain=sd)
+    reg = FineTuneRegressor(
+        freeze=None, max_epochs=20, pretrain_epochs=20, lr=0.01, batch_size=16, random_state=0
+    ).fit(X, y, sample_domain=sd)
     assert reg.module_.backbone.head.out_features == 1
     assert reg.predict(X[65:]).shape == (15,)
-    check_da_contract(FineTuneRegressor(source_net(3, 1), max_epochs=2, batch_size=16),
-                      X[:60], np.r_[X[:40, 0], np.full(20, np.nan)])
+    check_da_contract(
+        FineTuneRegressor(source_net(3, 1), max_epochs=2, batch_size=16),
+        X[:60],
+        np.r_[X[:40, 0], np.full(20, np.nan)],
+    )
 
 
 def test_partial_fit_continues_and_pickle_roundtrip():
@@ -284,13 +320,21 @@ def test_registry_tags_and_lazy_export():
     assert get_strategy("finetune") is FineTuneClassifier
     tags = get_da_tags(FineTuneClassifier())
     assert (tags.family, tags.kind, tags.requires_target, tags.uses_target_labels) == (
-        "model", "estimator", False, True)
+        "model",
+        "estimator",
+        False,
+        True,
+    )
 
 
 def test_invalid_parameters():
     X, y, sd = semi_task()
-    for params in ({"freeze": "some"}, {"unfreeze_schedule": {"a": 1}},
-                   {"cache_features": "yes"}, {"l2sp_alpha": -1.0}):
+    for params in (
+        {"freeze": "some"},
+        {"unfreeze_schedule": {"a": 1}},
+        {"cache_features": "yes"},
+        {"l2sp_alpha": -1.0},
+    ):
         with pytest.raises(ValueError):
             FineTuneClassifier(**params).fit(X, y, sample_domain=sd)
 
@@ -303,12 +347,18 @@ def _safety_net_task(target_rule, n_source=300, n_target=200, n_labelled=60):
     y_true = np.r_[xor[:n_source], target_rule(X[n_source:])]
     sd = np.r_[np.ones(n_source, dtype=int), -np.ones(n_target, dtype=int)]
     y = y_true.copy()
-    y[n_source + n_labelled:] = -1  # only the first n_labelled target rows are labelled
+    y[n_source + n_labelled :] = -1  # only the first n_labelled target rows are labelled
     return X, y, sd, y_true
 
 
-SAFETY = dict(module__hidden_units=(32, 32), pretrain_epochs=40, max_epochs=2, lr=0.01,
-              batch_size=32, random_state=0)
+SAFETY = dict(
+    module__hidden_units=(32, 32),
+    pretrain_epochs=40,
+    max_epochs=2,
+    lr=0.01,
+    batch_size=32,
+    random_state=0,
+)
 
 
 def test_safety_net_keeps_the_fine_tuned_network_when_it_is_better():
@@ -333,8 +383,7 @@ def test_safety_net_falls_back_to_the_linear_model_when_transfer_hurts():
     assert clf.selected_ == "target_only"
     assert scores["target_only"] > max(scores["finetune"], scores["head"], scores["source"])
     rest = slice(360, None)
-    np.testing.assert_array_equal(clf.predict(X[rest]),
-                                  clf.target_only_estimator_.predict(X[rest]))
+    np.testing.assert_array_equal(clf.predict(X[rest]), clf.target_only_estimator_.predict(X[rest]))
     assert clf.score(X[rest], y_true[rest]) > 0.9
     # without the safety net the fine-tuned network is kept, and it is worse
     plain = FineTuneClassifier(safety_net=False, **SAFETY).fit(X, y, sample_domain=sd)
@@ -353,12 +402,12 @@ def test_inputs_are_standardised_inside_when_the_backbone_is_pretrained_in_fit()
     X, y, sd = semi_task()
     X_before = X.copy()
     # (the safety net's linear baseline sees the raw inputs: off, to compare networks)
-    big = FineTuneClassifier(safety_net=False, **TINY).fit(1000.0 * X + 50.0, y,
-                                                          sample_domain=sd)
+    big = FineTuneClassifier(safety_net=False, **TINY).fit(1000.0 * X + 50.0, y, sample_domain=sd)
     small = FineTuneClassifier(safety_net=False, **TINY).fit(X, y, sample_domain=sd)
     np.testing.assert_allclose(big.input_mean_, 1000.0 * small.input_mean_ + 50.0, rtol=1e-4)
-    np.testing.assert_allclose(big.predict_proba(1000.0 * X + 50.0), small.predict_proba(X),
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        big.predict_proba(1000.0 * X + 50.0), small.predict_proba(X), atol=1e-4
+    )
     np.testing.assert_array_equal(X, X_before)
     given = FineTuneClassifier(source_net(), max_epochs=1).fit(X, y, sample_domain=sd)
     assert given.input_mean_ is None  # a given network gets the inputs it was trained on
@@ -370,7 +419,8 @@ def test_safety_net_keeps_the_source_classifier_when_fine_tuning_only_hurts():
     # classifier as it is wins
     X, y, sd, y_true = _safety_net_task(lambda Xt: (Xt[:, 0] * Xt[:, 1] > 0).astype(int))
     clf = FineTuneClassifier(**{**SAFETY, "backbone_lr_multiplier": 100.0}).fit(
-        X, y, sample_domain=sd)
+        X, y, sample_domain=sd
+    )
     scores = clf.validation_scores_
     assert clf.selected_ == "source", scores
     assert scores["source"] > max(scores["finetune"], scores["target_only"])

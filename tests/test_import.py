@@ -15,10 +15,7 @@ def _run(code):
 
 
 def test_import_does_not_import_heavy_dependencies():
-    loaded = _run(
-        "import sys, skxfer; "
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
+    loaded = _run(f"import sys, skxfer; print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
     assert loaded == ""
 
 

@@ -73,8 +73,7 @@ def _strategy(name):
     if name == "shot":
         from sklearn.frozen import FrozenEstimator
 
-        return cls(FrozenEstimator(_source_network()), max_epochs=2, batch_size=16,
-                   random_state=0)
+        return cls(FrozenEstimator(_source_network()), max_epochs=2, batch_size=16, random_state=0)
     if name == "finetune":
         return cls(pretrain_epochs=2, **DEEP)
     if name == "adda":
@@ -95,8 +94,9 @@ def _public(name):
     if name == "TransferSelector":
         return cls(LogisticRegression(), strategies=["coral", "sa"], cv=2)
     if name == "TorchFeatureExtractor":
-        net = torch.nn.Sequential(torch.nn.Linear(N_FEATURES, 8), torch.nn.ReLU(),
-                                  torch.nn.Linear(8, N_CLASSES))
+        net = torch.nn.Sequential(
+            torch.nn.Linear(N_FEATURES, 8), torch.nn.ReLU(), torch.nn.Linear(8, N_CLASSES)
+        )
         return cls(net)
     if name in ("DeepDAClassifier", "DeepDARegressor", "DANNRegressor"):
         return cls(**DEEP)
@@ -128,7 +128,8 @@ def test_catalogue_covers_every_public_estimator_and_strategy():
     covered = {type(make()).__name__ for make in INSTANCES.values()}
     covered |= {type(getattr(make(), "estimator", None)).__name__ for make in INSTANCES.values()}
     public = {
-        name for name in skxfer.__all__
+        name
+        for name in skxfer.__all__
         if isinstance(getattr(skxfer, name), type)
         and issubclass(getattr(skxfer, name), BaseEstimator)
         and not getattr(getattr(skxfer, name), "__abstractmethods__", None)
@@ -183,10 +184,18 @@ def _warns_for_target_labels(est):
 
 
 #: Cases about source rows and their labels, which a source-free estimator never gets.
-SOURCE_CASES = {"masked_source_labels", "no_labelled_row", "no_source_row", "a_single_class",
-                "y_of_wrong_length", "string_labels_masked_with_none",
-                "every_target_row_labelled", "a_few_labelled_target_rows",
-                "two_source_domains", "sample_domain_sign_flipped"}
+SOURCE_CASES = {
+    "masked_source_labels",
+    "no_labelled_row",
+    "no_source_row",
+    "a_single_class",
+    "y_of_wrong_length",
+    "string_labels_masked_with_none",
+    "every_target_row_labelled",
+    "a_few_labelled_target_rows",
+    "two_source_domains",
+    "sample_domain_sign_flipped",
+}
 
 
 def _setup(name, case):
@@ -339,13 +348,31 @@ def fewer_features_at_predict(est, regression, X, y, sd):
 def unknown_option_value(est, regression, X, y, sd):
     params = est.get_params(deep=False)
     name = next(
-        (p for p in ("method", "alignment", "kernel", "freeze", "source_output", "device",
-                     "fallback", "layer") if p in params),
+        (
+            p
+            for p in (
+                "method",
+                "alignment",
+                "kernel",
+                "freeze",
+                "source_output",
+                "device",
+                "fallback",
+                "layer",
+            )
+            if p in params
+        ),
         None,
     )
     if name is None:
-        name = next((p for p, v in sorted(params.items()) if isinstance(v, (int, float))
-                     and not isinstance(v, bool)), sorted(params)[0])
+        name = next(
+            (
+                p
+                for p, v in sorted(params.items())
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            ),
+            sorted(params)[0],
+        )
     est.set_params(**{name: "no-such-option"})
     _refuse(est, X, y, sd, "(?i)" + name + "|no-such-option")
 

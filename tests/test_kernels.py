@@ -56,8 +56,9 @@ def test_squared_distances_match_sklearn(X, dtype):
     assert np.abs(D2 - ref).max() < (1e-2 if dtype == np.float32 else 1e-8)
     self_d2 = squared_distances(Xo, dtype=dtype)
     assert np.all(np.diag(self_d2) == 0) and np.all(self_d2 >= 0)
-    np.testing.assert_allclose(squared_distances(sparse.csr_matrix(X)),
-                               euclidean_distances(X, squared=True))
+    np.testing.assert_allclose(
+        squared_distances(sparse.csr_matrix(X)), euclidean_distances(X, squared=True)
+    )
 
 
 def test_float32_kernel_matrix_matches_sklearn(X):
@@ -69,8 +70,11 @@ def test_float32_kernel_matrix_matches_sklearn(X):
     Kp = kernel_matrix(X, kernel="poly", gamma=0.1, dtype=np.float32)
     assert Kp.dtype == np.float32
     np.testing.assert_allclose(Kp, polynomial_kernel(X, gamma=0.1, coef0=1.0), rtol=1e-5)
-    np.testing.assert_allclose(kernel_row_means(X, X[:30], gamma=0.1, dtype=np.float32),
-                               rbf_kernel(X, X[:30], gamma=0.1).mean(1), atol=1e-6)
+    np.testing.assert_allclose(
+        kernel_row_means(X, X[:30], gamma=0.1, dtype=np.float32),
+        rbf_kernel(X, X[:30], gamma=0.1).mean(1),
+        atol=1e-6,
+    )
 
 
 def test_resolve_gamma(X):
@@ -124,8 +128,9 @@ def test_feature_map_identity_and_sparse(X):
     np.testing.assert_allclose(fm.transform(Xs), Xs.toarray())
     with pytest.raises(ValueError, match="linear"):
         KernelFeatureMap(kernel="rbf", method="identity").fit(X)
-    fm = KernelFeatureMap(kernel="rbf", gamma=0.1, method="nystroem", n_components=40,
-                          random_state=0).fit(Xs)
+    fm = KernelFeatureMap(
+        kernel="rbf", gamma=0.1, method="nystroem", n_components=40, random_state=0
+    ).fit(Xs)
     np.testing.assert_allclose(fm.transform(Xs), fm.transform(Xs.toarray()))
 
 
@@ -138,8 +143,9 @@ def test_feature_map_low_rank_approximates_kernel(method):
     assert Z.shape == (400, fm.n_features_out_)
     assert np.abs(Z @ Z.T - K).mean() < 0.05
     # blockwise transform gives the same rows as one block
-    small = KernelFeatureMap(gamma=0.2, method=method, n_components=300, random_state=0,
-                             block_bytes=4000).fit(X)
+    small = KernelFeatureMap(
+        gamma=0.2, method=method, n_components=300, random_state=0, block_bytes=4000
+    ).fit(X)
     np.testing.assert_allclose(small.transform(X), Z, atol=1e-9)
 
 

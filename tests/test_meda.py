@@ -13,6 +13,7 @@ from ._tasks import make_shift_task
 
 def _reference_gfk(Xs, Xt, d):
     """Gong et al.'s closed form on the full orthogonal complement (dense, small d)."""
+
     def basis(X):
         return np.linalg.svd(X - X.mean(0), full_matrices=True)[2].T
 
@@ -57,8 +58,11 @@ def test_registered_strategy():
     assert isinstance(make_strategy("meda", LogisticRegression()), MEDAClassifier)
 
 
-@pytest.mark.parametrize("estimator", [MEDAClassifier(n_components=2, n_iter=3),
-                                       MEDAClassifier(n_components=None, n_iter=2)], ids=repr)
+@pytest.mark.parametrize(
+    "estimator",
+    [MEDAClassifier(n_components=2, n_iter=3), MEDAClassifier(n_components=None, n_iter=2)],
+    ids=repr,
+)
 def test_contract(estimator):
     check_da_contract(estimator)
     check_row_order_invariance(estimator)

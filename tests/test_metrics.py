@@ -26,8 +26,11 @@ def test_mmd2_quadratic_matches_full_kernel_formula():
     g = resolve_gamma("median", Xs, Xt)
     Kss, Ktt, Kst = (kernel_matrix(a, b, gamma=g) for a, b in ((Xs, Xs), (Xt, Xt), (Xs, Xt)))
     n = 60
-    expected = ((Kss.sum() - np.trace(Kss)) / (n * (n - 1))
-                + (Ktt.sum() - np.trace(Ktt)) / (n * (n - 1)) - 2 * Kst.mean())
+    expected = (
+        (Kss.sum() - np.trace(Kss)) / (n * (n - 1))
+        + (Ktt.sum() - np.trace(Ktt)) / (n * (n - 1))
+        - 2 * Kst.mean()
+    )
     assert mmd2(X, sample_domain=sd, method="quadratic") == pytest.approx(expected)
 
 

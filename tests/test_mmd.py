@@ -33,15 +33,22 @@ def test_da_contract(estimator):
 
 
 def _accuracy(aligner, X, y, sd, yt):
-    pipe = make_da_pipeline(aligner, LogisticRegression()) if aligner else make_da_pipeline(
-        LogisticRegression())
+    pipe = (
+        make_da_pipeline(aligner, LogisticRegression())
+        if aligner
+        else make_da_pipeline(LogisticRegression())
+    )
     return (pipe.fit(X, y).predict(X[sd < 0]) == yt).mean()
 
 
-@pytest.mark.parametrize("aligner", [
-    MMDAligner(n_components=3, mu=0.1),
-    JDAAligner(n_components=3, mu=0.1),
-], ids=["tca-linear", "jda-linear"])
+@pytest.mark.parametrize(
+    "aligner",
+    [
+        MMDAligner(n_components=3, mu=0.1),
+        JDAAligner(n_components=3, mu=0.1),
+    ],
+    ids=["tca-linear", "jda-linear"],
+)
 def test_beats_source_only_on_shift_task(aligner):
     X, y, sd, yt = make_shift_task()
     source_only = _accuracy(None, X, y, sd, yt)
@@ -67,7 +74,8 @@ def test_row_order_preserved_with_interleaved_domains():
     est = MMDAligner(n_components=3, kernel="rbf", random_state=0)
     Z = est.fit_transform(X, y, sample_domain=sd)
     Zp = MMDAligner(n_components=3, kernel="rbf", random_state=0).fit_transform(
-        X[perm], y[perm], sample_domain=sd[perm])
+        X[perm], y[perm], sample_domain=sd[perm]
+    )
     # the same rows give the same embedding (up to the sign of each component)
     signs = np.sign(np.sum(Z[perm] * Zp, axis=0))
     np.testing.assert_allclose(Z[perm] * signs, Zp, atol=1e-6)
@@ -86,21 +94,25 @@ def test_out_of_sample_transform():
     assert Z_src.shape == (150, 3)
 
 
-@pytest.mark.parametrize("kernel, n, d, approx, expected", [
-    ("linear", 100, 5, "auto", "identity"),
-    ("linear", 100, 3000, "auto", "exact"),
-    ("linear", 1200, 3000, "auto", "nystroem"),
-    ("rbf", 100, 5, "auto", "exact"),
-    ("rbf", 1200, 5, "auto", "nystroem"),
-    ("rbf", 100, 5, "rff", "rff"),
-    ("rbf", 1200, 5, "exact", "exact"),
-])
+@pytest.mark.parametrize(
+    "kernel, n, d, approx, expected",
+    [
+        ("linear", 100, 5, "auto", "identity"),
+        ("linear", 100, 3000, "auto", "exact"),
+        ("linear", 1200, 3000, "auto", "nystroem"),
+        ("rbf", 100, 5, "auto", "exact"),
+        ("rbf", 1200, 5, "auto", "nystroem"),
+        ("rbf", 100, 5, "rff", "rff"),
+        ("rbf", 1200, 5, "exact", "exact"),
+    ],
+)
 def test_approx_choice(kernel, n, d, approx, expected):
     rng = np.random.RandomState(0)
     X = rng.randn(n, d)
     sd = np.where(np.arange(n) % 2 == 0, 1, -1)
-    est = MMDAligner(n_components=2, kernel=kernel, approx=approx, n_approx=50,
-                     random_state=0).fit(X, sample_domain=sd)
+    est = MMDAligner(n_components=2, kernel=kernel, approx=approx, n_approx=50, random_state=0).fit(
+        X, sample_domain=sd
+    )
     assert est.approx_ == expected
     assert est.components_.shape == (est.feature_map_.n_features_out_, 2)
 
@@ -113,10 +125,18 @@ def test_rff_requires_rbf():
 
 def test_low_rank_close_to_exact():
     X, y, sd, yt = make_shift_task(n_source=300, n_target=300)
-    exact = _accuracy(MMDAligner(n_components=3, kernel="rbf", mu=0.1, approx="exact"),
-                      X, y, sd, yt)
-    ny = _accuracy(MMDAligner(n_components=3, kernel="rbf", mu=0.1, approx="nystroem",
-                              n_approx=100, random_state=0), X, y, sd, yt)
+    exact = _accuracy(
+        MMDAligner(n_components=3, kernel="rbf", mu=0.1, approx="exact"), X, y, sd, yt
+    )
+    ny = _accuracy(
+        MMDAligner(
+            n_components=3, kernel="rbf", mu=0.1, approx="nystroem", n_approx=100, random_state=0
+        ),
+        X,
+        y,
+        sd,
+        yt,
+    )
     assert abs(exact - ny) < 0.1
 
 
@@ -155,14 +175,14 @@ def test_sparse_input_matches_dense():
     X = np.where(X > 0.5, X, 0.0)
     dense = MMDAligner(n_components=2, kernel="rbf", random_state=0).fit_transform(X, y)
     sp = MMDAligner(n_components=2, kernel="rbf", random_state=0).fit_transform(
-        sparse.csr_matrix(X), y)
+        sparse.csr_matrix(X), y
+    )
     np.testing.assert_allclose(np.abs(dense), np.abs(sp), atol=1e-6)
 
 
 def test_jda_uses_pseudo_labels_and_custom_classifier():
     X, y, sd, yt = make_shift_task()
-    est = JDAAligner(n_components=3, mu=0.1, n_iter=3,
-                     classifier=LogisticRegression()).fit(X, y)
+    est = JDAAligner(n_components=3, mu=0.1, n_iter=3, classifier=LogisticRegression()).fit(X, y)
     assert est.n_iter_ == 3
     tca = MMDAligner(n_components=3, mu=0.1).fit(X, y)
     assert not np.allclose(np.abs(est.components_), np.abs(tca.components_))
@@ -184,6 +204,8 @@ def test_registry_pipeline_gridsearch_pickle():
 def test_import_is_light():
     import subprocess
 
-    code = ("import skxfer, sys; from skxfer import MMDAligner, OTAligner; "
-            "assert 'torch' not in sys.modules and 'ot' not in sys.modules")
+    code = (
+        "import skxfer, sys; from skxfer import MMDAligner, OTAligner; "
+        "assert 'torch' not in sys.modules and 'ot' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

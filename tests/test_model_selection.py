@@ -65,8 +65,11 @@ register_strategy("test_noise", NoiseAligner, overwrite=True)
 
 # -- splitters ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("splitter", [DomainShuffleSplit(4, random_state=0),
-                                      StratifiedDomainShuffleSplit(4, random_state=0)])
+
+@pytest.mark.parametrize(
+    "splitter",
+    [DomainShuffleSplit(4, random_state=0), StratifiedDomainShuffleSplit(4, random_state=0)],
+)
 @pytest.mark.parametrize("explicit", [True, False])
 def test_splitters_keep_both_domains(splitter, explicit):
     X, y, sd, _ = make_task()
@@ -104,10 +107,17 @@ GOOD = LabelledOnly(LogisticRegression())
 CONSTANT = LabelledOnly(DummyClassifier(strategy="most_frequent"))
 
 
-@pytest.mark.parametrize("scorer", [
-    ImportanceWeightedScorer(), PredictionEntropyScorer(), DeepEmbeddedValidationScorer(),
-    CircularValidationScorer(), SoftNeighborhoodDensityScorer(),
-], ids=lambda s: type(s).__name__)
+@pytest.mark.parametrize(
+    "scorer",
+    [
+        ImportanceWeightedScorer(),
+        PredictionEntropyScorer(),
+        DeepEmbeddedValidationScorer(),
+        CircularValidationScorer(),
+        SoftNeighborhoodDensityScorer(),
+    ],
+    ids=lambda s: type(s).__name__,
+)
 def test_scorer_ranks_good_model_above_constant(scorer):
     X, y, sd, _ = make_task()
     good = GOOD.fit(X, y)
@@ -153,19 +163,24 @@ def test_grid_search_same_choice_with_routing_on_and_off():
     grid = {"logisticregression__C": [1e-4, 1.0]}
 
     def search():
-        return GridSearchCV(make_da_pipeline(CORALAligner(), LogisticRegression()), grid,
-                            scoring=PredictionEntropyScorer(),
-                            cv=DomainShuffleSplit(3, random_state=0))
+        return GridSearchCV(
+            make_da_pipeline(CORALAligner(), LogisticRegression()),
+            grid,
+            scoring=PredictionEntropyScorer(),
+            cv=DomainShuffleSplit(3, random_state=0),
+        )
 
     off = search().fit(X, y)
     with config_context(enable_metadata_routing=True):
         on = search().fit(X, y, sample_domain=sd)
     assert off.best_params_ == on.best_params_ == {"logisticregression__C": 1.0}
-    np.testing.assert_allclose(off.cv_results_["mean_test_score"],
-                               on.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(
+        off.cv_results_["mean_test_score"], on.cv_results_["mean_test_score"]
+    )
 
 
 # -- compare_strategies ------------------------------------------------------------------
+
 
 def test_compare_strategies_report():
     X, y, _, _ = make_task()
@@ -208,6 +223,7 @@ def test_compare_strategies_target_only_baseline_with_labelled_target():
 
 # -- TransferSelector --------------------------------------------------------------------
 
+
 def test_selector_falls_back_on_negative_transfer():
     X, y, sd, yt = make_task()
     sel = TransferSelector(LogisticRegression(), strategies=["test_noise"], cv=3).fit(X, y)
@@ -215,15 +231,23 @@ def test_selector_falls_back_on_negative_transfer():
     assert set(sel.scores_) == {"source_only", "test_noise"}
     assert sel.score(X[sd < 0], yt) > 0.8
     # without a fallback the harmful strategy is still not preferred by the scorer
-    forced = TransferSelector(LogisticRegression(), strategies=["test_noise"], cv=3,
-                              fallback=None).fit(X, y)
+    forced = TransferSelector(
+        LogisticRegression(), strategies=["test_noise"], cv=3, fallback=None
+    ).fit(X, y)
     assert forced.selected_strategy_ == "source_only"
 
 
 def test_selector_delegates_and_reports():
     X, y, sd, yt = make_task()
-    sel = TransferSelector(LogisticRegression(), strategies=["coral"], cv=3, margin=-1,
-                           min_win_rate=0, alpha=None, rule="consensus").fit(X, y)
+    sel = TransferSelector(
+        LogisticRegression(),
+        strategies=["coral"],
+        cv=3,
+        margin=-1,
+        min_win_rate=0,
+        alpha=None,
+        rule="consensus",
+    ).fit(X, y)
     assert sel.selected_strategy_ == "coral"
     assert sel.predict_proba(X[sd < 0]).shape == (90, 3)
     np.testing.assert_array_equal(sel.classes_, [0, 1, 2])
@@ -238,9 +262,10 @@ FOLD_RATIO = 0.3 / 0.7  # n_validation / n_train of DomainShuffleSplit(test_size
 
 
 def _cv_report(gains):
-    base = np.array([0.50, 0.52, 0.49, 0.51, 0.50])[:len(gains)]
-    return ComparisonReport(scores={"source_only": base, "a": base + gains}, fit_times={},
-                            metric="score")
+    base = np.array([0.50, 0.52, 0.49, 0.51, 0.50])[: len(gains)]
+    return ComparisonReport(
+        scores={"source_only": base, "a": base + gains}, fit_times={}, metric="score"
+    )
 
 
 def test_gain_p_value_corrects_for_overlapping_folds():
@@ -271,8 +296,9 @@ def test_choose_is_conservative_when_the_gain_is_within_noise():
 
 def test_selector_reports_gain_p_values():
     X, y, sd, yt = make_task()
-    sel = TransferSelector(LogisticRegression(), strategies=["kmm", "coral"], cv=3,
-                           rule="consensus").fit(X, y)
+    sel = TransferSelector(
+        LogisticRegression(), strategies=["kmm", "coral"], cv=3, rule="consensus"
+    ).fit(X, y)
     for report in sel.reports_:
         assert set(report.extra) == {"kmm", "coral"}
         assert all(0 <= v["p_gain"] <= 1 for v in report.extra.values())
@@ -294,8 +320,7 @@ def test_selector_without_target_is_plain_estimator():
 
 def test_selector_da_contract():
     X, y, sd = make_contract_task(n_source=30, n_target=20)
-    check_da_contract(TransferSelector(LogisticRegression(), strategies=["coral"], cv=2),
-                      X, y, sd)
+    check_da_contract(TransferSelector(LogisticRegression(), strategies=["coral"], cv=2), X, y, sd)
 
 
 @parametrize_with_checks(
@@ -310,6 +335,7 @@ def test_selector_sklearn_checks(estimator, check):
 
 
 # -- source selection --------------------------------------------------------------------
+
 
 def _two_sources():
     X, y, sd, yt = make_task(n_source=160)
@@ -328,14 +354,16 @@ def test_rank_sources_and_source_selection():
     rows = {r["strategy"]: r for r in report.rows}
     assert rows["source[1]"]["mmd2"] < rows["source[2]"]["mmd2"]
     assert report.strategies[0] in ("source[1]", "source_only")
-    sel = TransferSelector(LogisticRegression(), strategies=[], cv=3,
-                           source_selection=True).fit(X, y, sample_domain=sd)
+    sel = TransferSelector(LogisticRegression(), strategies=[], cv=3, source_selection=True).fit(
+        X, y, sample_domain=sd
+    )
     assert {"source_only", "source_only[1]", "source_only[2]"} == set(sel.scores_)
     assert sel.selected_strategy_ in ("source_only", "source_only[1]")
     assert sel.score(X[sd < 0], yt) > 0.8
 
 
 # -- parallel and distributed ------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_compare_strategies_on_dask_matches_serial():
@@ -344,9 +372,13 @@ def test_compare_strategies_on_dask_matches_serial():
 
     X, y, _ = make_contract_task()
     serial = compare_strategies(["coral"], X, y, cv=2)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster), joblib.parallel_config("dask"):
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+        joblib.parallel_config("dask"),
+    ):
         remote = compare_strategies(["coral"], X, y, cv=2, n_jobs=2)
     assert isinstance(remote, ComparisonReport)
     for name in serial.strategies:

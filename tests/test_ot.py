@@ -39,14 +39,18 @@ def _accuracy(aligner, X, y, sd, yt):
     return (make_da_pipeline(*steps).fit(X, y).predict(X[sd < 0]) == yt).mean()
 
 
-@pytest.mark.parametrize("aligner", [
-    OTAligner(method="emd"),
-    OTAligner(method="sinkhorn"),
-    OTAligner(method="lpl1"),
-    OTAligner(method="l1l2"),
-    OTAligner(method="linear"),
-    OTAligner(method="emd", solver="minibatch", batch_size=50, random_state=0),
-], ids=["emd", "sinkhorn", "lpl1", "l1l2", "linear", "minibatch"])
+@pytest.mark.parametrize(
+    "aligner",
+    [
+        OTAligner(method="emd"),
+        OTAligner(method="sinkhorn"),
+        OTAligner(method="lpl1"),
+        OTAligner(method="l1l2"),
+        OTAligner(method="linear"),
+        OTAligner(method="emd", solver="minibatch", batch_size=50, random_state=0),
+    ],
+    ids=["emd", "sinkhorn", "lpl1", "l1l2", "linear", "minibatch"],
+)
 def test_beats_source_only_on_shift_task(aligner):
     X, y, sd, yt = make_shift_task()
     source_only = _accuracy(None, X, y, sd, yt)
@@ -120,15 +124,21 @@ def test_linear_map_matches_gaussian_ot():
     np.testing.assert_allclose(A, A.T, atol=1e-10)  # the OT map between Gaussians is symmetric
 
 
-@pytest.mark.parametrize("n, solver, expected", [
-    (40, "auto", "exact"), (400, "auto", "minibatch"), (40, "minibatch", "minibatch"),
-])
+@pytest.mark.parametrize(
+    "n, solver, expected",
+    [
+        (40, "auto", "exact"),
+        (400, "auto", "minibatch"),
+        (40, "minibatch", "minibatch"),
+    ],
+)
 def test_solver_choice(n, solver, expected):
     rng = np.random.RandomState(0)
     X = rng.randn(2 * n, 3)
     sd = np.r_[np.ones(n), -np.ones(n)].astype(int)
-    est = OTAligner(method="emd", solver=solver, max_dense=100, batch_size=50,
-                    random_state=0).fit(X, sample_domain=sd)
+    est = OTAligner(method="emd", solver=solver, max_dense=100, batch_size=50, random_state=0).fit(
+        X, sample_domain=sd
+    )
     assert est.solver_ == expected
     assert est.displacement_.shape == (n, 3)
     assert LinearOTAligner().fit(X, sample_domain=sd).solver_ == "linear"
@@ -176,12 +186,13 @@ def test_registry_pipeline_gridsearch_pickle():
 def test_cpu_fit_does_not_import_torch():
     import subprocess
 
-    code = ("import sys; from skxfer import OTAligner; "
-            "from skxfer.utils.estimator_checks import make_contract_task; "
-            "X, y, sd = make_contract_task(); OTAligner().fit(X, y); "
-            "print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True)
+    code = (
+        "import sys; from skxfer import OTAligner; "
+        "from skxfer.utils.estimator_checks import make_contract_task; "
+        "X, y, sd = make_contract_task(); OTAligner().fit(X, y); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() in ("True", "False")  # POT itself may import torch
 
 

@@ -47,8 +47,7 @@ def test_target_labels_left_in_y_are_refused_not_learned(task):
         pipe.fit(X, y_all, sample_domain=sd)
     with sklearn_config_context(enable_metadata_routing=True):
         with pytest.raises(ValueError, match="mask_target_labels"):
-            make_da_pipeline(CORALAligner(), LogisticRegression()).fit(
-                X, y_all, sample_domain=sd)
+            make_da_pipeline(CORALAligner(), LogisticRegression()).fit(X, y_all, sample_domain=sd)
     # the fix named in the message gives the honest fit
     masked = pipe.fit(X, mask_target_labels(y_all, sd), sample_domain=sd).predict(X[sd < 0])
     np.testing.assert_array_equal(masked, pipe.fit(X, y).predict(X[sd < 0]))
@@ -87,8 +86,7 @@ def test_compare_and_selector_refuse_a_fully_labelled_target(task):
 def test_opt_in_reaches_joblib_workers(task):
     X, y, sd, y_all = task
     with config_context(allow_labelled_target=True):
-        report = compare_strategies(["coral"], X, y_all, sd, cv=2, n_jobs=2,
-                                    error_score="raise")
+        report = compare_strategies(["coral"], X, y_all, sd, cv=2, n_jobs=2, error_score="raise")
     assert np.isfinite(report.scores["coral"]).all()
 
 
@@ -112,8 +110,9 @@ def test_da_scorer_leaves_masked_rows_out_where_sklearns_counts_them(task):
     np.testing.assert_allclose(da, default)
     assert np.all(plain < da - 0.2)  # sklearn's scorer counts every masked row as wrong
     for name in ("balanced_accuracy", "f1_macro"):
-        assert np.all(cross_validate(pipe, X, y, cv=folds,
-                                     scoring=get_da_scorer(name))["test_score"] > 0.5)
+        assert np.all(
+            cross_validate(pipe, X, y, cv=folds, scoring=get_da_scorer(name))["test_score"] > 0.5
+        )
 
 
 def test_default_score_same_with_routing_on_and_off(task):

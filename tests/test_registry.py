@@ -94,8 +94,9 @@ def test_third_party_entry_point_is_discovered(tmp_path, monkeypatch):
     assert "plugin_coral" in list_strategies()
     cls = get_strategy("plugin_coral")
     assert cls.__name__ == "PluginAligner"
-    X, y, _ = skxfer.merge_domains(_RNG.standard_normal((20, 2)), np.arange(20) % 2,
-                                    _RNG.standard_normal((10, 2)))
+    X, y, _ = skxfer.merge_domains(
+        _RNG.standard_normal((20, 2)), np.arange(20) % 2, _RNG.standard_normal((10, 2))
+    )
     assert make_strategy("plugin_coral", LogisticRegression()).fit(X, y).predict(X).shape == (30,)
 
 

@@ -21,8 +21,9 @@ MASK_CONFLICT = {
 
 @parametrize_with_checks(
     [
-        RelationTransferClassifier(LogisticRegression(), LogisticRegression(),
-                                   source_output="log_proba"),
+        RelationTransferClassifier(
+            LogisticRegression(), LogisticRegression(), source_output="log_proba"
+        ),
     ],
     expected_failed_checks=lambda est: MASK_CONFLICT,
 )
@@ -68,8 +69,9 @@ def test_disjoint_label_sets_beat_target_only():
 
 def test_transform_embedding_sparse_and_frozen_source():
     X, y, sd, Xt, yt, _ = _topics_to_sentiment()
-    clf = RelationTransferClassifier(LogisticRegression(), LogisticRegression(),
-                                     use_embedding=PCA(n_components=3))
+    clf = RelationTransferClassifier(
+        LogisticRegression(), LogisticRegression(), use_embedding=PCA(n_components=3)
+    )
     clf.fit(X, y, sample_domain=sd)
     assert clf.transform(Xt).shape == (400, 4 + 3)
     assert get_da_tags(clf).family == "relation" and get_da_tags(clf).uses_target_labels
@@ -79,8 +81,9 @@ def test_transform_embedding_sparse_and_frozen_source():
     frozen.fit(X, y, sample_domain=sd)
     np.testing.assert_allclose(frozen.source_estimator_.predict_proba(Xt), src.predict_proba(Xt))
     Xsp = sparse.csr_matrix(np.abs(X))
-    sp = RelationTransferClassifier(LogisticRegression(), LogisticRegression(),
-                                    use_embedding=True).fit(Xsp, y, sample_domain=sd)
+    sp = RelationTransferClassifier(
+        LogisticRegression(), LogisticRegression(), use_embedding=True
+    ).fit(Xsp, y, sample_domain=sd)
     assert sparse.issparse(sp.transform(Xsp)) and sp.transform(Xsp).shape == (720, 104)
     assert get_strategy("relation") is RelationTransferClassifier
 
@@ -111,8 +114,9 @@ def test_auto_representation_does_not_lose_to_target_only_when_relations_say_lit
     X = X / 16.0
     rng = np.random.RandomState(0)
     src = np.flatnonzero(y < 5)
-    lab = np.concatenate([rng.choice(np.flatnonzero(y == c), 5, replace=False)
-                          for c in range(5, 10)])
+    lab = np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), 5, replace=False) for c in range(5, 10)]
+    )
     rest = np.setdiff1d(np.flatnonzero(y >= 5), lab)
     Xa, ya = np.r_[X[src], X[lab]], np.r_[y[src], y[lab]]
     sd = np.r_[np.ones(len(src), dtype=int), -np.ones(len(lab), dtype=int)]

@@ -44,14 +44,16 @@ def _gaussian_shift(n_source=400, n_target=300, seed=0):
     mu, scale = np.array([1.0, 0.5]), 0.7
     Xs = rng.randn(n_source, 2)
     Xt = scale * rng.randn(n_target, 2) + mu
-    true = (multivariate_normal(mu, scale**2 * np.eye(2)).pdf(Xs)
-            / multivariate_normal(np.zeros(2), np.eye(2)).pdf(Xs))
+    true = multivariate_normal(mu, scale**2 * np.eye(2)).pdf(Xs) / multivariate_normal(
+        np.zeros(2), np.eye(2)
+    ).pdf(Xs)
     X = np.vstack([Xs, Xt])
     sd = np.r_[np.ones(n_source, dtype=int), -np.ones(n_target, dtype=int)]
     return X, sd, true
 
 
 # --- sklearn's estimator checks (no target row: the reweighter is its base estimator) ---
+
 
 def _expected_failures(estimator):
     return {
@@ -72,6 +74,7 @@ def test_sklearn_compatible(estimator, check):
 
 
 # --- registry -----------------------------------------------------------------------
+
 
 def test_registry_lists_and_builds_weighting_strategies():
     assert set(METHODS) <= set(list_strategies(kind="weighting"))
@@ -98,6 +101,7 @@ def test_string_method_resolved_in_fit_not_init():
 
 # --- the DA contract ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", METHODS)
 def test_da_contract(method):
     check_da_contract(InstanceReweighter(LogisticRegression(), density_ratio=method))
@@ -105,21 +109,24 @@ def test_da_contract(method):
 
 # --- density ratios -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", ["kmm", "kliep", "ulsif", "classifier"])
 def test_weights_recover_true_density_ratio(method):
     X, sd, true = _gaussian_shift()
     params = {"random_state": 0}
     if method == "classifier":
         # the log-ratio of two Gaussians with different covariances is quadratic
-        params["estimator"] = make_pipeline(PolynomialFeatures(2), StandardScaler(),
-                                            LogisticRegression())
+        params["estimator"] = make_pipeline(
+            PolynomialFeatures(2), StandardScaler(), LogisticRegression()
+        )
     ratio = RATIO_CLASSES[method](**params).fit(X, sample_domain=sd)
     assert pearsonr(ratio.source_weights_, true)[0] > 0.9
     # the out-of-sample ratio agrees at the source rows
     assert pearsonr(ratio.compute_weights(X[sd > 0]), true)[0] > 0.8
     # through the reweighter, without flattening or clipping, on the same rows
-    est = InstanceReweighter(LogisticRegression(), density_ratio=clone(ratio), power=1.0, clip=None,
-                             shrinkage=0.0)
+    est = InstanceReweighter(
+        LogisticRegression(), density_ratio=clone(ratio), power=1.0, clip=None, shrinkage=0.0
+    )
     y = np.where(sd > 0, (X[:, 0] > 0).astype(int), -1)
     est.fit(X, y, sample_domain=sd)
     assert pearsonr(est.weights_[sd > 0], true)[0] > 0.9
@@ -135,9 +142,7 @@ def test_nn_weights_follow_ratio():
 def test_kmm_nystroem_matches_dense_and_meets_constraints():
     X, sd, true = _gaussian_shift()
     dense = KMMDensityRatio(solver="dense", random_state=0).fit(X, sample_domain=sd)
-    low = KMMDensityRatio(max_dense=50, n_components=100, random_state=0).fit(
-        X, sample_domain=sd
-    )
+    low = KMMDensityRatio(max_dense=50, n_components=100, random_state=0).fit(X, sample_domain=sd)
     assert dense.solver_ == "dense" and low.solver_ == "nystroem"
     assert pearsonr(dense.source_weights_, low.source_weights_)[0] > 0.9
     assert pearsonr(low.source_weights_, true)[0] > 0.9
@@ -171,6 +176,7 @@ def test_kliep_defaults_finite_on_high_dimensional_standardised_data():
 
 # --- transfer: reweighting beats source-only under covariate shift -------------------
 
+
 @pytest.mark.parametrize("method", ["kmm", "kliep", "ulsif", "classifier"])
 def test_reweighting_beats_source_only(method):
     # Shimodaira (2000): a misspecified linear model of y = -x + x^3 + noise
@@ -190,6 +196,7 @@ def test_reweighting_beats_source_only(method):
 
 
 # --- meta-estimator behaviour --------------------------------------------------------
+
 
 def test_no_target_behaves_as_plain_estimator():
     X, y, _ = make_contract_task()
@@ -228,8 +235,7 @@ def test_user_sample_weight_multiplies_and_target_labels_are_used():
     w_imp = est.fit(X, y).weights_.copy()
     sw = np.linspace(0.5, 2.0, X.shape[0])
     combined = clone(est).fit(X, y, sample_weight=sw)
-    explicit = LogisticRegression().fit(X[y != -1], y[y != -1],
-                                        sample_weight=(w_imp * sw)[y != -1])
+    explicit = LogisticRegression().fit(X[y != -1], y[y != -1], sample_weight=(w_imp * sw)[y != -1])
     np.testing.assert_allclose(combined.estimator_.coef_, explicit.coef_, rtol=1e-6)
     # semi-supervised DA: labelled target rows (via sample_domain) get weight 1
     y_semi = y.copy()
@@ -248,8 +254,9 @@ def test_error_for_estimator_without_sample_weight():
 def test_errors_on_bad_domains():
     X, y, sd = make_contract_task()
     with pytest.raises(ValueError, match="needs target rows"):
-        InstanceReweighter(LogisticRegression()).fit(X, np.where(y == -1, 0, y),
-                                                     sample_domain=np.abs(sd))
+        InstanceReweighter(LogisticRegression()).fit(
+            X, np.where(y == -1, 0, y), sample_domain=np.abs(sd)
+        )
     with pytest.raises(ValueError, match="requires y"):
         InstanceReweighter(LogisticRegression()).fit(X, None)
     with pytest.raises(ValueError, match="needs target rows"):
@@ -258,8 +265,9 @@ def test_errors_on_bad_domains():
 
 def test_method_and_method_params_still_work_with_a_future_warning():
     X, y, _ = make_contract_task()
-    est = InstanceReweighter(LogisticRegression(), method="ulsif",
-                             method_params={"n_centers": 12}, random_state=0)
+    est = InstanceReweighter(
+        LogisticRegression(), method="ulsif", method_params={"n_centers": 12}, random_state=0
+    )
     with pytest.warns(FutureWarning, match="density_ratio"):
         est.fit(X, y)
     assert isinstance(est.ratio_estimator_, ULSIFDensityRatio)
@@ -268,19 +276,30 @@ def test_method_and_method_params_still_work_with_a_future_warning():
 
 def test_gridsearch_over_inner_and_method_params():
     X, y, _ = make_contract_task()
-    est = InstanceReweighter(LogisticRegression(), density_ratio=KLIEPDensityRatio(n_centers=10),
-                             random_state=0)
-    grid = GridSearchCV(est, {"estimator__C": [0.1, 1.0], "density_ratio__n_centers": [10, 20],
-                              "power": [0.5, 1.0]}, cv=3)
+    est = InstanceReweighter(
+        LogisticRegression(), density_ratio=KLIEPDensityRatio(n_centers=10), random_state=0
+    )
+    grid = GridSearchCV(
+        est,
+        {"estimator__C": [0.1, 1.0], "density_ratio__n_centers": [10, 20], "power": [0.5, 1.0]},
+        cv=3,
+    )
     grid.fit(X, y)
     assert set(grid.best_params_) == {"estimator__C", "density_ratio__n_centers", "power"}
     assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
     # the strategy built from a name is grid-searchable over its ratio's parameters
-    grid = GridSearchCV(make_strategy("ulsif", LogisticRegression()),
-                        {"density_ratio__n_centers": [10, 30]}, cv=2)
+    grid = GridSearchCV(
+        make_strategy("ulsif", LogisticRegression()), {"density_ratio__n_centers": [10, 30]}, cv=2
+    )
     assert grid.fit(X, y).best_estimator_.ratio_estimator_.n_centers in (10, 30)
-    res = cross_validate(make_pipeline(StandardScaler(), InstanceReweighter(
-        LogisticRegression(), density_ratio="classifier")), X, y, cv=3)
+    res = cross_validate(
+        make_pipeline(
+            StandardScaler(), InstanceReweighter(LogisticRegression(), density_ratio="classifier")
+        ),
+        X,
+        y,
+        cv=3,
+    )
     assert np.isfinite(res["test_score"]).all()
 
 

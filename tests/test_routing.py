@@ -33,12 +33,9 @@ def test_routing_on_grid_search_and_cross_validate(semi_supervised):
     X, y, sd = semi_supervised
     with config_context(enable_metadata_routing=True):
         pipe = make_da_pipeline(CORALAligner(), LogisticRegression())
-        gs = GridSearchCV(pipe, {"coralaligner__reg": [0.1, 1.0]}, cv=3).fit(
-            X, y, sample_domain=sd
-        )
+        gs = GridSearchCV(pipe, {"coralaligner__reg": [0.1, 1.0]}, cv=3).fit(X, y, sample_domain=sd)
         np.testing.assert_allclose(gs.best_estimator_[0].target_cov_.mean, X[sd < 0].mean(0))
-        res = cross_validate(pipe, X, y, params={"sample_domain": sd}, cv=3,
-                             return_estimator=True)
+        res = cross_validate(pipe, X, y, params={"sample_domain": sd}, cv=3, return_estimator=True)
         for est in res["estimator"]:
             assert est[0].target_cov_.mean.shape == (3,)
 

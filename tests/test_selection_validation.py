@@ -45,6 +45,7 @@ def noise_strategy():
 
     register_strategy("test_noise", NoiseAligner, overwrite=True)
 
+
 NEW_SCORERS = [
     MixValScorer(),
     CircularValidationScorer(balanced=True),
@@ -57,6 +58,7 @@ def _ids(s):
 
 
 # -- scorers -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("scorer", NEW_SCORERS, ids=_ids)
 def test_new_scorer_ranks_good_model_above_constant(scorer):
@@ -113,11 +115,19 @@ def test_supervised_scorer_takes_target_labels_in_cross_validate():
     pipe = make_da_pipeline(CORALAligner(), LogisticRegression())
     cv = DomainShuffleSplit(3, random_state=0)
     with config_context(enable_metadata_routing=True):
-        res = cross_validate(pipe, X, y, cv=cv, scoring=SupervisedTargetScorer(),
-                             params={"sample_domain": sd, "target_labels": labels},
-                             return_estimator=True, return_indices=True)
-    for est, test, score in zip(res["estimator"], res["indices"]["test"], res["test_score"],
-                                strict=True):
+        res = cross_validate(
+            pipe,
+            X,
+            y,
+            cv=cv,
+            scoring=SupervisedTargetScorer(),
+            params={"sample_domain": sd, "target_labels": labels},
+            return_estimator=True,
+            return_indices=True,
+        )
+    for est, test, score in zip(
+        res["estimator"], res["indices"]["test"], res["test_score"], strict=True
+    ):
         target = test[sd[test] < 0]
         assert score == pytest.approx(np.mean(est.predict(X[target]) == labels[target]))
     with pytest.raises(ValueError, match="one label per row"):
@@ -125,6 +135,7 @@ def test_supervised_scorer_takes_target_labels_in_cross_validate():
 
 
 # -- splitters ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("explicit", [True, False])
 def test_source_target_shuffle_split(explicit):
@@ -159,8 +170,14 @@ def test_leave_one_domain_out_makes_each_domain_the_target():
     for routing in (False, True):  # the splitter needs sample_domain in both modes
         with config_context(enable_metadata_routing=routing):
             if routing:
-                res = cross_validate(pipe, X, y, cv=cv, scoring=SupervisedTargetScorer(),
-                                     params={"sample_domain": sd, "target_labels": labels})
+                res = cross_validate(
+                    pipe,
+                    X,
+                    y,
+                    cv=cv,
+                    scoring=SupervisedTargetScorer(),
+                    params={"sample_domain": sd, "target_labels": labels},
+                )
                 assert np.all(res["test_score"] > 0.6)
             else:
                 with pytest.raises(ValueError, match="pack_each_as_target"):
@@ -168,6 +185,7 @@ def test_leave_one_domain_out_makes_each_domain_the_target():
 
 
 # -- packing -----------------------------------------------------------------------------
+
 
 def test_pack_domains_several_sources_and_targets():
     (X1, y1), (X2, y2), (X3, y3) = _three_domains()
@@ -189,6 +207,7 @@ def test_pack_domains_several_sources_and_targets():
 
 # -- PerDomain ---------------------------------------------------------------------------
 
+
 def test_per_domain_standardises_each_domain():
     X, y, sd, _ = make_task()
     pd_ = PerDomain(StandardScaler())
@@ -199,8 +218,9 @@ def test_per_domain_standardises_each_domain():
     # at predict time every row is target: the target scaler
     np.testing.assert_allclose(pd_.transform(X[sd < 0]), Z[sd < 0])
     # an unseen domain uses the scaler fitted on all rows
-    np.testing.assert_allclose(pd_.transform(X[:5], sample_domain=[7] * 5),
-                               StandardScaler().fit(X).transform(X[:5]))
+    np.testing.assert_allclose(
+        pd_.transform(X[:5], sample_domain=[7] * 5), StandardScaler().fit(X).transform(X[:5])
+    )
     # inside a pipeline with routing on, an explicit sample_domain reaches it
     sd3 = sd.copy()
     sd3[:60] = 2
@@ -222,12 +242,18 @@ def test_per_domain_sklearn_checks(estimator, check):
 
 # -- grid candidates and selection modes -------------------------------------------------
 
+
 def test_grid_candidates_and_short_parameter_names():
     est = LogisticRegression()
-    cands = build_candidates([("coral", {"reg": [0.1, 1.0], "C": [1.0]}),
-                              (None, {"C": [0.01]})], est)
-    assert list(cands) == ["source_only", "coral(C=1.0, reg=0.1)", "coral(C=1.0, reg=1.0)",
-                           "source_only(C=0.01)"]
+    cands = build_candidates(
+        [("coral", {"reg": [0.1, 1.0], "C": [1.0]}), (None, {"C": [0.01]})], est
+    )
+    assert list(cands) == [
+        "source_only",
+        "coral(C=1.0, reg=0.1)",
+        "coral(C=1.0, reg=1.0)",
+        "source_only(C=0.01)",
+    ]
     assert cands["coral(C=1.0, reg=0.1)"].get_params()["coralaligner__reg"] == 0.1
     assert cands["source_only(C=0.01)"].get_params()["estimator__C"] == 0.01
     with pytest.raises(ValueError, match="no parameter"):
@@ -237,9 +263,12 @@ def test_grid_candidates_and_short_parameter_names():
 def test_selector_over_grid_chooses_per_task():
     X, y, sd, yt = make_task()
     # C=1e-4 collapses the classifier: the selector must not pick it
-    sel = TransferSelector(LogisticRegression(),
-                           strategies=[("coral", {"C": [1e-4, 1.0]})],
-                           scoring=["importance_weighted", "mixval"], cv=3).fit(X, y)
+    sel = TransferSelector(
+        LogisticRegression(),
+        strategies=[("coral", {"C": [1e-4, 1.0]})],
+        scoring=["importance_weighted", "mixval"],
+        cv=3,
+    ).fit(X, y)
     assert sel.selection_mode_ == "unsupervised"
     assert set(sel.report_.strategies) == {"source_only", "coral(C=0.0001)", "coral(C=1.0)"}
     assert sel.selected_strategy_ != "coral(C=0.0001)"
@@ -248,8 +277,12 @@ def test_selector_over_grid_chooses_per_task():
 
 def test_selector_ensemble_scoring(noise_strategy):
     X, y, sd, yt = make_task()
-    sel = TransferSelector(LogisticRegression(), strategies=["coral", "test_noise"],
-                           scoring=["ensemble", "importance_weighted"], cv=3).fit(X, y)
+    sel = TransferSelector(
+        LogisticRegression(),
+        strategies=["coral", "test_noise"],
+        scoring=["ensemble", "importance_weighted"],
+        cv=3,
+    ).fit(X, y)
     ens = sel.reports_[0]
     assert ens.metric == "ensemble"
     # the harmful candidate disagrees with the committee's majority
@@ -266,26 +299,35 @@ def test_selector_few_label_mode(k, noise_strategy):
     y_semi[labelled] = yt[np.searchsorted(target, labelled)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # labelled target rows, on purpose
-        sel = TransferSelector(LogisticRegression(), strategies=["coral", "test_noise"],
-                               n_label_repeats=2).fit(X, y_semi, sample_domain=sd)
+        sel = TransferSelector(
+            LogisticRegression(), strategies=["coral", "test_noise"], n_label_repeats=2
+        ).fit(X, y_semi, sample_domain=sd)
     assert sel.selection_mode_ == "few_labels"
     assert sel.selected_strategy_ != "test_noise"
     n_folds = 2 * max(2, k)
     assert sel.report_.scores["coral"].shape == (n_folds,)
     # without labelled target rows: unsupervised; without target rows: no_target
-    assert TransferSelector(LogisticRegression(), strategies=["coral"], cv=2).fit(
-        X, y).selection_mode_ == "unsupervised"
-    assert TransferSelector(LogisticRegression(), strategies=["coral"]).fit(
-        X[sd > 0], y[sd > 0]).selection_mode_ == "no_target"
+    assert (
+        TransferSelector(LogisticRegression(), strategies=["coral"], cv=2).fit(X, y).selection_mode_
+        == "unsupervised"
+    )
+    assert (
+        TransferSelector(LogisticRegression(), strategies=["coral"])
+        .fit(X[sd > 0], y[sd > 0])
+        .selection_mode_
+        == "no_target"
+    )
 
 
 # -- the rank rule -----------------------------------------------------------------------
 
+
 def _report(**means):
     from skxfer.model_selection import ComparisonReport
 
-    return ComparisonReport(scores={n: np.array([m, m]) for n, m in means.items()},
-                            fit_times={}, metric="score")
+    return ComparisonReport(
+        scores={n: np.array([m, m]) for n, m in means.items()}, fit_times={}, metric="score"
+    )
 
 
 def test_rank_rule_outvotes_one_blind_scorer_and_keeps_the_fallback():
@@ -293,24 +335,28 @@ def test_rank_rule_outvotes_one_blind_scorer_and_keeps_the_fallback():
 
     # scorer 1 and 2 see a gain of "a"; scorer 3 (e.g. collapsed importance weights)
     # ranks everything the same: the consensus rule vetoes, the rank rule transfers
-    reports = [_report(source_only=0.5, a=0.7, b=0.6), _report(source_only=0.5, a=0.6, b=0.4),
-               _report(source_only=0.5, a=0.5, b=0.5)]
+    reports = [
+        _report(source_only=0.5, a=0.7, b=0.6),
+        _report(source_only=0.5, a=0.6, b=0.4),
+        _report(source_only=0.5, a=0.5, b=0.5),
+    ]
     assert choose_by_rank(reports) == "a"
     assert choose(reports, alpha=None) == "source_only"
     # the best-ranked candidate beats source-only under one scorer of three: fallback
     others = dict(source_only=0.45, a=0.44, b=0.40, c=0.41)
-    reports = [_report(source_only=0.1, a=0.9, b=0.2, c=0.3), _report(**others),
-               _report(**others)]
+    reports = [_report(source_only=0.1, a=0.9, b=0.2, c=0.3), _report(**others), _report(**others)]
     assert choose_by_rank(reports) == "source_only"
     assert choose_by_rank(reports, min_agreement=0.3) == "a"
     assert choose_by_rank(reports, fallback=None) == "a"
     # a failed candidate (NaN) ranks last
     assert choose_by_rank([_report(source_only=0.5, a=float("nan"))], fallback=None) == (
-        "source_only")
+        "source_only"
+    )
 
 
-@pytest.mark.parametrize("params, match", [({"rule": "vote"}, "rule"),
-                                           ({"min_agreement": 2}, "min_agreement")])
+@pytest.mark.parametrize(
+    "params, match", [({"rule": "vote"}, "rule"), ({"min_agreement": 2}, "min_agreement")]
+)
 def test_selector_rejects_bad_rule_parameters(params, match):
     X, y, _, _ = make_task()
     with pytest.raises(ValueError, match=match):

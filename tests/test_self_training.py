@@ -88,12 +88,16 @@ def test_registered_strategy():
 def test_requires_labelled_source():
     X, y, _ = make_contract_task()
     with pytest.raises(ValueError, match="marks as source have a masked label"):
-        SelfTrainingAdapter().fit(X, np.full_like(y, -1), sample_domain=np.r_[
-            np.ones(60, int), -np.ones(50, int)])
+        SelfTrainingAdapter().fit(
+            X, np.full_like(y, -1), sample_domain=np.r_[np.ones(60, int), -np.ones(50, int)]
+        )
 
 
-@pytest.mark.parametrize("estimator", [SelfTrainingAdapter(n_iter=3),
-                                       SelfTrainingAdapter("passthrough", n_iter=2)], ids=repr)
+@pytest.mark.parametrize(
+    "estimator",
+    [SelfTrainingAdapter(n_iter=3), SelfTrainingAdapter("passthrough", n_iter=2)],
+    ids=repr,
+)
 def test_contract(estimator):
     check_da_contract(estimator)
     check_row_order_invariance(estimator)

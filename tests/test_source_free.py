@@ -31,8 +31,14 @@ def _rotated_blobs(seed):
 
 
 def _source_model(Xs, ys, seed):
-    return DeepDAClassifier(alignment="none", max_epochs=20, lr=1e-2, batch_size=32,
-                            random_state=seed, module__hidden_units=(16, 16)).fit(Xs, ys)
+    return DeepDAClassifier(
+        alignment="none",
+        max_epochs=20,
+        lr=1e-2,
+        batch_size=32,
+        random_state=seed,
+        module__hidden_units=(16, 16),
+    ).fit(Xs, ys)
 
 
 _CACHE = {}
@@ -68,8 +74,9 @@ def test_improves_over_unadapted_source_with_target_rows_only():
         # the caller's source model is untouched; the adapted head is the source head
         for k, v in src.module_.state_dict().items():
             torch.testing.assert_close(v, before[k])
-        torch.testing.assert_close(sf.module_.backbone.head.weight,
-                                   src.module_.backbone.head.weight)
+        torch.testing.assert_close(
+            sf.module_.backbone.head.weight, src.module_.backbone.head.weight
+        )
         assert sf.classes_.tolist() == [0, 1, 2]
         assert len(sf.history_) == 10
     assert np.mean(gains) > 0.08, gains
@@ -80,8 +87,7 @@ def test_torch_module_frozen_estimator_clone_pickle_and_errors():
     # a plain torch module (MLP: features + head) with user-given classes
     module = MLP(5, 3, hidden_units=(16, 16))
     module.load_state_dict(src.module_.backbone.state_dict())
-    sf = SourceFreeClassifier(module, classes=["a", "b", "c"], max_epochs=1,
-                              random_state=0).fit(Xt)
+    sf = SourceFreeClassifier(module, classes=["a", "b", "c"], max_epochs=1, random_state=0).fit(Xt)
     assert set(sf.predict(Xt)) <= {"a", "b", "c"}
     np.testing.assert_allclose(sf.predict_proba(Xt).sum(1), 1.0, rtol=1e-6)
     # FrozenEstimator keeps the fitted source model through clone (GridSearchCV)

@@ -93,8 +93,9 @@ def spectral_covariance(X, reg="auto", rtol=1e-10):
         # the decomposition is complete, so any positive floor represents C exactly; the
         # smallest eigenvalue keeps C**p = floor**p I + U diag(...) U^T well conditioned
         values = np.clip(values, max(1e-10 * float(np.mean(values)), 1e-300), None)
-        return SpectralCovariance(mean=mean, vectors=vectors, values=values,
-                                  floor=float(values.min()))
+        return SpectralCovariance(
+            mean=mean, vectors=vectors, values=values, floor=float(values.min())
+        )
     if isinstance(reg, str):
         shrinkage, mu = ledoit_wolf_shrinkage(Xc)
         # a tiny floor keeps a rank-deficient covariance invertible when LW picks 0

@@ -196,9 +196,13 @@ class MMDAligner(BaseAdapter):
                 self.gamma, X, kernel=self.kernel, random_state=rng.randint(2**31 - 1)
             )
         self.feature_map_ = KernelFeatureMap(
-            kernel=self.kernel, gamma=1.0 if self.gamma_ is None else self.gamma_,
-            degree=self.degree, coef0=self.coef0, method=self.approx_,
-            n_components=self.n_approx, random_state=rng,
+            kernel=self.kernel,
+            gamma=1.0 if self.gamma_ is None else self.gamma_,
+            degree=self.degree,
+            coef0=self.coef0,
+            method=self.approx_,
+            n_components=self.n_approx,
+            random_state=rng,
         ).fit(X)
         Phi = self.feature_map_.transform(X)
         self.mean_ = Phi.mean(axis=0)
@@ -233,7 +237,8 @@ class MMDAligner(BaseAdapter):
         Z = Phi @ self.components_
         self.mmd_ = (
             float(np.sum((Z[source].mean(axis=0) - Z[target].mean(axis=0)) ** 2))
-            if has_target else 0.0
+            if has_target
+            else 0.0
         )
         return self
 
@@ -265,6 +270,7 @@ class MMDAligner(BaseAdapter):
 
     def _transform(self, X, sample_domain):
         return (self.feature_map_.transform(X) - self.mean_) @ self.components_
+
 
 class JDAAligner(MMDAligner):
     """:class:`MMDAligner` with class-conditional alignment on by default (JDA).
@@ -300,7 +306,17 @@ class JDAAligner(MMDAligner):
         random_state=None,
     ):
         super().__init__(
-            n_components=n_components, mu=mu, kernel=kernel, gamma=gamma, degree=degree,
-            coef0=coef0, conditional=conditional, n_iter=n_iter, classifier=classifier,
-            approx=approx, n_approx=n_approx, whiten=whiten, random_state=random_state,
+            n_components=n_components,
+            mu=mu,
+            kernel=kernel,
+            gamma=gamma,
+            degree=degree,
+            coef0=coef0,
+            conditional=conditional,
+            n_iter=n_iter,
+            classifier=classifier,
+            approx=approx,
+            n_approx=n_approx,
+            whiten=whiten,
+            random_state=random_state,
         )

@@ -46,8 +46,9 @@ def _marginal_error(G, a, b, nx):
     G = nx.to_numpy(G)
     if not np.all(np.isfinite(G)):
         return np.inf
-    return float(np.abs(G.sum(axis=1) - nx.to_numpy(a)).sum()
-                 + np.abs(G.sum(axis=0) - nx.to_numpy(b)).sum())
+    return float(
+        np.abs(G.sum(axis=1) - nx.to_numpy(a)).sum() + np.abs(G.sum(axis=0) - nx.to_numpy(b)).sum()
+    )
 
 
 def _coupling(method, a, b, M, ys, reg, reg_class, max_iter):
@@ -63,15 +64,26 @@ def _coupling(method, a, b, M, ys, reg, reg_class, max_iter):
             warnings.simplefilter("ignore")
             G = ot.sinkhorn(a, b, M, reg, numItermax=max_iter, stopThr=1e-7, warn=False)
         if _marginal_error(G, a, b, nx) > MAX_MARGINAL_ERROR:
-            G = ot.sinkhorn(a, b, M, reg, method="sinkhorn_log", numItermax=max_iter,
-                            stopThr=1e-7, warn=False)
+            G = ot.sinkhorn(
+                a, b, M, reg, method="sinkhorn_log", numItermax=max_iter, stopThr=1e-7, warn=False
+            )
         return G
     labels = nx.from_numpy(ys, type_as=M) if not isinstance(ys, type(M)) else ys
     if method == "lpl1":
-        return ot.da.sinkhorn_lpl1_mm(a, labels, b, M, reg, eta=reg_class, numItermax=10,
-                                      numInnerItermax=200, stopInnerThr=1e-7)
-    return ot.da.sinkhorn_l1l2_gl(a, labels, b, M, reg, eta=reg_class, numItermax=10,
-                                  numInnerItermax=200, stopInnerThr=1e-7)
+        return ot.da.sinkhorn_lpl1_mm(
+            a,
+            labels,
+            b,
+            M,
+            reg,
+            eta=reg_class,
+            numItermax=10,
+            numInnerItermax=200,
+            stopInnerThr=1e-7,
+        )
+    return ot.da.sinkhorn_l1l2_gl(
+        a, labels, b, M, reg, eta=reg_class, numItermax=10, numInnerItermax=200, stopInnerThr=1e-7
+    )
 
 
 def _average_over_duplicates(Xs, disp):
@@ -366,7 +378,14 @@ class LinearOTAligner(OTAligner):
         random_state=None,
     ):
         super().__init__(
-            method=method, reg=reg, reg_class=reg_class, norm=norm, max_solver_iter=max_solver_iter,
-            solver=solver, max_dense=max_dense, batch_size=batch_size, device=device,
+            method=method,
+            reg=reg,
+            reg_class=reg_class,
+            norm=norm,
+            max_solver_iter=max_solver_iter,
+            solver=solver,
+            max_dense=max_dense,
+            batch_size=batch_size,
+            device=device,
             random_state=random_state,
         )

@@ -23,8 +23,9 @@ transformation, so the shift is not one global affine map. Labels are the digits
 """
 
 
-def _transform(images, rng, *, max_rotation, max_shift, thickness, blur, contrast,
-               background, gamma, noise):
+def _transform(
+    images, rng, *, max_rotation, max_shift, thickness, blur, contrast, background, gamma, noise
+):
     """Apply the 'other scanner' transformation to 8x8 images in 0..16."""
     n = images.shape[0]
     factor = 4  # work at 32x32
@@ -130,22 +131,32 @@ def load_digits_shift(
         raise ValueError(f"n_target must be between 10 and {n - 10}; got {n_target}.")
     rng = check_random_state(random_state)
     idx_s, idx_t = train_test_split(
-        np.arange(n), test_size=n_target, stratify=labels,
+        np.arange(n),
+        test_size=n_target,
+        stratify=labels,
         random_state=rng.randint(np.iinfo(np.int32).max),
     )
     idx_s, idx_t = np.sort(idx_s), np.sort(idx_t)
     target_images = _transform(
-        images[idx_t], rng, max_rotation=max_rotation, max_shift=max_shift,
-        thickness=int(thickness), blur=blur, contrast=contrast, background=background,
-        gamma=gamma, noise=noise,
+        images[idx_t],
+        rng,
+        max_rotation=max_rotation,
+        max_shift=max_shift,
+        thickness=int(thickness),
+        blur=blur,
+        contrast=contrast,
+        background=background,
+        gamma=gamma,
+        noise=noise,
     )
     all_images = np.concatenate([images[idx_s], target_images])
     X = all_images.reshape(n, 64)
     y_true = np.concatenate([labels[idx_s], labels[idx_t]])
-    sample_domain = np.r_[np.ones(len(idx_s), dtype=np.int64),
-                          -np.ones(len(idx_t), dtype=np.int64)]
+    sample_domain = np.r_[np.ones(len(idx_s), dtype=np.int64), -np.ones(len(idx_t), dtype=np.int64)]
     ds = DomainDataset(
-        X, y_true, sample_domain,
+        X,
+        y_true,
+        sample_domain,
         name="digits original->transformed",
         target_names=[str(k) for k in range(10)],
         domain_names={1: "original", -1: "transformed"},

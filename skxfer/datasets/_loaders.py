@@ -18,8 +18,18 @@ __all__ = [
 ]
 
 OFFICE_DOMAINS = {"amazon": "A", "caltech": "C", "dslr": "D", "webcam": "W"}
-OFFICE_CLASSES = ["back_pack", "bike", "calculator", "headphones", "keyboard",
-                  "laptop_computer", "monitor", "mouse", "mug", "projector"]
+OFFICE_CLASSES = [
+    "back_pack",
+    "bike",
+    "calculator",
+    "headphones",
+    "keyboard",
+    "laptop_computer",
+    "monitor",
+    "mouse",
+    "mug",
+    "projector",
+]
 _OFFICE_SURF = {"amazon": "amazon", "caltech": "Caltech10", "dslr": "dslr", "webcam": "webcam"}
 AMAZON_DOMAINS = {"books": "B", "dvd": "D", "electronics": "E", "kitchen": "K"}
 _AMAZON_FILE = {"books": "books", "dvd": "dvd", "electronics": "elec", "kitchen": "kitchen"}
@@ -145,13 +155,19 @@ def load_office_caltech(
     (Xs, ys), (Xt, yt) = one(s), one(t)
     task = f"{OFFICE_DOMAINS[s]}->{OFFICE_DOMAINS[t]}"
     return _stack(
-        Xs, ys, Xt, yt, return_X_y=return_X_y,
+        Xs,
+        ys,
+        Xt,
+        yt,
+        return_X_y=return_X_y,
         name=f"office_caltech/{feats} {task}",
         target_names=list(OFFICE_CLASSES),
         domain_names={1: s, -1: t},
-        DESCR=(f"Office-Caltech10 {feats.upper()} features, {s} -> {t}. Gong et al., "
-               "Geodesic Flow Kernel for Unsupervised Domain Adaptation, CVPR 2012. "
-               "Labels are the files' labels minus one."),
+        DESCR=(
+            f"Office-Caltech10 {feats.upper()} features, {s} -> {t}. Gong et al., "
+            "Geodesic Flow Kernel for Unsupervised Domain Adaptation, CVPR 2012. "
+            "Labels are the files' labels minus one."
+        ),
     )
 
 
@@ -197,14 +213,18 @@ def load_mnist_usps(
     path = fetch_file(f"mnist_usps_jda/{fname}", data_home, download_if_missing)
     Xs, ys, Xt, yt = _loadmat(path, "X_src", "Y_src", "X_tar", "Y_tar")
     return _stack(
-        np.asarray(Xs, dtype=np.float64).T, ys.ravel().astype(np.int64) - 1,
-        np.asarray(Xt, dtype=np.float64).T, yt.ravel().astype(np.int64) - 1,
+        np.asarray(Xs, dtype=np.float64).T,
+        ys.ravel().astype(np.int64) - 1,
+        np.asarray(Xt, dtype=np.float64).T,
+        yt.ravel().astype(np.int64) - 1,
         return_X_y=return_X_y,
         name=f"mnist_usps {s}->{t}",
         target_names=[str(k) for k in range(10)],
         domain_names={1: s, -1: t},
-        DESCR=(f"MNIST+USPS (JDA protocol), {s} -> {t}: 16x16 digits in [0, 1]. Long et al., "
-               "Transfer Feature Learning with Joint Distribution Adaptation, ICCV 2013."),
+        DESCR=(
+            f"MNIST+USPS (JDA protocol), {s} -> {t}: 16x16 digits in [0, 1]. Long et al., "
+            "Transfer Feature Learning with Joint Distribution Adaptation, ICCV 2013."
+        ),
         image_shape=(16, 16),
     )
 
@@ -255,12 +275,18 @@ def load_amazon_reviews(
 
     (Xs, ys), (Xt, yt) = one(s), one(t)
     return _stack(
-        Xs, ys, Xt, yt, return_X_y=return_X_y,
+        Xs,
+        ys,
+        Xt,
+        yt,
+        return_X_y=return_X_y,
         name=f"amazon {AMAZON_DOMAINS[s]}->{AMAZON_DOMAINS[t]}",
         target_names=["0", "1"],
         domain_names={1: s, -1: t},
-        DESCR=(f"Amazon reviews, {s} -> {t}, 400-d features (Chen et al., mSDA, ICML 2012) "
-               "of the Multi-Domain Sentiment Dataset (Blitzer et al., ACL 2007)."),
+        DESCR=(
+            f"Amazon reviews, {s} -> {t}, 400-d features (Chen et al., mSDA, ICML 2012) "
+            "of the Multi-Domain Sentiment Dataset (Blitzer et al., ACL 2007)."
+        ),
     )
 
 
@@ -271,7 +297,7 @@ def _read_idx(path, magic):
     if found != magic:
         raise OSError(f"{path}: IDX magic number {found}, expected {magic}.")
     ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
@@ -281,8 +307,9 @@ def _resize(images, size):
     h = images.shape[-1]
     if h == size:
         return images
-    return ndimage.zoom(images, (1, size / h, size / h), order=1, grid_mode=True,
-                        mode="grid-constant").astype(np.float32)
+    return ndimage.zoom(
+        images, (1, size / h, size / h), order=1, grid_mode=True, mode="grid-constant"
+    ).astype(np.float32)
 
 
 def load_usps_mnist_raw(
@@ -349,8 +376,7 @@ def load_usps_mnist_raw(
             import h5py
         except ImportError as exc:
             raise ImportError(
-                "Reading usps.h5 requires h5py, an optional dependency of skxfer: "
-                "pip install h5py"
+                "Reading usps.h5 requires h5py, an optional dependency of skxfer: pip install h5py"
             ) from exc
         path = fetch_file("usps_mnist_raw/usps.h5", data_home, download_if_missing)
         groups = ("train", "test") if usps_subset == "all" else (usps_subset,)
@@ -361,11 +387,13 @@ def load_usps_mnist_raw(
 
     def mnist():
         images = _read_idx(
-            fetch_file("usps_mnist_raw/t10k-images-idx3-ubyte.gz", data_home,
-                       download_if_missing), 2051)
+            fetch_file("usps_mnist_raw/t10k-images-idx3-ubyte.gz", data_home, download_if_missing),
+            2051,
+        )
         labels = _read_idx(
-            fetch_file("usps_mnist_raw/t10k-labels-idx1-ubyte.gz", data_home,
-                       download_if_missing), 2049)
+            fetch_file("usps_mnist_raw/t10k-labels-idx1-ubyte.gz", data_home, download_if_missing),
+            2049,
+        )
         return images.astype(np.float32) / 255.0, labels.astype(np.int64)
 
     loaders = {"usps": usps, "mnist": mnist}
@@ -374,12 +402,18 @@ def load_usps_mnist_raw(
     Is, It = np.clip(Is, 0, 1), np.clip(It, 0, 1)
     shape = (-1, size * size) if flatten else (-1, 1, size, size)
     return _stack(
-        Is.reshape(shape), ys, It.reshape(shape), yt, return_X_y=return_X_y,
+        Is.reshape(shape),
+        ys,
+        It.reshape(shape),
+        yt,
+        return_X_y=return_X_y,
         name=f"usps_mnist_raw {s}->{t}",
         target_names=[str(k) for k in range(10)],
         domain_names={1: s, -1: t},
-        DESCR=(f"{s} -> {t}: USPS ({usps_subset}) and the MNIST test set at {size}x{size}, "
-               "values in [0, 1]."),
+        DESCR=(
+            f"{s} -> {t}: USPS ({usps_subset}) and the MNIST test set at {size}x{size}, "
+            "values in [0, 1]."
+        ),
         image_shape=(size, size),
     )
 
@@ -469,8 +503,11 @@ def load_newsgroups(
     cats = {c: c[0].upper() for c in NEWSGROUPS_CATEGORIES}
     pos, neg = _pair(pos_category, neg_category, cats, "20 Newsgroups")
     pos_src = _subsets(source_subsets, "source_subsets")
-    neg_src = pos_src if neg_source_subsets is None else _subsets(
-        neg_source_subsets, "neg_source_subsets")
+    neg_src = (
+        pos_src
+        if neg_source_subsets is None
+        else _subsets(neg_source_subsets, "neg_source_subsets")
+    )
 
     parts = {}  # (domain, label) -> list of (matrix, subcat)
     for cat, label, src in ((pos, 1, pos_src), (neg, 0, neg_src)):
@@ -479,7 +516,8 @@ def load_newsgroups(
         for k, M in enumerate(mats, start=1):
             dom = 1 if k in src else -1
             parts.setdefault((dom, label), []).append(
-                (sparse.csr_matrix(sparse.csc_matrix(M).T, dtype=np.float64), k))
+                (sparse.csr_matrix(sparse.csc_matrix(M).T, dtype=np.float64), k)
+            )
 
     blocks, ys, subcats, sds = [], [], [], []
     for dom in (1, -1):
@@ -491,13 +529,17 @@ def load_newsgroups(
                 sds.append(np.full(M.shape[0], dom, dtype=np.int64))
     X = sparse.vstack(blocks, format="csr")
     ds = DomainDataset(
-        X, np.concatenate(ys), np.concatenate(sds),
+        X,
+        np.concatenate(ys),
+        np.concatenate(sds),
         name=f"newsgroups {pos}_vs_{neg} src{pos_src}/{neg_src}",
         target_names=[neg, pos],
         domain_names={1: "source", -1: "target"},
-        DESCR=(f"20 Newsgroups {pos} (label 1) vs {neg} (label 0). Source: sub-categories "
-               f"{pos_src} of {pos} and {neg_src} of {neg}; target: the others. Terms are "
-               "columns (25804)."),
+        DESCR=(
+            f"20 Newsgroups {pos} (label 1) vs {neg} (label 0). Source: sub-categories "
+            f"{pos_src} of {pos} and {neg_src} of {neg}; target: the others. Terms are "
+            "columns (25804)."
+        ),
         subcategory=np.concatenate(subcats),
     )
     return ds.pack() if return_X_y else ds

@@ -125,8 +125,7 @@ def _mask(y, n_source, mask_target):
     return y
 
 
-def _finish(Zs, Zt, ys, yt, Q, *, mask_target, return_dataset, name, DESCR, target_names,
-            **extra):
+def _finish(Zs, Zt, ys, yt, Q, *, mask_target, return_dataset, name, DESCR, target_names, **extra):
     X = _to_features(np.vstack([Zs, Zt]), Q).astype(np.float64)
     y_true = np.concatenate([ys, yt])
     sample_domain = np.r_[np.ones(len(ys), dtype=np.int64), -np.ones(len(yt), dtype=np.int64)]
@@ -287,7 +286,11 @@ def make_shifted_classification(
         ys, yt = ys.astype(np.int64), yt.astype(np.int64)
 
     return _finish(
-        Zs, Zt, ys, yt, Q,
+        Zs,
+        Zt,
+        ys,
+        yt,
+        Q,
         mask_target=mask_target,
         return_dataset=return_dataset,
         name=f"shifted_classification({shift})",
@@ -409,7 +412,11 @@ def make_shifted_regression(
     yt = yt + noise * rng.standard_normal(nt)
 
     return _finish(
-        Zs, Zt, ys.astype(np.float64), yt.astype(np.float64), Q,
+        Zs,
+        Zt,
+        ys.astype(np.float64),
+        yt.astype(np.float64),
+        Q,
         mask_target=mask_target,
         return_dataset=return_dataset,
         name=f"shifted_regression({shift})",

@@ -14,12 +14,27 @@ from ._loaders import (
 
 __all__ = ["list_datasets", "list_tasks", "load_task"]
 
-_OFFICE_TASKS = ["C->A", "C->W", "C->D", "A->C", "A->W", "A->D",
-                 "W->C", "W->A", "W->D", "D->C", "D->A", "D->W"]
+_OFFICE_TASKS = [
+    "C->A",
+    "C->W",
+    "C->D",
+    "A->C",
+    "A->W",
+    "A->D",
+    "W->C",
+    "W->A",
+    "W->D",
+    "D->C",
+    "D->A",
+    "D->W",
+]
 _AMAZON_TASKS = [f"{s}->{t}" for s in "BDEK" for t in "BDEK" if s != t]
 _DIGIT_TASKS = ["usps->mnist", "mnist->usps"]
-_NEWS_TASKS = [f"{a}_vs_{b}" for i, a in enumerate(NEWSGROUPS_CATEGORIES)
-               for b in NEWSGROUPS_CATEGORIES[i + 1:]]
+_NEWS_TASKS = [
+    f"{a}_vs_{b}"
+    for i, a in enumerate(NEWSGROUPS_CATEGORIES)
+    for b in NEWSGROUPS_CATEGORIES[i + 1 :]
+]
 
 _DATASETS = {
     "digits": (["original->transformed"], None),
@@ -29,9 +44,14 @@ _DATASETS = {
     "amazon": (_AMAZON_TASKS, load_amazon_reviews),
     "newsgroups": (_NEWS_TASKS, load_newsgroups),
 }
-_DATASET_ALIASES = {"office": "office_caltech", "office_caltech10": "office_caltech",
-                    "amazon_reviews": "amazon", "mnist_usps_jda": "mnist_usps",
-                    "20newsgroups": "newsgroups", "digits_shift": "digits"}
+_DATASET_ALIASES = {
+    "office": "office_caltech",
+    "office_caltech10": "office_caltech",
+    "amazon_reviews": "amazon",
+    "mnist_usps_jda": "mnist_usps",
+    "20newsgroups": "newsgroups",
+    "digits_shift": "digits",
+}
 
 
 def _dataset(name):

@@ -56,11 +56,19 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
     """
 
     _default_alignment = "none"
-    _da_tags = DATags(family="adversarial", kind="estimator", requires_target=True,
-                      uses_target_labels=False)
+    _da_tags = DATags(
+        family="adversarial", kind="estimator", requires_target=True, uses_target_labels=False
+    )
 
-    def __init__(self, module=None, *, pretrain_epochs=None, adversarial_lr=None,
-                 discriminator_hidden_units=(500, 500), **kwargs):
+    def __init__(
+        self,
+        module=None,
+        *,
+        pretrain_epochs=None,
+        adversarial_lr=None,
+        discriminator_hidden_units=(500, 500),
+        **kwargs,
+    ):
         self.pretrain_epochs = pretrain_epochs
         self.adversarial_lr = adversarial_lr
         self.discriminator_hidden_units = discriminator_hidden_units
@@ -93,10 +101,12 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
         super().initialize_optimizer(*args, **kwargs)
         net = self.module_
         lr = self.lr if self.adversarial_lr is None else self.adversarial_lr
-        self.optimizer_target_ = torch.optim.Adam(net.target_backbone.parameters(), lr=lr,
-                                                  betas=(0.5, 0.999))
-        self.optimizer_discriminator_ = torch.optim.Adam(net.discriminator.parameters(),
-                                                         lr=lr, betas=(0.5, 0.999))
+        self.optimizer_target_ = torch.optim.Adam(
+            net.target_backbone.parameters(), lr=lr, betas=(0.5, 0.999)
+        )
+        self.optimizer_discriminator_ = torch.optim.Adam(
+            net.discriminator.parameters(), lr=lr, betas=(0.5, 0.999)
+        )
         return self
 
     def get_all_learnable_params(self):
@@ -131,8 +141,7 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
                 else:
                     step = self._train_step(X, y, sample_domain, source_rows, target_rows, 0.0)
                 self.history.record_batch("train_loss", step["loss"].item())
-                self.history.record_batch("train_batch_size",
-                                          len(source_rows) + len(target_rows))
+                self.history.record_batch("train_batch_size", len(source_rows) + len(target_rows))
                 if "alignment_loss" in step:
                     self.history.record_batch("train_alignment_loss", step["alignment_loss"])
                 self.notify("on_batch_end", batch=batch, training=True, **step)
@@ -154,8 +163,9 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
         # discriminator step: source = 1, target = 0
         self.optimizer_discriminator_.zero_grad()
         ds, dt = net.discriminator(fs), net.discriminator(ft.detach())
-        d_loss = (F.binary_cross_entropy_with_logits(ds, torch.ones_like(ds))
-                  + F.binary_cross_entropy_with_logits(dt, torch.zeros_like(dt)))
+        d_loss = F.binary_cross_entropy_with_logits(
+            ds, torch.ones_like(ds)
+        ) + F.binary_cross_entropy_with_logits(dt, torch.zeros_like(dt))
         d_loss.backward()
         self.optimizer_discriminator_.step()
         # target extractor step: fool the discriminator (inverted labels)
@@ -165,8 +175,7 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
         g_loss.backward()
         self.optimizer_target_.step()
         net.discriminator.zero_grad(set_to_none=True)
-        return {"loss": g_loss.detach(), "alignment_loss": float(d_loss.detach()),
-                "y_pred": None}
+        return {"loss": g_loss.detach(), "alignment_loss": float(d_loss.detach()), "y_pred": None}
 
     def _forward_rows(self, xb, sample_domain):
         net = self.module_

@@ -71,8 +71,9 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
     #: constructor parameters of the default MLP (flat inputs) unless ``module__*`` says
     _default_mlp_params = {}
     _is_classifier = True
-    _da_tags = DATags(family="alignment", kind="estimator", requires_target=True,
-                      uses_target_labels=True)
+    _da_tags = DATags(
+        family="alignment", kind="estimator", requires_target=True, uses_target_labels=True
+    )
     prefixes_ = [*NeuralNet.prefixes_, "alignment"]
 
     def __init__(
@@ -126,10 +127,18 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         tags.input_tags.allow_nan = False
         return tags
 
-    _own_params = frozenset({
-        "alignment", "alignment_weight", "alignment_schedule", "feature_layer", "random_state",
-        "pretrain_epochs", "adversarial_lr", "discriminator_hidden_units",
-    })
+    _own_params = frozenset(
+        {
+            "alignment",
+            "alignment_weight",
+            "alignment_schedule",
+            "feature_layer",
+            "random_state",
+            "pretrain_epochs",
+            "adversarial_lr",
+            "discriminator_hidden_units",
+        }
+    )
 
     def _validate_params(self):
         # skorch validates set_params names against its prefixes; ours are explicit
@@ -145,19 +154,26 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         cbs = [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("train_alignment_loss",
-             PassthroughScoring(name="train_alignment_loss", on_train=True)),
+            (
+                "train_alignment_loss",
+                PassthroughScoring(name="train_alignment_loss", on_train=True),
+            ),
         ]
         if self._is_classifier:
-            cbs.append(("train_target_entropy",
-                        PassthroughScoring(name="train_target_entropy", on_train=True)))
+            cbs.append(
+                (
+                    "train_target_entropy",
+                    PassthroughScoring(name="train_target_entropy", on_train=True),
+                )
+            )
         cbs.append(("print_log", PrintLog()))
         return cbs
 
     # ------------------------------------------------------------------ validation
     def _validate_X(self, X, sample_domain, reset):
-        X, _, sd = validate_da_data(self, X, None, sample_domain, reset=reset,
-                                    allow_nd=True, dtype=np.float32)
+        X, _, sd = validate_da_data(
+            self, X, None, sample_domain, reset=reset, allow_nd=True, dtype=np.float32
+        )
         return X, sd
 
     def _validate_fit(self, X, y, sample_domain):
@@ -171,8 +187,16 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         if self._is_classifier or y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
             if not (not self._is_classifier and y.ndim == 2 and y.shape[1] > 1):
                 y = column_or_1d(y, warn=True)
-        X, y, sd = validate_da_data(self, X, y, sample_domain, reset=True, allow_nd=True,
-                                    dtype=np.float32, require_labelled_source=True)
+        X, y, sd = validate_da_data(
+            self,
+            X,
+            y,
+            sample_domain,
+            reset=True,
+            allow_nd=True,
+            dtype=np.float32,
+            require_labelled_source=True,
+        )
         self.input_shape_ = tuple(X.shape[1:])
         if self._is_classifier:
             masked = is_masked(y, regression=False)
@@ -191,8 +215,9 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         """Validate a further training call (``partial_fit``) against the fitted net."""
         if y is None:
             raise ValueError(f"{type(self).__name__}.partial_fit requires y.")
-        X, _, _ = validate_da_data(self, X, None, None, reset=False, allow_nd=True,
-                                   dtype=np.float32)
+        X, _, _ = validate_da_data(
+            self, X, None, None, reset=False, allow_nd=True, dtype=np.float32
+        )
         y = np.asarray(y)
         if self._is_classifier:
             y = column_or_1d(y, warn=True)
@@ -248,8 +273,9 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             raise NotInitializedError(
                 f"{type(self).__name__} builds its network from the data: call fit(X, y)."
             )
-        net = DomainAdaptationNet(self._build_backbone(), self.feature_layer,
-                                  self._build_alignment())
+        net = DomainAdaptationNet(
+            self._build_backbone(), self.feature_layer, self._build_alignment()
+        )
         if net.alignment is not None:
             was_training = net.training
             net.eval()
@@ -301,8 +327,9 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         return self
 
     def _refuse_fit_params(self, fit_params):
-        unsupported = sorted(k for k, v in fit_params.items()
-                             if k != "_routing_method" and v is not None)
+        unsupported = sorted(
+            k for k, v in fit_params.items() if k != "_routing_method" and v is not None
+        )
         if unsupported:
             raise TypeError(
                 f"{type(self).__name__}.fit got unsupported argument(s) {unsupported}: the "
@@ -341,8 +368,9 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         return self
 
     def _alignment_factor(self, progress):
-        return float(self.alignment_weight) * _resolve_schedule(self.alignment_schedule,
-                                                                min(progress, 1.0))
+        return float(self.alignment_weight) * _resolve_schedule(
+            self.alignment_schedule, min(progress, 1.0)
+        )
 
     def _batches(self, y, sample_domain, generator):
         source = np.flatnonzero(sample_domain > 0)
@@ -367,8 +395,7 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
                 # step n_train_steps_ + 1 of ``total``, so the last one gets p = 1 (the full
                 # alignment_weight) whatever max_epochs and the data size are
                 progress = (self.n_train_steps_ + 1) / total
-                step = self._train_step(X, y, sample_domain, source_rows, target_rows,
-                                        progress)
+                step = self._train_step(X, y, sample_domain, source_rows, target_rows, progress)
                 history = self.history
                 history.record_batch("train_loss", step["loss"].item())
                 history.record_batch("train_batch_size", len(source_rows) + len(target_rows))
@@ -395,8 +422,9 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             return out.sum() * 0.0
         if self._is_classifier:
             return self.criterion_(out[keep], yb[keep])
-        return self.criterion_(out[keep].reshape(int(keep.sum()), -1),
-                               yb[keep].reshape(int(keep.sum()), -1))
+        return self.criterion_(
+            out[keep].reshape(int(keep.sum()), -1), yb[keep].reshape(int(keep.sum()), -1)
+        )
 
     def _target_y(self, y, rows):
         return torch.as_tensor(y[rows]).to(self.device)
@@ -417,8 +445,9 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         for domain, part in (("source", source_rows), ("target", target_rows)):
             if len(part):
                 with self.module_.use_domain_statistics(domain):
-                    parts.append(self.module_(to_tensor_batch(X, part, self.device),
-                                              return_features=True))
+                    parts.append(
+                        self.module_(to_tensor_batch(X, part, self.device), return_features=True)
+                    )
         out = torch.cat([o for o, _ in parts])
         feats = torch.cat([f for _, f in parts])
         loss = self._label_loss(out, yb)
@@ -426,9 +455,15 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         step = {}
         if align is not None and len(target_rows):
             weight = self._alignment_factor(progress)
-            a_loss = align(feats[:ns], feats[ns:], weight=weight, y_source=yb[:ns],
-                           output_source=out[:ns], output_target=out[ns:],
-                           is_classifier=self._is_classifier)
+            a_loss = align(
+                feats[:ns],
+                feats[ns:],
+                weight=weight,
+                y_source=yb[:ns],
+                output_source=out[:ns],
+                output_target=out[ns:],
+                is_classifier=self._is_classifier,
+            )
             loss = loss + a_loss
             step["alignment_loss"] = float(a_loss.detach())
             step["alignment_weight"] = weight
@@ -436,9 +471,12 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             p = F.softmax(out[ns:].detach(), dim=1)
             step["target_entropy"] = float(-(p * p.clamp_min(1e-12).log()).sum(1).mean())
         loss.backward()
-        self.notify("on_grad_computed",
-                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
-                    batch=(source_rows, target_rows), training=True)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=(source_rows, target_rows),
+            training=True,
+        )
         self.optimizer_.step()
         step.update(loss=loss.detach(), y_pred=out.detach())
         return step
@@ -513,8 +551,9 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         return torch.cat(outs).numpy()
 
     def _features_rows(self, xb, sample_domain):
-        return self._by_domain(lambda rows: self.module_(rows, return_features=True)[1],
-                               xb, sample_domain)
+        return self._by_domain(
+            lambda rows: self.module_(rows, return_features=True)[1], xb, sample_domain
+        )
 
     def score(self, X, y, sample_weight=None, sample_domain=None):
         """Accuracy (classifier) or R² (regressor) on the rows whose label is known.
@@ -533,8 +572,12 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         -------
         score : float
         """
-        return score_known_labels(y, self.predict(X, sample_domain=sample_domain),
-                                  sample_weight, regression=not self._is_classifier)
+        return score_known_labels(
+            y,
+            self.predict(X, sample_domain=sample_domain),
+            sample_weight,
+            regression=not self._is_classifier,
+        )
 
 
 class DeepDAClassifier(ClassifierMixin, BaseDeepDA):

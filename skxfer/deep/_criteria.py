@@ -119,10 +119,12 @@ class DomainAdversarialCriterion(Criterion):
     def forward(self, features_source, features_target, *, weight=1.0, **context):
         features = grad_reverse(torch.cat([features_source, features_target]), weight)
         logits = self.discriminator(features)
-        labels = torch.cat([
-            torch.ones(len(features_source), device=logits.device, dtype=logits.dtype),
-            torch.zeros(len(features_target), device=logits.device, dtype=logits.dtype),
-        ])
+        labels = torch.cat(
+            [
+                torch.ones(len(features_source), device=logits.device, dtype=logits.dtype),
+                torch.zeros(len(features_target), device=logits.device, dtype=logits.dtype),
+            ]
+        )
         return F.binary_cross_entropy_with_logits(logits, labels)
 
 
@@ -196,8 +198,16 @@ class JDOTCriterion(Criterion):
         self.reg_dist = reg_dist
         self.reg_cl = reg_cl
 
-    def loss(self, features_source, features_target, *, y_source=None, output_target=None,
-             is_classifier=True, **context):
+    def loss(
+        self,
+        features_source,
+        features_target,
+        *,
+        y_source=None,
+        output_target=None,
+        is_classifier=True,
+        **context,
+    ):
         import ot
 
         if is_classifier:
@@ -216,8 +226,12 @@ class JDOTCriterion(Criterion):
             out = output_target.reshape(len(output_target), -1)
             cost = cost + self.reg_cl * _sq_dists(ys.to(out.dtype), out)
         a = torch.full((len(fs),), 1.0 / len(fs), dtype=cost.dtype, device=cost.device)
-        b = torch.full((len(features_target),), 1.0 / len(features_target), dtype=cost.dtype,
-                       device=cost.device)
+        b = torch.full(
+            (len(features_target),),
+            1.0 / len(features_target),
+            dtype=cost.dtype,
+            device=cost.device,
+        )
         gamma = ot.emd(a, b, cost.detach())
         return (gamma * cost).sum()
 
@@ -289,8 +303,7 @@ def get_criterion(criterion, **params):
         return criterion(**params)
     if not isinstance(criterion, str):
         raise TypeError(
-            f"alignment must be a criterion name, a Criterion class or instance; got "
-            f"{criterion!r}."
+            f"alignment must be a criterion name, a Criterion class or instance; got {criterion!r}."
         )
     name = _ALIASES.get(criterion, criterion)
     if name not in list_criteria():

@@ -14,8 +14,7 @@ __all__ = [
     "DeepJDOTClassifier",
 ]
 
-_ADV = DATags(family="adversarial", kind="estimator", requires_target=True,
-              uses_target_labels=True)
+_ADV = DATags(family="adversarial", kind="estimator", requires_target=True, uses_target_labels=True)
 
 
 class GaninLRAnnealing(Callback):

@@ -24,7 +24,7 @@ class _Stream:
                 self._perm = self.indices[order]
             out.append(self._perm[:k])
             k -= len(out[-1])
-            self._perm = self._perm[len(out[-1]):]
+            self._perm = self._perm[len(out[-1]) :]
         return np.concatenate(out)
 
 
@@ -64,8 +64,9 @@ class DomainBalancedBatches:
             self.half = max(1, self.batch_size // 2)
             n_s, n_t = min(self.half, len(self.source)), min(self.half, len(self.target))
             self.n_source, self.n_target = n_s, n_t
-            self.n_steps = max(math.ceil(len(self.source) / self.half),
-                               math.ceil(len(self.target) / self.half))
+            self.n_steps = max(
+                math.ceil(len(self.source) / self.half), math.ceil(len(self.target) / self.half)
+            )
         else:
             self.n_source = min(self.batch_size, len(self.source))
             self.n_target = 0
@@ -101,8 +102,11 @@ def check_device(estimator, device):
             "'cuda' or 'cuda:N'."
         ) from exc
     if dev.startswith("cuda") and not torch.cuda.is_available():
-        build = "a CPU-only build" if torch.version.cuda is None else (
-            f"a CUDA {torch.version.cuda} build that sees no GPU")
+        build = (
+            "a CPU-only build"
+            if torch.version.cuda is None
+            else (f"a CUDA {torch.version.cuda} build that sees no GPU")
+        )
         raise ValueError(
             f"{type(estimator).__name__}(device={dev!r}): this torch ({torch.__version__}) is "
             f"{build}, so the only device here is 'cpu'. Pass device='cpu', or install a "

@@ -60,11 +60,11 @@ class TorchFeatureExtractor(DomainAwareMixin, TransformerMixin, BaseEstimator):
     (3, 8)
     """
 
-    _da_tags = DATags(family="feature", kind="adapter", requires_target=False,
-                      uses_target_labels=False)
+    _da_tags = DATags(
+        family="feature", kind="adapter", requires_target=False, uses_target_labels=False
+    )
 
-    def __init__(self, module=None, *, layer=None, batch_size=256, device="cpu",
-                 architecture=None):
+    def __init__(self, module=None, *, layer=None, batch_size=256, device="cpu", architecture=None):
         self.module = module
         self.layer = layer
         self.batch_size = batch_size
@@ -96,17 +96,23 @@ class TorchFeatureExtractor(DomainAwareMixin, TransformerMixin, BaseEstimator):
         if self.module is None:
             raise ValueError("TorchFeatureExtractor needs a module (a torch.nn.Module).")
         check_device(self, self.device)
-        X, _, _ = validate_da_data(self, X, y, sample_domain, reset=True, allow_nd=True,
-                                   dtype=np.float32)
-        module = load_source_model(self.module, architecture=self.architecture,
-                                   input_shape=tuple(X.shape[1:]))
+        X, _, _ = validate_da_data(
+            self, X, y, sample_domain, reset=True, allow_nd=True, dtype=np.float32
+        )
+        module = load_source_model(
+            self.module, architecture=self.architecture, input_shape=tuple(X.shape[1:])
+        )
         module = module.to(self.device).eval()
         for p in module.parameters():
             p.requires_grad_(False)
         self.module_ = module
         if self.layer is None:
-            self._hook = ("input", find_head(module, "head" if isinstance(
-                getattr(module, "head", None), nn.Module) else None))
+            self._hook = (
+                "input",
+                find_head(
+                    module, "head" if isinstance(getattr(module, "head", None), nn.Module) else None
+                ),
+            )
             self.layer_ = f"<input of {self._hook[1]}>"
         else:
             find_head(module, self.layer)  # validates the name
@@ -155,8 +161,9 @@ class TorchFeatureExtractor(DomainAwareMixin, TransformerMixin, BaseEstimator):
         X_new : ndarray of float32, shape (n_samples, n_features_out)
         """
         check_is_fitted(self)
-        X, _, _ = validate_da_data(self, X, None, None, reset=False, allow_nd=True,
-                                   dtype=np.float32)
+        X, _, _ = validate_da_data(
+            self, X, None, None, reset=False, allow_nd=True, dtype=np.float32
+        )
         self.module_.eval()
         return np.ascontiguousarray(self._extract(X), dtype=np.float32)
 
@@ -167,5 +174,6 @@ class TorchFeatureExtractor(DomainAwareMixin, TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """``torchfeatureextractor0``, ``torchfeatureextractor1``, ..."""
         check_is_fitted(self)
-        return np.asarray([f"torchfeatureextractor{i}" for i in range(self.n_features_out_)],
-                          dtype=object)
+        return np.asarray(
+            [f"torchfeatureextractor{i}" for i in range(self.n_features_out_)], dtype=object
+        )

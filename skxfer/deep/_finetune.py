@@ -81,8 +81,10 @@ class _BoundedCache:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
-            while (len(self._data) > self.max_entries
-                   or sum(v.nbytes for v in self._data.values()) > self.max_bytes):
+            while (
+                len(self._data) > self.max_entries
+                or sum(v.nbytes for v in self._data.values()) > self.max_bytes
+            ):
                 self._data.popitem(last=False)
 
     def clear(self):
@@ -161,8 +163,7 @@ def _unwrap_state_dict(obj):
         for key in ("state_dict", "model_state_dict", "module_state_dict", "model", "module"):
             if key in obj and isinstance(obj[key], Mapping):
                 return _unwrap_state_dict(obj[key])
-    if not isinstance(obj, Mapping) or not all(
-            isinstance(v, torch.Tensor) for v in obj.values()):
+    if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise ValueError(
             "source_model must hold a state dict (a mapping of parameter names to tensors), "
             f"got {type(obj).__name__}."
@@ -170,8 +171,9 @@ def _unwrap_state_dict(obj):
     sd = OrderedDict(obj)
     # state dicts of skxfer's own deep estimators (module_): backbone.*, alignment.*
     if sd and all(k.startswith(("backbone.", "alignment.")) for k in sd):
-        sd = OrderedDict((k[len("backbone."):], v) for k, v in sd.items()
-                         if k.startswith("backbone."))
+        sd = OrderedDict(
+            (k[len("backbone.") :], v) for k, v in sd.items() if k.startswith("backbone.")
+        )
     return sd
 
 
@@ -194,8 +196,9 @@ def _looks_like_path(s):
     return os.sep in s or "/" in s or s.endswith((".pt", ".pth", ".ckpt", ".bin"))
 
 
-def load_source_model(source_model, *, architecture=None, weights=None, input_shape=None,
-                      module_kwargs=None):
+def load_source_model(
+    source_model, *, architecture=None, weights=None, input_shape=None, module_kwargs=None
+):
     """Resolve ``source_model`` to a fresh ``torch.nn.Module`` (never the caller's).
 
     Parameters
@@ -251,17 +254,24 @@ def load_source_model(source_model, *, architecture=None, weights=None, input_sh
         )
     if isinstance(architecture, nn.Module):
         module = copy.deepcopy(architecture)
-    elif isinstance(architecture, type) and issubclass(architecture, nn.Module) and not (
-            issubclass(architecture, (MLP, LeNet))):
+    elif (
+        isinstance(architecture, type)
+        and issubclass(architecture, nn.Module)
+        and not (issubclass(architecture, (MLP, LeNet)))
+    ):
         module = architecture(**kwargs)
     else:
         if input_shape is None:
-            raise ValueError("Loading a state dict into the default backbone needs the "
-                             "input shape (pass X, or an architecture).")
+            raise ValueError(
+                "Loading a state dict into the default backbone needs the "
+                "input shape (pass X, or an architecture)."
+            )
         weights2d = [v for k, v in state.items() if k.endswith("weight") and v.ndim == 2]
         if not weights2d:
-            raise ValueError("Cannot infer the number of outputs of the state dict: it has "
-                             "no linear layer. Pass architecture=.")
+            raise ValueError(
+                "Cannot infer the number of outputs of the state dict: it has "
+                "no linear layer. Pass architecture=."
+            )
         n_out = int(weights2d[-1].shape[0])
         if architecture is None:
             module = make_default_backbone(input_shape, n_out, **kwargs)
@@ -356,14 +366,32 @@ def head_inputs(backbone, layer, X, device, batch_size=256):
 class _FineTuneMixin:
     """Fine-tuning logic shared by :class:`FineTuneClassifier` and the regressor."""
 
-    _da_tags = DATags(family="model", kind="estimator", requires_target=False,
-                      uses_target_labels=True, requires_target_labels=True)
+    _da_tags = DATags(
+        family="model",
+        kind="estimator",
+        requires_target=False,
+        uses_target_labels=True,
+        requires_target_labels=True,
+    )
     prefixes_ = list(NeuralNet.prefixes_)
-    _own_params = frozenset({
-        "source_model", "head", "freeze", "unfreeze_schedule", "backbone_lr_multiplier",
-        "l2sp_alpha", "l2sp_beta", "pretrain_epochs", "cache_features", "architecture",
-        "weights", "random_state", "standardize", "safety_net",
-    })
+    _own_params = frozenset(
+        {
+            "source_model",
+            "head",
+            "freeze",
+            "unfreeze_schedule",
+            "backbone_lr_multiplier",
+            "l2sp_alpha",
+            "l2sp_beta",
+            "pretrain_epochs",
+            "cache_features",
+            "architecture",
+            "weights",
+            "random_state",
+            "standardize",
+            "safety_net",
+        }
+    )
 
     def __init__(
         self,
@@ -441,9 +469,12 @@ class _FineTuneMixin:
     # ------------------------------------------------------------------ validation
     def _check_params(self):
         fz = self.freeze
-        if not (fz is None or (isinstance(fz, str) and fz in _FREEZE_WORDS)
-                or (isinstance(fz, numbers.Integral) and not isinstance(fz, bool) and fz >= 0)
-                or (isinstance(fz, (list, tuple)) and all(isinstance(p, str) for p in fz))):
+        if not (
+            fz is None
+            or (isinstance(fz, str) and fz in _FREEZE_WORDS)
+            or (isinstance(fz, numbers.Integral) and not isinstance(fz, bool) and fz >= 0)
+            or (isinstance(fz, (list, tuple)) and all(isinstance(p, str) for p in fz))
+        ):
             raise ValueError(
                 "freeze must be 'auto', 'all_but_head', 'none'/None, an int n >= 0 (the last "
                 f"n blocks stay trainable) or a list of parameter-name prefixes; got {fz!r}."
@@ -451,16 +482,19 @@ class _FineTuneMixin:
         sched = self.unfreeze_schedule
         if sched is not None:
             if not isinstance(sched, Mapping) or not all(
-                    isinstance(e, numbers.Integral) and e >= 0 and (
-                        n == "all" or (isinstance(n, numbers.Integral) and n >= 0))
-                    for e, n in sched.items()):
+                isinstance(e, numbers.Integral)
+                and e >= 0
+                and (n == "all" or (isinstance(n, numbers.Integral) and n >= 0))
+                for e, n in sched.items()
+            ):
                 raise ValueError(
                     "unfreeze_schedule must map epoch (int >= 0) -> number of trainable "
                     f"blocks (int >= 0 or 'all'); got {sched!r}."
                 )
         if self.cache_features not in ("auto", True, False):
-            raise ValueError("cache_features must be 'auto', True or False; got "
-                             f"{self.cache_features!r}.")
+            raise ValueError(
+                f"cache_features must be 'auto', True or False; got {self.cache_features!r}."
+            )
         for name in ("backbone_lr_multiplier", "l2sp_alpha", "l2sp_beta"):
             v = getattr(self, name)
             if name == "backbone_lr_multiplier" and isinstance(v, str) and v == "auto":
@@ -468,8 +502,9 @@ class _FineTuneMixin:
             if not isinstance(v, numbers.Real) or isinstance(v, bool) or v < 0:
                 raise ValueError(f"{name} must be a float >= 0; got {v!r}.")
         if self.standardize not in ("auto", True, False):
-            raise ValueError("standardize must be 'auto', True or False; got "
-                             f"{self.standardize!r}.")
+            raise ValueError(
+                f"standardize must be 'auto', True or False; got {self.standardize!r}."
+            )
         if not isinstance(self.safety_net, (bool, np.bool_)):
             raise ValueError(f"safety_net must be True or False; got {self.safety_net!r}.")
         pe = self.pretrain_epochs
@@ -493,8 +528,9 @@ class _FineTuneMixin:
         y = np.asarray(y)
         if self._is_classifier or y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
             y = column_or_1d(y, warn=True)
-        X, y, sd = validate_da_data(self, X, y, sample_domain, reset=True, allow_nd=True,
-                                    dtype=np.float32)
+        X, y, sd = validate_da_data(
+            self, X, y, sample_domain, reset=True, allow_nd=True, dtype=np.float32
+        )
         if not (self.warm_start and self.initialized_):
             self._fit_input_scaling(X)
         X = self._scale_inputs(X)
@@ -517,8 +553,9 @@ class _FineTuneMixin:
         self.input_mean_, self.input_scale_ = fit_input_scaling(X) if use else (None, None)
 
     def _scale_inputs(self, X):
-        return apply_input_scaling(X, getattr(self, "input_mean_", None),
-                                   getattr(self, "input_scale_", None))
+        return apply_input_scaling(
+            X, getattr(self, "input_mean_", None), getattr(self, "input_scale_", None)
+        )
 
     def _validate_X(self, X, sample_domain, reset):
         X, sd = super()._validate_X(X, sample_domain, reset)
@@ -567,8 +604,9 @@ class _FineTuneMixin:
         Xs = X[rows]
         yt = torch.as_tensor(ys)
         generator = torch.Generator().manual_seed(self.seed_ + 1)
-        batches = DomainBalancedBatches(np.arange(len(rows)), np.empty(0, dtype=np.int64),
-                                        self.batch_size, generator)
+        batches = DomainBalancedBatches(
+            np.arange(len(rows)), np.empty(0, dtype=np.int64), self.batch_size, generator
+        )
         self.pretrain_history_ = []
         net.train()
         for _ in range(int(self.pretrain_epochs)):
@@ -601,14 +639,21 @@ class _FineTuneMixin:
         model = self.source_model
         if model is None or (isinstance(model, type) and issubclass(model, nn.Module)):
             return self._pretrain(X, y, source_rows)
-        return load_source_model(model, architecture=self.architecture, weights=self.weights,
-                                 input_shape=self.input_shape_,
-                                 module_kwargs=self.get_params_for("module"))
+        return load_source_model(
+            model,
+            architecture=self.architecture,
+            weights=self.weights,
+            input_shape=self.input_shape_,
+            module_kwargs=self.get_params_for("module"),
+        )
 
     # ------------------------------------------------------------------ freezing
     def _blocks(self, backbone):
-        return [name for name, child in backbone.named_children()
-                if any(True for _ in child.parameters())]
+        return [
+            name
+            for name, child in backbone.named_children()
+            if any(True for _ in child.parameters())
+        ]
 
     def _trainable(self, backbone, head, spec):
         """Names (relative to the backbone) of the parameters left trainable by ``spec``."""
@@ -619,7 +664,7 @@ class _FineTuneMixin:
             keep = set()
         elif isinstance(spec, numbers.Integral):
             blocks = self._blocks(backbone)
-            chosen = blocks[len(blocks) - int(spec):] if int(spec) else []
+            chosen = blocks[len(blocks) - int(spec) :] if int(spec) else []
             keep = {n for n in names if any(_under(n, b) for b in chosen)}
         else:
             unknown = [p for p in spec if not any(_under(n, p) for n in names)]
@@ -723,10 +768,11 @@ class _FineTuneMixin:
         self.output_layer_ = out_name
         self.module_ = DomainAdaptationNet(backbone, feature_layer=head).to(self.device)
         self._apply_freeze(self._schedule_spec(0))
-        self._l2sp_ref = {
-            n: p.detach().clone() for n, p in backbone.named_parameters()
-            if not _under(n, head)
-        } if self.l2sp_alpha else {}
+        self._l2sp_ref = (
+            {n: p.detach().clone() for n, p in backbone.named_parameters() if not _under(n, head)}
+            if self.l2sp_alpha
+            else {}
+        )
         return self
 
     def _source_head_rows(self):
@@ -799,7 +845,8 @@ class _FineTuneMixin:
                 f"{type(self).__name__}: no labelled target row (sample_domain < 0 with an "
                 "unmasked label), so the new head is trained on the labelled source rows "
                 "(source-only transfer). Mark a few labelled target rows to fine-tune.",
-                UserWarning, stacklevel=2,
+                UserWarning,
+                stacklevel=2,
             )
             target = source
         enc, y_t = self._encode(y, target)
@@ -815,8 +862,12 @@ class _FineTuneMixin:
                     self.n_outputs_ = 1 if y_t.ndim == 1 else y_t.shape[1]
                 source_net = self._source_module(X, y, source)
                 self._select(source_net, X[target], y_t, transfer)
-                self._fit_network(source_net, X[target], y_t, "finetune"
-                                  if self.selected_ == "target_only" else self.selected_)
+                self._fit_network(
+                    source_net,
+                    X[target],
+                    y_t,
+                    "finetune" if self.selected_ == "target_only" else self.selected_,
+                )
             else:
                 if self._is_classifier:
                     y_t = self.label_encoder_.transform(y[target]).astype(np.int64)
@@ -866,20 +917,23 @@ class _FineTuneMixin:
         self.selected_ = names[0]
         self.validation_scores_ = None
         self.target_only_estimator_ = None
-        splits = inner_splits(y, self._is_classifier, self.seed_) if (
-            self.safety_net and transfer) else None
+        splits = (
+            inner_splits(y, self._is_classifier, self.seed_)
+            if (self.safety_net and transfer)
+            else None
+        )
         if splits is None:
             return
         scores = {name: [] for name in names}
         for train, valid in splits:
             for name in names:
-                scores[name].append(
-                    self._candidate_score(name, source_net, X, y, train, valid))
+                scores[name].append(self._candidate_score(name, source_net, X, y, train, valid))
         self.validation_scores_ = {name: float(np.mean(v)) for name, v in scores.items()}
         self.selected_ = keep_unless_beaten(scores)
         if self.selected_ == "target_only":
             self.target_only_estimator_ = linear_candidate(self._is_classifier).fit(
-                self._linear_inputs(X), y)
+                self._linear_inputs(X), y
+            )
 
     def _linear_inputs(self, X_scaled):
         """The caller's inputs (before the network's scaling), flat: the linear baseline
@@ -896,8 +950,7 @@ class _FineTuneMixin:
         check_is_fitted(self)
         X, _ = super()._validate_X(X, sample_domain, reset=False)  # not scaled
         if self._is_classifier:  # log-probabilities: softmax gives them back
-            return np.log(np.clip(linear.predict_proba(flat(X)), 1e-12, None)).astype(
-                np.float32)
+            return np.log(np.clip(linear.predict_proba(flat(X)), 1e-12, None)).astype(np.float32)
         return np.asarray(linear.predict(flat(X)), dtype=np.float32).reshape(len(X), -1)
 
     def partial_fit(self, X, y=None, classes=None, sample_domain=None, **fit_params):
@@ -938,8 +991,9 @@ class _FineTuneMixin:
         key = (_body_fingerprint(self.module_.backbone, self.head_), _array_fingerprint(X))
         feats = _FEATURE_CACHE.get(key)
         if feats is None:
-            feats = head_inputs(self.module_.backbone, self.head_, X, self.device,
-                                max(int(self.batch_size), 256)).numpy()
+            feats = head_inputs(
+                self.module_.backbone, self.head_, X, self.device, max(int(self.batch_size), 256)
+            ).numpy()
             _FEATURE_CACHE.put(key, feats)
         return torch.from_numpy(feats)
 
@@ -949,8 +1003,10 @@ class _FineTuneMixin:
         epochs = self.max_epochs if epochs is None else epochs
         use_cache = self.cache_features is not False and self._body_frozen_throughout()
         if self.cache_features is True and not use_cache:
-            raise ValueError("cache_features=True needs a frozen body (freeze='all_but_head' "
-                             "and no unfreeze_schedule).")
+            raise ValueError(
+                "cache_features=True needs a frozen body (freeze='all_but_head' "
+                "and no unfreeze_schedule)."
+            )
         self.used_feature_cache_ = use_cache
         feats = self._cached_features(X) if use_cache else None
         generator = torch.Generator().manual_seed(self.seed_)
@@ -962,9 +1018,10 @@ class _FineTuneMixin:
             if self._active_plan()[1]:
                 self._apply_freeze(self._schedule_spec(epoch))
             self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
-            self.history.record("n_trainable_params",
-                                sum(p.numel() for p in self.module_.parameters()
-                                    if p.requires_grad))
+            self.history.record(
+                "n_trainable_params",
+                sum(p.numel() for p in self.module_.parameters() if p.requires_grad),
+            )
             count = 0
             for b, _t in batches:
                 self.notify("on_batch_begin", batch=(b, _t), training=True)
@@ -1011,9 +1068,12 @@ class _FineTuneMixin:
             loss = loss + reg
             l2sp = float(reg.detach())
         loss.backward()
-        self.notify("on_grad_computed",
-                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
-                    batch=(rows, rows[:0]), training=True)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=(rows, rows[:0]),
+            training=True,
+        )
         self.optimizer_.step()
         return {"loss": loss.detach(), "y_pred": out.detach(), "l2sp_loss": l2sp}
 

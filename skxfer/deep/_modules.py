@@ -109,8 +109,9 @@ class MLP(nn.Module):
     torch.Size([2, 3])
     """
 
-    def __init__(self, n_features, n_outputs, hidden_units=(100, 100), dropout=0.0,
-                 batch_norm=False):
+    def __init__(
+        self, n_features, n_outputs, hidden_units=(100, 100), dropout=0.0, batch_norm=False
+    ):
         super().__init__()
         hidden_units = (hidden_units,) if isinstance(hidden_units, int) else tuple(hidden_units)
         self.features, width = _mlp_layers(n_features, hidden_units, dropout, batch_norm)
@@ -150,20 +151,31 @@ class LeNet(nn.Module):
         c, h, w = input_shape
         pad = 2 if min(h, w) < 24 else 0
         self.conv = nn.Sequential(
-            nn.Conv2d(c, 32, 5, padding=pad), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 48, 5, padding=pad), nn.BatchNorm2d(48), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(c, 32, 5, padding=pad),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 48, 5, padding=pad),
+            nn.BatchNorm2d(48),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         )
         for _ in range(2):
             h, w = (h + 2 * pad - 4) // 2, (w + 2 * pad - 4) // 2
         if h < 1 or w < 1:
             raise ValueError(f"Images of shape {tuple(input_shape)} are too small for LeNet.")
-        layers = [nn.Flatten(), nn.Linear(48 * h * w, hidden_units),
-                  nn.BatchNorm1d(hidden_units), nn.ReLU()]
+        layers = [
+            nn.Flatten(),
+            nn.Linear(48 * h * w, hidden_units),
+            nn.BatchNorm1d(hidden_units),
+            nn.ReLU(),
+        ]
         if dropout:
             layers.append(nn.Dropout(dropout))
         self.features = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.Linear(hidden_units, hidden_units), nn.ReLU(),
-                                  nn.Linear(hidden_units, n_outputs))
+        self.head = nn.Sequential(
+            nn.Linear(hidden_units, hidden_units), nn.ReLU(), nn.Linear(hidden_units, n_outputs)
+        )
 
     def forward(self, x):
         return self.head(self.features(self.conv(x)))
@@ -256,8 +268,11 @@ _BN_BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 
 def _running_batch_norms(module):
     """The batch-normalisation layers of ``module`` that track running statistics."""
-    return [m for m in module.modules()
-            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    return [
+        m
+        for m in module.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats
+    ]
 
 
 def _get_statistics(norms):

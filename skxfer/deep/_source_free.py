@@ -102,8 +102,9 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
     (100,)
     """
 
-    _da_tags = DATags(family="source_free", kind="estimator", requires_target=True,
-                      uses_target_labels=False)
+    _da_tags = DATags(
+        family="source_free", kind="estimator", requires_target=True, uses_target_labels=False
+    )
 
     _parameter_constraints = {
         "source_model": "no_validation",
@@ -119,9 +120,21 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, source_model=None, *, feature_layer=None, max_epochs=10, lr=1e-3,
-                 batch_size=64, beta=0.3, ent_weight=1.0, diversity_weight=1.0, classes=None,
-                 device="cpu", random_state=None):
+    def __init__(
+        self,
+        source_model=None,
+        *,
+        feature_layer=None,
+        max_epochs=10,
+        lr=1e-3,
+        batch_size=64,
+        beta=0.3,
+        ent_weight=1.0,
+        diversity_weight=1.0,
+        classes=None,
+        device="cpu",
+        random_state=None,
+    ):
         self.source_model = source_model
         self.feature_layer = feature_layer
         self.max_epochs = max_epochs
@@ -145,8 +158,10 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
             )
         classes = None
         inner = getattr(model, "estimator", None)  # sklearn.frozen.FrozenEstimator
-        if not isinstance(model, torch.nn.Module) and inner is not None and hasattr(
-            inner, "module_"
+        if (
+            not isinstance(model, torch.nn.Module)
+            and inner is not None
+            and hasattr(inner, "module_")
         ):
             model = inner
         if isinstance(model, torch.nn.Module):
@@ -190,8 +205,7 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         self : object
         """
         check_device(self, self.device)
-        X, _, sd = validate_da_data(self, X, None, sample_domain, allow_nd=True,
-                                    dtype=np.float32)
+        X, _, sd = validate_da_data(self, X, None, sample_domain, allow_nd=True, dtype=np.float32)
         if sample_domain is not None and np.any(sd > 0):
             raise ValueError(
                 f"SourceFreeClassifier adapts without source data, but sample_domain marks "
@@ -206,8 +220,7 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = np.arange(n_outputs) if classes is None else np.asarray(classes)
         if len(self.classes_) != n_outputs:
             raise ValueError(
-                f"classes has {len(self.classes_)} entries but the model has {n_outputs} "
-                "outputs."
+                f"classes has {len(self.classes_)} entries but the model has {n_outputs} outputs."
             )
         head = net.backbone.get_submodule(net.feature_layer)
         for p in head.parameters():
@@ -244,16 +257,21 @@ class SourceFreeClassifier(DomainAwareMixin, ClassifierMixin, BaseEstimator):
                     div = -(mean_p * torch.log(mean_p + _EPS)).sum()
                     loss = self.ent_weight * (ent - self.diversity_weight * div)
                     if self.beta > 0:
-                        loss = loss + self.beta * F.cross_entropy(logits,
-                                                                  labels[rows].to(device))
+                        loss = loss + self.beta * F.cross_entropy(logits, labels[rows].to(device))
                     optimizer.zero_grad()
                     loss.backward()
                     optimizer.step()
                     stats += [loss.item(), ent.item(), div.item()]
                     n_batches += 1
                 stats /= max(n_batches, 1)
-                self.history_.append(dict(loss=stats[0], entropy=stats[1], diversity=stats[2],
-                                          pseudo_label_change=change))
+                self.history_.append(
+                    dict(
+                        loss=stats[0],
+                        entropy=stats[1],
+                        diversity=stats[2],
+                        pseudo_label_change=change,
+                    )
+                )
         net.eval()
         self.module_ = net.cpu() if device.type != "cpu" else net
         return self

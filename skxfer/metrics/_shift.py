@@ -72,8 +72,9 @@ def _block_sum(A, B, *, exclude_diagonal=False, **kp):
     return total
 
 
-def mmd2(X, y=None, sample_domain=None, *, kernel="rbf", gamma="median", method="auto",
-         random_state=0):
+def mmd2(
+    X, y=None, sample_domain=None, *, kernel="rbf", gamma="median", method="auto", random_state=0
+):
     """Squared maximum mean discrepancy between the source and target rows.
 
     Parameters
@@ -153,8 +154,17 @@ class MMDTestResult:
     gamma: float
 
 
-def mmd_test(X, y=None, sample_domain=None, *, kernel="rbf", gamma="median",
-             n_permutations=500, max_samples=1000, random_state=0):
+def mmd_test(
+    X,
+    y=None,
+    sample_domain=None,
+    *,
+    kernel="rbf",
+    gamma="median",
+    n_permutations=500,
+    max_samples=1000,
+    random_state=0,
+):
     """Permutation two-sample test of "source and target come from one distribution".
 
     The unbiased MMD² of the observed split is compared with its value under
@@ -218,15 +228,20 @@ def _domain_probas(Xs, Xt, classifier, max_samples, random_state):
     Xs, Xt = _subsample(Xs, max_samples, rng), _subsample(Xt, max_samples, rng)
     Z = sparse.vstack([Xs, Xt]).tocsr() if sparse.issparse(Xs) else np.vstack([Xs, Xt])
     d = np.r_[np.zeros(Xs.shape[0]), np.ones(Xt.shape[0])]
-    clf = classifier if classifier is not None else make_pipeline(
-        StandardScaler(with_mean=not sparse.issparse(Z)), LogisticRegression(max_iter=1000)
+    clf = (
+        classifier
+        if classifier is not None
+        else make_pipeline(
+            StandardScaler(with_mean=not sparse.issparse(Z)), LogisticRegression(max_iter=1000)
+        )
     )
     cv = StratifiedKFold(5, shuffle=True, random_state=random_state)
     return d, cross_val_predict(clone(clf), Z, d, cv=cv, method="predict_proba")[:, 1]
 
 
-def domain_classifier_auc(X, y=None, sample_domain=None, *, classifier=None,
-                          max_samples=5000, random_state=0):
+def domain_classifier_auc(
+    X, y=None, sample_domain=None, *, classifier=None, max_samples=5000, random_state=0
+):
     """Cross-validated ROC AUC of a classifier telling target rows from source rows.
 
     0.5: the domains are indistinguishable to the classifier; 1.0: separable.
@@ -260,8 +275,9 @@ def domain_classifier_auc(X, y=None, sample_domain=None, *, classifier=None,
     return float(roc_auc_score(d, p))
 
 
-def proxy_a_distance(X, y=None, sample_domain=None, *, classifier=None, max_samples=5000,
-                     random_state=0):
+def proxy_a_distance(
+    X, y=None, sample_domain=None, *, classifier=None, max_samples=5000, random_state=0
+):
     """Proxy A-distance ``2 (1 - 2 err)`` (Ben-David et al. 2007).
 
     ``err`` is the cross-validated error of a domain classifier (source vs target,
@@ -297,7 +313,7 @@ def _cov(A, block=8192):
     mean = A.mean(axis=0)
     C = np.zeros((A.shape[1], A.shape[1]))
     for i in range(0, A.shape[0], block):
-        B = A[i:i + block] - mean
+        B = A[i : i + block] - mean
         C += B.T @ B
     return C / max(A.shape[0] - 1, 1)
 
@@ -332,8 +348,16 @@ def coral_distance(X, y=None, sample_domain=None):
     return float(np.sum((_cov(Xs) - _cov(Xt)) ** 2) / (4.0 * d * d))
 
 
-def wasserstein_distance(X, y=None, sample_domain=None, *, method="auto", max_samples=2000,
-                         n_projections=200, random_state=0):
+def wasserstein_distance(
+    X,
+    y=None,
+    sample_domain=None,
+    *,
+    method="auto",
+    max_samples=2000,
+    n_projections=200,
+    random_state=0,
+):
     """2-Wasserstein distance between the source and target rows (POT, imported lazily).
 
     Parameters
@@ -369,8 +393,9 @@ def wasserstein_distance(X, y=None, sample_domain=None, *, method="auto", max_sa
     if method == "auto":
         method = "exact" if max(Xs.shape[0], Xt.shape[0]) <= max_samples else "sliced"
     if method == "sliced":
-        return float(ot.sliced_wasserstein_distance(Xs, Xt, n_projections=n_projections,
-                                                    seed=random_state))
+        return float(
+            ot.sliced_wasserstein_distance(Xs, Xt, n_projections=n_projections, seed=random_state)
+        )
     if method != "exact":
         raise ValueError(f"method must be 'auto', 'exact' or 'sliced'; got {method!r}.")
     rng = check_random_state(random_state)

@@ -66,8 +66,9 @@ def applicable_strategies():
 class _TargetOnly(BaseDAMetaEstimator):
     """Baseline fitted on the labelled target rows only (needs ``sample_domain``)."""
 
-    _da_tags = DATags(family="model", kind="estimator", requires_target=True,
-                      uses_target_labels=True)
+    _da_tags = DATags(
+        family="model", kind="estimator", requires_target=True, uses_target_labels=True
+    )
 
     def __init__(self, estimator):
         self.estimator = estimator
@@ -149,8 +150,12 @@ def _expand_grid(name, strategy, grid, estimator):
 
 
 def _is_grid_pair(item):
-    return (isinstance(item, tuple) and len(item) == 2
-            and isinstance(item[1], (dict, list)) and not isinstance(item[0], tuple))
+    return (
+        isinstance(item, tuple)
+        and len(item) == 2
+        and isinstance(item[1], (dict, list))
+        and not isinstance(item[0], tuple)
+    )
 
 
 def build_candidates(strategies, estimator, *, baseline=True):
@@ -183,9 +188,11 @@ def build_candidates(strategies, estimator, *, baseline=True):
         strategies = applicable_strategies()
     if isinstance(strategies, (str, BaseEstimator)) or _is_grid_pair(strategies):
         strategies = [strategies]
-    items = list(strategies.items()) if isinstance(strategies, dict) else [
-        (_strategy_name(s[0] if _is_grid_pair(s) else s), s) for s in strategies
-    ]
+    items = (
+        list(strategies.items())
+        if isinstance(strategies, dict)
+        else [(_strategy_name(s[0] if _is_grid_pair(s) else s), s) for s in strategies]
+    )
     out = {SOURCE_ONLY: LabelledOnly(clone(estimator))} if baseline else {}
     expanded = []
     for name, strat in items:
@@ -215,8 +222,9 @@ def build_candidates(strategies, estimator, *, baseline=True):
 
 
 def _seeded(est, seed):
-    params = {k: seed for k, v in est.get_params().items()
-              if k.endswith("random_state") and v is None}
+    params = {
+        k: seed for k, v in est.get_params().items() if k.endswith("random_state") and v is None
+    }
     return est.set_params(**params) if params else est
 
 
@@ -235,8 +243,7 @@ def _fit(est, X, y, sd):
         return est.fit(X, y, sample_domain=sd)
 
 
-def _fit_and_score(name, est, X, y, sd, train, test, scorer, seed, error_score,
-                   target_proba=False):
+def _fit_and_score(name, est, X, y, sd, train, test, scorer, seed, error_score, target_proba=False):
     """Fit on ``train``, score on ``test``; ``scorer`` may be a list (one fit, all scores).
 
     With ``target_proba``, a fifth item: the class probabilities of the test fold's
@@ -266,8 +273,9 @@ def _fit_and_score(name, est, X, y, sd, train, test, scorer, seed, error_score,
         return out
     proba = None
     if error is None:
-        target = test[resolve_domains(_rows(X, test), y[test],
-                                      None if sd is None else sd[test]) < 0]
+        target = test[
+            resolve_domains(_rows(X, test), y[test], None if sd is None else sd[test]) < 0
+        ]
         proba = (np.asarray(est.classes_), _proba(est, _rows(X, target)))
     return (*out, proba)
 
@@ -296,7 +304,8 @@ def _run(tasks, n_jobs, verbose, desc):
     config = get_skxfer_config()
     tasks = (
         delayed(functools.partial(_in_skxfer_config, config, getattr(f, "function", f)))(
-            *args, **kwargs)
+            *args, **kwargs
+        )
         for f, args, kwargs in tasks
     )
     if not verbose:
@@ -434,12 +443,16 @@ class ComparisonReport:
             "alpha": self.alpha,
             "selected": self.selected,
             "rows": [
-                {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                 for k, v in row.items()}
+                {
+                    k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                    for k, v in row.items()
+                }
                 for row in self.rows
             ],
-            "scores": {k: [None if not np.isfinite(v) else float(v) for v in np.asarray(s, float)]
-                       for k, s in self.scores.items()},
+            "scores": {
+                k: [None if not np.isfinite(v) else float(v) for v in np.asarray(s, float)]
+                for k, s in self.scores.items()
+            },
             "errors": {k: list(v) for k, v in self.errors.items()},
         }
 
@@ -463,6 +476,7 @@ class ComparisonReport:
         head += extra_cols
         lines = []
         for row in self.rows:
+
             def num(v, scale=1.0):
                 if v is None or (isinstance(v, float) and not np.isfinite(v)):
                     return "-"
@@ -471,14 +485,23 @@ class ComparisonReport:
             scale = 100.0 if pct else 1.0
             name = row["strategy"] + (" *" if row["strategy"] == self.selected else "")
             cells = [
-                name, num(row["mean"], scale), num(row["std"], scale), str(row["n"]),
-                num(row["fit_time"]), ("-" if row["strategy"] == self.baseline
-                                       else f"{row['gain'] * scale:+.{1 if pct else digits}f}"),
-                num(row["win_rate"]), num(row["p_value"]),
+                name,
+                num(row["mean"], scale),
+                num(row["std"], scale),
+                str(row["n"]),
+                num(row["fit_time"]),
+                (
+                    "-"
+                    if row["strategy"] == self.baseline
+                    else f"{row['gain'] * scale:+.{1 if pct else digits}f}"
+                ),
+                num(row["win_rate"]),
+                num(row["p_value"]),
                 "YES" if row["negative_transfer"] else "",
             ]
-            cells += [num(row.get(c)) if not isinstance(row.get(c), str) else row[c]
-                      for c in extra_cols]
+            cells += [
+                num(row.get(c)) if not isinstance(row.get(c), str) else row[c] for c in extra_cols
+            ]
             lines.append(cells)
         widths = [max(len(str(c)) for c in col) for col in zip(head, *lines, strict=True)]
         fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
@@ -665,26 +688,40 @@ def compare_strategies(
     candidates = build_candidates(strategies, estimator)
     target = np.flatnonzero(sd < 0)
     if target_labels is not None:
-        return _compare_held_out(candidates, estimator, X, y, explicit, target,
-                                 _check_target_labels(target_labels, y, target),
-                                 n_repeats, n_jobs, alpha, random_state, verbose, error_score)
+        return _compare_held_out(
+            candidates,
+            estimator,
+            X,
+            y,
+            explicit,
+            target,
+            _check_target_labels(target_labels, y, target),
+            n_repeats,
+            n_jobs,
+            alpha,
+            random_state,
+            verbose,
+            error_score,
+        )
 
     labelled_target = int(np.sum((sd < 0) & ~is_masked(y)))
     if labelled_target >= min_target_labels:
         candidates[TARGET_ONLY] = _TargetOnly(clone(estimator))
         explicit = sd
     if scoring is None:
-        scoring = "supervised_target" if labelled_target >= min_target_labels else (
-            "importance_weighted"
+        scoring = (
+            "supervised_target" if labelled_target >= min_target_labels else ("importance_weighted")
         )
     scorer = get_da_scorer(scoring)
     if cv is None or isinstance(cv, int):
         cv = DomainShuffleSplit(5 if cv is None else cv, random_state=random_state)
     splits = _splits(cv, X, y, sd)
     tasks = (
-        delayed(_fit_and_score)(name, est, X, y, explicit, tr, te, scorer, random_state,
-                                error_score)
-        for name, est in candidates.items() for tr, te in splits
+        delayed(_fit_and_score)(
+            name, est, X, y, explicit, tr, te, scorer, random_state, error_score
+        )
+        for name, est in candidates.items()
+        for tr, te in splits
     )
     results = _run(tasks, n_jobs, verbose, "compare_strategies")
     return _collect(results, candidates, scorer, alpha)
@@ -713,24 +750,46 @@ def _collect(results, candidates, scorer, alpha, baseline=SOURCE_ONLY):
     scores = {n: np.asarray(v, float) for n, v in scores.items()}
     times = {n: np.asarray(v, float) for n, v in times.items()}
     for name, errs in errors.items():
-        warnings.warn(f"Strategy {name!r} failed on {len(errs)} fold(s): {errs[0]}",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"Strategy {name!r} failed on {len(errs)} fold(s): {errs[0]}", UserWarning, stacklevel=3
+        )
     p_values = {}
     if baseline in scores:
         for name, s in scores.items():
             if name not in (baseline, TARGET_ONLY):
                 p_values[name] = _one_sided_paired_p(s, scores[baseline])
     metric = scorer if isinstance(scorer, str) else repr(scorer)
-    return ComparisonReport(scores=scores, fit_times=times, metric=metric, mode="cv",
-                            baseline=baseline if baseline in scores else None,
-                            p_values=p_values, alpha=alpha, errors=errors)
+    return ComparisonReport(
+        scores=scores,
+        fit_times=times,
+        metric=metric,
+        mode="cv",
+        baseline=baseline if baseline in scores else None,
+        p_values=p_values,
+        alpha=alpha,
+        errors=errors,
+    )
 
 
-def _compare_held_out(candidates, estimator, X, y, sd, target, y_target, n_repeats, n_jobs,
-                      alpha, random_state, verbose, error_score):
+def _compare_held_out(
+    candidates,
+    estimator,
+    X,
+    y,
+    sd,
+    target,
+    y_target,
+    n_repeats,
+    n_jobs,
+    alpha,
+    random_state,
+    verbose,
+    error_score,
+):
     tasks = (
         delayed(_fit_and_predict)(name, est, X, y, sd, target, random_state + r, error_score)
-        for name, est in candidates.items() for r in range(n_repeats)
+        for name, est in candidates.items()
+        for r in range(n_repeats)
     )
     results = _run(tasks, n_jobs, verbose, "compare_strategies (held-out)")
     preds = {n: [] for n in candidates}
@@ -749,12 +808,20 @@ def _compare_held_out(candidates, estimator, X, y, sd, target, y_target, n_repea
     base = preds[SOURCE_ONLY]
     for name, ps in preds.items():
         if name != SOURCE_ONLY and name not in errors:
-            p_values[name] = float(np.median([_mcnemar_worse_p(p, b, y_target)
-                                              for p, b in zip(ps, base, strict=True)]))
+            p_values[name] = float(
+                np.median([_mcnemar_worse_p(p, b, y_target) for p, b in zip(ps, base, strict=True)])
+            )
     acc, t = _target_only_cv(estimator, X, target, y_target, n_repeats, random_state)
     scores[TARGET_ONLY] = acc
     times = {n: np.asarray(v, float) for n, v in times.items()}
     times[TARGET_ONLY] = t
-    return ComparisonReport(scores=scores, fit_times=times,
-                            metric="target accuracy (held-out labels)", mode="held_out",
-                            baseline=SOURCE_ONLY, p_values=p_values, alpha=alpha, errors=errors)
+    return ComparisonReport(
+        scores=scores,
+        fit_times=times,
+        metric="target accuracy (held-out labels)",
+        mode="held_out",
+        baseline=SOURCE_ONLY,
+        p_values=p_values,
+        alpha=alpha,
+        errors=errors,
+    )

@@ -100,8 +100,11 @@ def prediction_diversity(proba):
 
 def _balanced_classes(estimator):
     """``estimator`` with ``class_weight="balanced"`` on every step that takes it."""
-    params = {k: "balanced" for k in estimator.get_params()
-              if k == "class_weight" or k.endswith("__class_weight")}
+    params = {
+        k: "balanced"
+        for k in estimator.get_params()
+        if k == "class_weight" or k.endswith("__class_weight")
+    }
     return estimator.set_params(**params) if params else estimator
 
 
@@ -129,8 +132,9 @@ def _default_domain_classifier(sparse_input=False):
     )
 
 
-def density_ratio(X_source, X_target, *, domain_classifier=None, max_weight=10.0, cv=3,
-                  random_state=0):
+def density_ratio(
+    X_source, X_target, *, domain_classifier=None, max_weight=10.0, cv=3, random_state=0
+):
     """Importance weights ``p_target(x) / p_source(x)`` of the source rows.
 
     A probabilistic domain classifier (source vs target) is cross-fitted on both sets;
@@ -146,12 +150,16 @@ def density_ratio(X_source, X_target, *, domain_classifier=None, max_weight=10.0
     if ns == 0 or nt == 0:
         return np.ones(ns)
     is_sparse = sparse.issparse(X_source)
-    Z = sparse.vstack([X_source, X_target]).tocsr() if is_sparse else np.vstack(
-        [np.asarray(X_source, dtype=float), np.asarray(X_target, dtype=float)]
+    Z = (
+        sparse.vstack([X_source, X_target]).tocsr()
+        if is_sparse
+        else np.vstack([np.asarray(X_source, dtype=float), np.asarray(X_target, dtype=float)])
     )
     d = np.r_[np.zeros(ns), np.ones(nt)]
-    clf = clone(domain_classifier) if domain_classifier is not None else (
-        _default_domain_classifier(is_sparse)
+    clf = (
+        clone(domain_classifier)
+        if domain_classifier is not None
+        else (_default_domain_classifier(is_sparse))
     )
     n_folds = min(cv, ns, nt) if cv else 0
     if n_folds >= 2:
@@ -178,12 +186,12 @@ class _DAScorer(_BaseScorer):
     _needs = ""
 
     def __init__(self):
-        super().__init__(score_func=_da_score_func, sign=1, kwargs={},
-                         response_method="predict")
+        super().__init__(score_func=_da_score_func, sign=1, kwargs={}, response_method="predict")
 
     def __repr__(self):
         params = ", ".join(
-            f"{k}={v!r}" for k, v in vars(self).items()
+            f"{k}={v!r}"
+            for k, v in vars(self).items()
             if not k.startswith("_") and k not in ("_score_func",)
         )
         return f"{type(self).__name__}({params})"
@@ -282,8 +290,7 @@ class ImportanceWeightedScorer(_DAScorer):
     True
     """
 
-    def __init__(self, domain_classifier=None, max_weight=10.0, metric="accuracy",
-                 random_state=0):
+    def __init__(self, domain_classifier=None, max_weight=10.0, metric="accuracy", random_state=0):
         self.domain_classifier = domain_classifier
         self.max_weight = max_weight
         self.metric = metric
@@ -306,7 +313,6 @@ class ImportanceWeightedScorer(_DAScorer):
             raise ValueError(f"metric must be 'accuracy' or 'log_loss'; got {self.metric!r}.")
         return np.sum(w * gain) / np.sum(w)
 
-
     def _weights(self, Xs, Xt):
         """Density ratio of the fold; the same for every model scored on the same fold,
         so the last few are kept (keyed by a digest of the rows and the parameters)."""
@@ -319,13 +325,22 @@ class ImportanceWeightedScorer(_DAScorer):
                 part = np.ascontiguousarray(part)
                 digest.update(repr((part.shape, part.dtype.str)).encode())
                 digest.update(part.tobytes())
-            key = (digest.hexdigest(), repr(self.domain_classifier), self.max_weight,
-                   self.random_state)
+            key = (
+                digest.hexdigest(),
+                repr(self.domain_classifier),
+                self.max_weight,
+                self.random_state,
+            )
         cache = self.__dict__.setdefault("_cache", {})
         if key is not None and key in cache:
             return cache[key]
-        w = density_ratio(Xs, Xt, domain_classifier=self.domain_classifier,
-                          max_weight=self.max_weight, random_state=self.random_state)
+        w = density_ratio(
+            Xs,
+            Xt,
+            domain_classifier=self.domain_classifier,
+            max_weight=self.max_weight,
+            random_state=self.random_state,
+        )
         if key is not None:
             if len(cache) >= 16:
                 cache.pop(next(iter(cache)))
@@ -407,8 +422,7 @@ class DeepEmbeddedValidationScorer(_DAScorer):
     True
     """
 
-    def __init__(self, domain_classifier=None, max_weight=10.0, loss="log_loss",
-                 random_state=0):
+    def __init__(self, domain_classifier=None, max_weight=10.0, loss="log_loss", random_state=0):
         self.domain_classifier = domain_classifier
         self.max_weight = max_weight
         self.loss = loss
@@ -420,8 +434,13 @@ class DeepEmbeddedValidationScorer(_DAScorer):
         self._need_target(target)
         Xs, Xt = _rows(X, source), _rows(X, target)
         Fs, Ft = _features(estimator, Xs), _features(estimator, Xt)
-        w = density_ratio(Fs, Ft, domain_classifier=self.domain_classifier,
-                          max_weight=self.max_weight, random_state=self.random_state)
+        w = density_ratio(
+            Fs,
+            Ft,
+            domain_classifier=self.domain_classifier,
+            max_weight=self.max_weight,
+            random_state=self.random_state,
+        )
         ys = y[source]
         if self.loss == "log_loss":
             p = _proba(estimator, Xs)
@@ -550,8 +569,7 @@ class SoftNeighborhoodDensityScorer(_DAScorer):
     True
     """
 
-    def __init__(self, temperature=0.05, diversity_weight=1.0, max_samples=2000,
-                 random_state=0):
+    def __init__(self, temperature=0.05, diversity_weight=1.0, max_samples=2000, random_state=0):
         self.temperature = temperature
         self.diversity_weight = diversity_weight
         self.max_samples = max_samples
@@ -697,8 +715,9 @@ class EnsembleAgreementScorer(_DAScorer):
     True
     """
 
-    def __init__(self, committee=("source_only", "coral", "ot", "mmd"), estimator=None,
-                 random_state=0):
+    def __init__(
+        self, committee=("source_only", "coral", "ot", "mmd"), estimator=None, random_state=0
+    ):
         self.committee = committee
         self.estimator = estimator
         self.random_state = random_state
@@ -708,18 +727,21 @@ class EnsembleAgreementScorer(_DAScorer):
         from ..pipeline import LabelledOnly
         from ..registry import make_strategy
 
-        base = self.estimator if self.estimator is not None else LogisticRegression(
-            max_iter=1000)
+        base = self.estimator if self.estimator is not None else LogisticRegression(max_iter=1000)
         members = []
         for m in self.committee:
             if isinstance(m, str):
-                members.append(LabelledOnly(clone(base)) if m == "source_only"
-                               else make_strategy(m, base))
+                members.append(
+                    LabelledOnly(clone(base)) if m == "source_only" else make_strategy(m, base)
+                )
             else:
                 members.append(clone(m))
         for m in members:
-            seeds = {k: self.random_state for k, v in m.get_params().items()
-                     if k.endswith("random_state") and v is None}
+            seeds = {
+                k: self.random_state
+                for k, v in m.get_params().items()
+                if k.endswith("random_state") and v is None
+            }
             m.set_params(**seeds)
         return members
 
@@ -727,8 +749,10 @@ class EnsembleAgreementScorer(_DAScorer):
         self._need_source(source)
         self._need_target(target)
         if isinstance(self.committee, str) or not len(self.committee):
-            raise ValueError("committee must be a non-empty list of strategy names or "
-                             f"estimators; got {self.committee!r}.")
+            raise ValueError(
+                "committee must be a non-empty list of strategy names or "
+                f"estimators; got {self.committee!r}."
+            )
         Xt = _rows(X, target)
         ys = y[source]
         rows = np.r_[source, target]
@@ -794,8 +818,7 @@ class SupervisedTargetScorer(_DAScorer):
             request.score.add_request(param="target_labels", alias=True)
         return request
 
-    def __call__(self, estimator, X, y_true=None, sample_domain=None, target_labels=None,
-                 **kwargs):
+    def __call__(self, estimator, X, y_true=None, sample_domain=None, target_labels=None, **kwargs):
         """Score on the labelled target rows (``target_labels`` first, else ``y_true``).
 
         Parameters
@@ -811,14 +834,22 @@ class SupervisedTargetScorer(_DAScorer):
         -------
         score : float
         """
-        return self._score(None, estimator, X, y_true, sample_domain=sample_domain,
-                           target_labels=target_labels)
+        return self._score(
+            None, estimator, X, y_true, sample_domain=sample_domain, target_labels=target_labels
+        )
 
-    def _score(self, method_caller, estimator, X, y_true=None, sample_domain=None,
-               target_labels=None, **kwargs):
+    def _score(
+        self,
+        method_caller,
+        estimator,
+        X,
+        y_true=None,
+        sample_domain=None,
+        target_labels=None,
+        **kwargs,
+    ):
         if target_labels is None:
-            return super()._score(method_caller, estimator, X, y_true,
-                                  sample_domain=sample_domain)
+            return super()._score(method_caller, estimator, X, y_true, sample_domain=sample_domain)
         labels = np.asarray(target_labels)
         if labels.shape[0] != _num_rows(X):
             raise ValueError(
@@ -826,8 +857,9 @@ class SupervisedTargetScorer(_DAScorer):
                 "rows: give one label per row (source rows' entries are ignored)."
             )
         sd = resolve_domains(X, y_true, sample_domain)
-        return float(self._evaluate(estimator, X, labels, np.flatnonzero(sd > 0),
-                                    np.flatnonzero(sd < 0)))
+        return float(
+            self._evaluate(estimator, X, labels, np.flatnonzero(sd > 0), np.flatnonzero(sd < 0))
+        )
 
     def _evaluate(self, estimator, X, y, source, target):
         rows = target if y is None else target[~is_masked(y[target])]

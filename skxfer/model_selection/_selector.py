@@ -88,8 +88,9 @@ def gain_p_value(scores, base, *, test_ratio=0.0):
     return float(stats.t.sf(d.mean() / se, df=d.size - 1))
 
 
-def choose(reports, *, margin=0.0, min_win_rate=0.8, alpha=0.05, test_ratio=0.0,
-           fallback="source_only"):
+def choose(
+    reports, *, margin=0.0, min_win_rate=0.8, alpha=0.05, test_ratio=0.0, fallback="source_only"
+):
     """Strategy a :class:`TransferSelector` picks from cross-validation reports.
 
     Two requirements, against two failure modes of unsupervised scores:
@@ -152,13 +153,14 @@ def choose(reports, *, margin=0.0, min_win_rate=0.8, alpha=0.05, test_ratio=0.0,
         return gain > margin and report._win_rate(name) >= min_win_rate
 
     def significant(report, name):
-        p = gain_p_value(report.scores[name], report.scores[SOURCE_ONLY],
-                         test_ratio=test_ratio)
+        p = gain_p_value(report.scores[name], report.scores[SOURCE_ONLY], test_ratio=test_ratio)
         return bool(p < alpha)  # NaN (under two folds) is never significant
 
     agreed = {
-        n: m for n, m in means.items()
-        if n != SOURCE_ONLY and all(consistent(r, n) for r in reports)
+        n: m
+        for n, m in means.items()
+        if n != SOURCE_ONLY
+        and all(consistent(r, n) for r in reports)
         and (alpha is None or any(significant(r, n) for r in reports))
     }
     return max(agreed, key=agreed.get) if agreed else SOURCE_ONLY
@@ -359,13 +361,27 @@ class TransferSelector(BaseDAMetaEstimator):
     (50,)
     """
 
-    _da_tags = DATags(family="model", kind="estimator", requires_target=False,
-                      uses_target_labels=True)
+    _da_tags = DATags(
+        family="model", kind="estimator", requires_target=False, uses_target_labels=True
+    )
 
-    def __init__(self, estimator, strategies=None, scoring=None, cv=None,
-                 fallback="source_only", rule="rank", min_agreement=0.5, margin=0.005,
-                 min_win_rate=0.8, alpha=0.05, source_selection=False, n_label_repeats=2,
-                 n_jobs=None, random_state=0):
+    def __init__(
+        self,
+        estimator,
+        strategies=None,
+        scoring=None,
+        cv=None,
+        fallback="source_only",
+        rule="rank",
+        min_agreement=0.5,
+        margin=0.005,
+        min_win_rate=0.8,
+        alpha=0.05,
+        source_selection=False,
+        n_label_repeats=2,
+        n_jobs=None,
+        random_state=0,
+    ):
         self.estimator = estimator
         self.strategies = strategies
         self.scoring = scoring
@@ -408,13 +424,20 @@ class TransferSelector(BaseDAMetaEstimator):
             raise ValueError(f"fallback must be 'source_only' or None; got {self.fallback!r}.")
         if not isinstance(self.margin, numbers.Real):
             raise ValueError(f"margin must be a number; got {self.margin!r}.")
-        if self.alpha is not None and not (isinstance(self.alpha, numbers.Real)
-                                           and 0 < self.alpha <= 1):
+        if self.alpha is not None and not (
+            isinstance(self.alpha, numbers.Real) and 0 < self.alpha <= 1
+        ):
             raise ValueError(f"alpha must be None or in (0, 1]; got {self.alpha!r}.")
         y = column_or_1d(y, warn=True)
-        X, y, sd = validate_da_data(self, X, y, sample_domain, reset=True,
-                                    accept_sparse=["csr", "csc"],
-                                    require_labelled_source=True)
+        X, y, sd = validate_da_data(
+            self,
+            X,
+            y,
+            sample_domain,
+            reset=True,
+            accept_sparse=["csr", "csc"],
+            require_labelled_source=True,
+        )
         if is_classifier(self.estimator) and y.dtype.kind not in "OUSb":
             from sklearn.utils.multiclass import check_classification_targets
 
@@ -438,8 +461,7 @@ class TransferSelector(BaseDAMetaEstimator):
                 self.selection_mode_ = "few_labels"
                 explicit = sd
                 scoring = ["supervised_target"]
-                splits = _few_label_splits(y, sd, few, self.n_label_repeats,
-                                           self.random_state)
+                splits = _few_label_splits(y, sd, few, self.n_label_repeats, self.random_state)
             else:
                 self.selection_mode_ = "unsupervised"
                 scoring = DEFAULT_SCORING if self.scoring is None else self.scoring
@@ -476,25 +498,40 @@ class TransferSelector(BaseDAMetaEstimator):
         """The rule applied to the cross-validation reports (one per scorer)."""
         if few_labels:
             # held-out target labels: the best pooled accuracy, ties to source-only
-            return choose(reports, margin=0.0, min_win_rate=0.0, alpha=None,
-                          fallback=self.fallback)
+            return choose(reports, margin=0.0, min_win_rate=0.0, alpha=None, fallback=self.fallback)
         if self.rule == "rank":
-            return choose_by_rank(reports, min_agreement=self.min_agreement,
-                                  fallback=self.fallback)
-        return choose(reports, margin=self.margin, min_win_rate=self.min_win_rate,
-                      alpha=self.alpha, test_ratio=test_ratio, fallback=self.fallback)
+            return choose_by_rank(reports, min_agreement=self.min_agreement, fallback=self.fallback)
+        return choose(
+            reports,
+            margin=self.margin,
+            min_win_rate=self.min_win_rate,
+            alpha=self.alpha,
+            test_ratio=test_ratio,
+            fallback=self.fallback,
+        )
 
     def _cross_validate(self, candidates, scoring, X, y, sd, splits):
         """One report per scorer (``"ensemble"``: agreement with the candidates' mean)."""
         from sklearn.utils.parallel import delayed
 
-        ensemble = [k for k, one in enumerate(scoring)
-                    if isinstance(one, str) and one == ENSEMBLE]
+        ensemble = [k for k, one in enumerate(scoring) if isinstance(one, str) and one == ENSEMBLE]
         scorers = [get_da_scorer(one) for k, one in enumerate(scoring) if k not in ensemble]
         tasks = (
-            delayed(_fit_and_score)(name, est, X, y, sd, tr, te, scorers, self.random_state,
-                                    np.nan, target_proba=bool(ensemble))
-            for name, est in candidates.items() for tr, te in splits
+            delayed(_fit_and_score)(
+                name,
+                est,
+                X,
+                y,
+                sd,
+                tr,
+                te,
+                scorers,
+                self.random_state,
+                np.nan,
+                target_proba=bool(ensemble),
+            )
+            for name, est in candidates.items()
+            for tr, te in splits
         )
         results = _run(tasks, self.n_jobs, False, "")
         columns = [[(r[0], r[1][k], r[2], r[3]) for r in results] for k in range(len(scorers))]
@@ -505,8 +542,10 @@ class TransferSelector(BaseDAMetaEstimator):
             names.insert(ensemble[0], ENSEMBLE)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return [_collect(col, candidates, name, alpha=0.05)
-                    for col, name in zip(columns, names, strict=True)]
+            return [
+                _collect(col, candidates, name, alpha=0.05)
+                for col, name in zip(columns, names, strict=True)
+            ]
 
 
 #: Selector-level scorer name: agreement with the mean prediction of all candidates.
@@ -534,8 +573,11 @@ def _ensemble_agreement(results, n_folds):
                 probas[r[0]] = full
         pseudo = np.argmax(np.mean(list(probas.values()), axis=0), axis=1) if probas else None
         for r in fold:
-            score = (float(np.mean(np.argmax(probas[r[0]], axis=1) == pseudo))
-                     if r[0] in probas else np.nan)
+            score = (
+                float(np.mean(np.argmax(probas[r[0]], axis=1) == pseudo))
+                if r[0] in probas
+                else np.nan
+            )
             out.append((r[0], score, r[2], r[3]))
     return out
 
@@ -567,11 +609,11 @@ def _few_label_splits(y, sd, rows, n_repeats, random_state):
     if counts.min() < 2:  # a single labelled row of a class: plain repeated K-fold
         from sklearn.model_selection import RepeatedKFold
 
-        cv = RepeatedKFold(n_splits=min(k, rows.size), n_repeats=n_repeats,
-                           random_state=random_state)
+        cv = RepeatedKFold(
+            n_splits=min(k, rows.size), n_repeats=n_repeats, random_state=random_state
+        )
     else:
-        cv = RepeatedStratifiedKFold(n_splits=k, n_repeats=n_repeats,
-                                     random_state=random_state)
+        cv = RepeatedStratifiedKFold(n_splits=k, n_repeats=n_repeats, random_state=random_state)
     every = np.arange(y.shape[0])
     splits = []
     for _, held in cv.split(rows.reshape(-1, 1), yl):

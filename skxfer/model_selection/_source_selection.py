@@ -29,8 +29,7 @@ class _SourceSubset(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             raise ValueError("Choosing sources needs sample_domain (one index per source).")
         sd = np.asarray(sample_domain)
         keep = np.flatnonzero((sd < 0) | np.isin(sd, list(self.sources)))
-        self.estimator_ = _fit(clone(self.estimator), _rows(X, keep), np.asarray(y)[keep],
-                               sd[keep])
+        self.estimator_ = _fit(clone(self.estimator), _rows(X, keep), np.asarray(y)[keep], sd[keep])
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
         return self
@@ -64,10 +63,18 @@ def expand_sources(candidates, sample_domain):
     return out
 
 
-def rank_sources(X, y, sample_domain, *, estimator=None, scoring=None, cv=None,
-                 diagnostics=("mmd2", "proxy_a_distance", "coral_distance",
-                              "domain_classifier_auc"),
-                 n_jobs=None, random_state=0):
+def rank_sources(
+    X,
+    y,
+    sample_domain,
+    *,
+    estimator=None,
+    scoring=None,
+    cv=None,
+    diagnostics=("mmd2", "proxy_a_distance", "coral_distance", "domain_classifier_auc"),
+    n_jobs=None,
+    random_state=0,
+):
     """Rank source domains by their shift to the target and by transfer to it.
 
     Every source domain ``s`` (``sample_domain == s > 0``) is scored two ways: shift
@@ -133,8 +140,11 @@ def rank_sources(X, y, sample_domain, *, estimator=None, scoring=None, cv=None,
     if cv is None or isinstance(cv, int):
         cv = DomainShuffleSplit(5 if cv is None else cv, random_state=random_state)
     splits = _splits(cv, X, y, sd)
-    tasks = (delayed(_fit_and_score)(n, e, X, y, sd, tr, te, scorer, random_state, np.nan)
-             for n, e in candidates.items() for tr, te in splits)
+    tasks = (
+        delayed(_fit_and_score)(n, e, X, y, sd, tr, te, scorer, random_state, np.nan)
+        for n, e in candidates.items()
+        for tr, te in splits
+    )
     report = _collect(_run(tasks, n_jobs, False, ""), candidates, scorer, alpha=0.05)
     target = np.flatnonzero(sd < 0)
     for name, keep in [("source_only", sources)] + [(f"source[{int(s)}]", [s]) for s in sources]:

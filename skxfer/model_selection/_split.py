@@ -15,8 +15,12 @@ from sklearn.utils._metadata_requests import _MetadataRequester
 
 from .._domains import is_masked, resolve_sample_domain
 
-__all__ = ["DomainShuffleSplit", "SourceTargetShuffleSplit", "StratifiedDomainShuffleSplit",
-           "LeaveOneDomainOut"]
+__all__ = [
+    "DomainShuffleSplit",
+    "SourceTargetShuffleSplit",
+    "StratifiedDomainShuffleSplit",
+    "LeaveOneDomainOut",
+]
 
 
 def _num_samples(X):
@@ -187,8 +191,9 @@ class SourceTargetShuffleSplit(DomainShuffleSplit):
     """
 
     def __init__(self, n_splits=10, *, test_size=0.1, train_size=None, random_state=None):
-        super().__init__(n_splits, test_size=test_size, train_size=train_size,
-                         random_state=random_state)
+        super().__init__(
+            n_splits, test_size=test_size, train_size=train_size, random_state=random_state
+        )
 
 
 class StratifiedDomainShuffleSplit(DomainShuffleSplit):

@@ -57,18 +57,26 @@ class ComparisonDisplay:
 
         report = self.report
         rows = report.rows
-        fig, ax = get_axes(ax, type(self).__name__,
-                           figsize=(1.6 + 0.8 * len(rows), 4.0))
+        fig, ax = get_axes(ax, type(self).__name__, figsize=(1.6 + 0.8 * len(rows), 4.0))
         names = [r["strategy"] for r in rows]
-        colors = ["tab:gray" if n in (report.baseline, TARGET_ONLY)
-                  else "tab:red" if r["negative_transfer"] else "tab:blue"
-                  for n, r in zip(names, rows, strict=True)]
+        colors = [
+            "tab:gray"
+            if n in (report.baseline, TARGET_ONLY)
+            else "tab:red"
+            if r["negative_transfer"]
+            else "tab:blue"
+            for n, r in zip(names, rows, strict=True)
+        ]
         means = np.array([r["mean"] for r in rows], dtype=float)
-        self.bars_ = ax.bar(names, means, yerr=[r["std"] for r in rows], color=colors,
-                            capsize=3)
+        self.bars_ = ax.bar(names, means, yerr=[r["std"] for r in rows], color=colors, capsize=3)
         if report.baseline in report.scores:
-            ax.axhline(report.mean(report.baseline), color="k", lw=0.8, ls="--",
-                       label=f"{report.baseline} mean")
+            ax.axhline(
+                report.mean(report.baseline),
+                color="k",
+                lw=0.8,
+                ls="--",
+                label=f"{report.baseline} mean",
+            )
             ax.legend(fontsize="small", loc="lower right")
         finite = means[np.isfinite(means)]
         if finite.size and report.mode == "held_out":

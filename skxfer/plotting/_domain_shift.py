@@ -41,8 +41,9 @@ def _embed(X, method, random_state):
     from sklearn.manifold import TSNE
 
     perplexity = float(min(30.0, max(2.0, (X.shape[0] - 1) / 4)))
-    return TSNE(n_components=2, init="pca", perplexity=perplexity,
-                random_state=random_state).fit_transform(X)
+    return TSNE(
+        n_components=2, init="pca", perplexity=perplexity, random_state=random_state
+    ).fit_transform(X)
 
 
 class DomainShiftDisplay:
@@ -96,8 +97,16 @@ class DomainShiftDisplay:
     2
     """
 
-    def __init__(self, embeddings, labels, sample_domain, *, titles=None, target_names=None,
-                 domain_names=None):
+    def __init__(
+        self,
+        embeddings,
+        labels,
+        sample_domain,
+        *,
+        titles=None,
+        target_names=None,
+        domain_names=None,
+    ):
         self.embeddings = embeddings
         self.labels = labels
         self.sample_domain = sample_domain
@@ -168,9 +177,16 @@ class DomainShiftDisplay:
             scatters = {}
             for d in domains:
                 rows = sd == d
-                scatters[d] = a.scatter(emb[rows, 0], emb[rows, 1], c=rgba[rows], s=s,
-                                        alpha=alpha, marker=markers[d], linewidths=0.4,
-                                        label=self._domain_name(d, domains))
+                scatters[d] = a.scatter(
+                    emb[rows, 0],
+                    emb[rows, 1],
+                    c=rgba[rows],
+                    s=s,
+                    alpha=alpha,
+                    marker=markers[d],
+                    linewidths=0.4,
+                    label=self._domain_name(d, domains),
+                )
             self.scatters_.append(scatters)
             if self.titles is not None:
                 a.set_title(self.titles[i])
@@ -179,27 +195,51 @@ class DomainShiftDisplay:
             a.set_xticks([])
             a.set_yticks([])
         if legend:
-            handles = [Line2D([], [], linestyle="", marker=markers[d], color="#444444",
-                              label=self._domain_name(d, domains)) for d in domains]
+            handles = [
+                Line2D(
+                    [],
+                    [],
+                    linestyle="",
+                    marker=markers[d],
+                    color="#444444",
+                    label=self._domain_name(d, domains),
+                )
+                for d in domains
+            ]
             names = self.target_names
             for c in classes:
                 name = str(names[int(c)]) if names is not None else f"class {c}"
-                handles.append(Line2D([], [], linestyle="", marker="o", color=colour_of[c],
-                                      label=name))
+                handles.append(
+                    Line2D([], [], linestyle="", marker="o", color=colour_of[c], label=name)
+                )
             if labels is not None and masked.any():
-                handles.append(Line2D([], [], linestyle="", marker="o", color=_UNLABELLED,
-                                      label="label unknown"))
-            axes_list[-1].legend(handles=handles, loc="best", fontsize="small",
-                                 framealpha=0.8)
+                handles.append(
+                    Line2D(
+                        [], [], linestyle="", marker="o", color=_UNLABELLED, label="label unknown"
+                    )
+                )
+            axes_list[-1].legend(handles=handles, loc="best", fontsize="small", framealpha=0.8)
         fig.tight_layout()
         self.ax_ = axes
         self.figure_ = fig
         return self
 
     @classmethod
-    def from_data(cls, X, y=None, sample_domain=None, *, labels=None, method="pca",
-                  target_names=None, domain_names=None, title=None, random_state=None,
-                  ax=None, **plot_kw):
+    def from_data(
+        cls,
+        X,
+        y=None,
+        sample_domain=None,
+        *,
+        labels=None,
+        method="pca",
+        target_names=None,
+        domain_names=None,
+        title=None,
+        random_state=None,
+        ax=None,
+        **plot_kw,
+    ):
         """One panel: the rows of ``X`` embedded in 2-d.
 
         Parameters
@@ -232,15 +272,33 @@ class DomainShiftDisplay:
         """
         n = X.shape[0]
         sd = resolve_sample_domain(n, y, sample_domain, default=DEFAULT_SOURCE)
-        disp = cls([_embed(X, method, random_state)], y if labels is None else labels, sd,
-                   titles=[title or f"features ({method.upper()})"],
-                   target_names=target_names, domain_names=domain_names)
+        disp = cls(
+            [_embed(X, method, random_state)],
+            y if labels is None else labels,
+            sd,
+            titles=[title or f"features ({method.upper()})"],
+            target_names=target_names,
+            domain_names=domain_names,
+        )
         return disp.plot(ax=ax, **plot_kw)
 
     @classmethod
-    def from_estimator(cls, adapter, X, y=None, sample_domain=None, *, before=True,
-                       labels=None, method="pca", target_names=None, domain_names=None,
-                       random_state=None, ax=None, **plot_kw):
+    def from_estimator(
+        cls,
+        adapter,
+        X,
+        y=None,
+        sample_domain=None,
+        *,
+        before=True,
+        labels=None,
+        method="pca",
+        target_names=None,
+        domain_names=None,
+        random_state=None,
+        ax=None,
+        **plot_kw,
+    ):
         """Panels before and after an adapter (a transformer such as CORAL or OT).
 
         Parameters
@@ -291,7 +349,12 @@ class DomainShiftDisplay:
             titles.append("before adaptation")
         embeddings.append(_embed(X_new, method, random_state))
         titles.append(f"after {name}")
-        disp = cls(embeddings, y if labels is None else labels, sd, titles=titles,
-                   target_names=target_names, domain_names=domain_names)
+        disp = cls(
+            embeddings,
+            y if labels is None else labels,
+            sd,
+            titles=titles,
+            target_names=target_names,
+            domain_names=domain_names,
+        )
         return disp.plot(ax=ax, **plot_kw)
-

@@ -21,14 +21,22 @@ def _curves(history, keys):
         keys = []
         for row in rows:
             for k, v in row.items():
-                if (k.startswith(("train_", "valid_")) and k not in _SKIP
-                        and not k.endswith("_best") and k not in keys
-                        and isinstance(v, numbers.Real) and not isinstance(v, bool)):
+                if (
+                    k.startswith(("train_", "valid_"))
+                    and k not in _SKIP
+                    and not k.endswith("_best")
+                    and k not in keys
+                    and isinstance(v, numbers.Real)
+                    and not isinstance(v, bool)
+                ):
                     keys.append(k)
     curves = {}
     for k in keys:
-        pts = [(row.get("epoch", i + 1), row[k]) for i, row in enumerate(rows)
-               if isinstance(row.get(k), numbers.Real)]
+        pts = [
+            (row.get("epoch", i + 1), row[k])
+            for i, row in enumerate(rows)
+            if isinstance(row.get(k), numbers.Real)
+        ]
         if not pts:
             raise ValueError(
                 f"{k!r} is not a numeric entry of the history; available: "
@@ -97,8 +105,7 @@ class HistoryDisplay:
         fig, ax = get_axes(ax, type(self).__name__)
         self.lines_ = {}
         for name, (epochs, values) in self.curves.items():
-            (self.lines_[name],) = ax.plot(epochs, values, marker="o", markersize=3,
-                                           label=name)
+            (self.lines_[name],) = ax.plot(epochs, values, marker="o", markersize=3, label=name)
         if logy:
             ax.set_yscale("log")
         ax.set_xlabel("epoch")
@@ -161,5 +168,6 @@ class HistoryDisplay:
                 f"{type(estimator).__name__} has no history_: HistoryDisplay plots the "
                 "training history of skxfer's deep (skorch) estimators."
             )
-        return cls.from_history(history, keys=keys, estimator_name=type(estimator).__name__,
-                                ax=ax, **plot_kw)
+        return cls.from_history(
+            history, keys=keys, estimator_name=type(estimator).__name__, ax=ax, **plot_kw
+        )

@@ -58,8 +58,7 @@ class WeightsDisplay:
     200
     """
 
-    def __init__(self, weights, effective_sample_size, *, true_weights=None,
-                 estimator_name=None):
+    def __init__(self, weights, effective_sample_size, *, true_weights=None, estimator_name=None):
         self.weights = weights
         self.effective_sample_size = effective_sample_size
         self.true_weights = true_weights
@@ -90,14 +89,22 @@ class WeightsDisplay:
             w if self.true_weights is None else np.r_[w, np.asarray(self.true_weights)],
             bins=bins,
         )
-        _, _, self.bars_ = ax.hist(w, bins=edges, color="C0", alpha=0.75, log=log,
-                                   label="estimated weights")
+        _, _, self.bars_ = ax.hist(
+            w, bins=edges, color="C0", alpha=0.75, log=log, label="estimated weights"
+        )
         if self.true_weights is not None:
-            ax.hist(np.asarray(self.true_weights, dtype=np.float64), bins=edges,
-                    histtype="step", color="C3", linewidth=1.5, log=log,
-                    label="true density ratio")
-        self.mean_line_ = ax.axvline(w.mean(), color="k", linestyle="--", linewidth=1,
-                                     label=f"mean = {w.mean():.2f}")
+            ax.hist(
+                np.asarray(self.true_weights, dtype=np.float64),
+                bins=edges,
+                histtype="step",
+                color="C3",
+                linewidth=1.5,
+                log=log,
+                label="true density ratio",
+            )
+        self.mean_line_ = ax.axvline(
+            w.mean(), color="k", linestyle="--", linewidth=1, label=f"mean = {w.mean():.2f}"
+        )
         n = self.n_rows
         ess = self.effective_sample_size
         title = f"effective sample size {ess:.0f} / {n} ({100 * ess / n:.0f}%)"
@@ -111,8 +118,7 @@ class WeightsDisplay:
         return self
 
     @classmethod
-    def from_weights(cls, weights, *, true_weights=None, estimator_name=None, ax=None,
-                     **plot_kw):
+    def from_weights(cls, weights, *, true_weights=None, estimator_name=None, ax=None, **plot_kw):
         """Plot any importance weights of source rows.
 
         Parameters
@@ -140,13 +146,15 @@ class WeightsDisplay:
                     f"true_weights has {true_weights.size} entries but weights has {w.size}."
                 )
             true_weights = true_weights / true_weights.mean()
-        disp = cls(w, effective_sample_size(w), true_weights=true_weights,
-                   estimator_name=estimator_name)
+        disp = cls(
+            w, effective_sample_size(w), true_weights=true_weights, estimator_name=estimator_name
+        )
         return disp.plot(ax=ax, **plot_kw)
 
     @classmethod
-    def from_estimator(cls, estimator, *, sample_domain=None, true_weights=None, ax=None,
-                       **plot_kw):
+    def from_estimator(
+        cls, estimator, *, sample_domain=None, true_weights=None, ax=None, **plot_kw
+    ):
         """Plot the weights of a fitted :class:`~skxfer.InstanceReweighter`.
 
         Parameters
@@ -181,6 +189,10 @@ class WeightsDisplay:
             rows = w > 0
         ratio = getattr(estimator, "density_ratio", None)
         name = ratio if isinstance(ratio, str) else type(ratio).__name__
-        return cls.from_weights(w[rows], true_weights=true_weights,
-                                estimator_name=f"InstanceReweighter({name})", ax=ax,
-                                **plot_kw)
+        return cls.from_weights(
+            w[rows],
+            true_weights=true_weights,
+            estimator_name=f"InstanceReweighter({name})",
+            ax=ax,
+            **plot_kw,
+        )

@@ -81,8 +81,15 @@ class BaseDensityRatio(DomainAwareMixin, BaseEstimator, metaclass=ABCMeta):
         self : object
         """
         X, _, sample_domain = validate_da_data(
-            self, X, y, sample_domain, reset=True, require_target=True, require_source=True,
-            accept_sparse=self._accept_sparse, dtype=np.float64,
+            self,
+            X,
+            y,
+            sample_domain,
+            reset=True,
+            require_target=True,
+            require_source=True,
+            accept_sparse=self._accept_sparse,
+            dtype=np.float64,
         )
         source, target = sample_domain > 0, sample_domain < 0
         name = type(self).__name__
@@ -115,11 +122,10 @@ class BaseDensityRatio(DomainAwareMixin, BaseEstimator, metaclass=ABCMeta):
             Non-negative; the source rows seen at fit average about 1.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, reset=False, accept_sparse=self._accept_sparse, dtype=np.float64
+        X = validate_data(self, X, reset=False, accept_sparse=self._accept_sparse, dtype=np.float64)
+        return _finite_nonnegative(
+            np.asarray(self._ratio(X), dtype=np.float64), type(self).__name__
         )
-        return _finite_nonnegative(np.asarray(self._ratio(X), dtype=np.float64),
-                                   type(self).__name__)
 
     @abstractmethod
     def _fit(self, X_source, X_target):

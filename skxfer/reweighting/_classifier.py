@@ -94,8 +94,11 @@ class ClassifierDensityRatio(BaseDensityRatio):
         ns, nt = Xs.shape[0], Xt.shape[0]
         X = sparse.vstack([Xs, Xt], format="csr") if sparse.issparse(Xs) else np.vstack([Xs, Xt])
         d = np.r_[np.zeros(ns, dtype=int), np.ones(nt, dtype=int)]
-        base = (LogisticRegression(C=self.C, max_iter=1000) if self.estimator is None
-                else clone(self.estimator))
+        base = (
+            LogisticRegression(C=self.C, max_iter=1000)
+            if self.estimator is None
+            else clone(self.estimator)
+        )
         self._prior = np.log(ns / nt)
         n_splits = min(self.cv, ns, nt)
         if n_splits >= 2:

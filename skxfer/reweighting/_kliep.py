@@ -35,8 +35,14 @@ def _kliep_alpha(Ks, Kt, max_iter):
         g = -(Kt.T @ (1.0 / wt)) / Kt.shape[0] + ks
         return f, g
 
-    res = minimize(fun, a0, jac=True, method="L-BFGS-B",
-                   bounds=[(0.0, None)] * a0.size, options={"maxiter": max_iter})
+    res = minimize(
+        fun,
+        a0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, None)] * a0.size,
+        options={"maxiter": max_iter},
+    )
     return res.x
 
 
@@ -105,8 +111,15 @@ class KLIEPDensityRatio(BaseDensityRatio):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, gamma="auto", bandwidth_scales=(0.5, 1.0, 2.0), n_centers=100, cv=3,
-                 max_iter=200, random_state=None):
+    def __init__(
+        self,
+        gamma="auto",
+        bandwidth_scales=(0.5, 1.0, 2.0),
+        n_centers=100,
+        cv=3,
+        max_iter=200,
+        random_state=None,
+    ):
         self.gamma = gamma
         self.bandwidth_scales = bandwidth_scales
         self.n_centers = n_centers
@@ -131,8 +144,11 @@ class KLIEPDensityRatio(BaseDensityRatio):
                     test = folds[k]
                     train = np.concatenate([folds[j] for j in range(self.cv) if j != k])
                     C = _centers(Xt[train], self.n_centers, rng)
-                    a = _kliep_alpha(kernel_matrix(Xs, C, gamma=gamma),
-                                     kernel_matrix(Xt[train], C, gamma=gamma), self.max_iter)
+                    a = _kliep_alpha(
+                        kernel_matrix(Xs, C, gamma=gamma),
+                        kernel_matrix(Xt[train], C, gamma=gamma),
+                        self.max_iter,
+                    )
                     wt = kernel_matrix(Xt[test], C, gamma=gamma) @ a
                     score += np.mean(np.log(np.maximum(wt, _TINY))) / self.cv
                 self.cv_scores_[gamma] = score
@@ -142,8 +158,7 @@ class KLIEPDensityRatio(BaseDensityRatio):
         self.gamma_ = gamma
         self.centers_ = _centers(Xt, self.n_centers, rng)
         Ks = kernel_matrix(Xs, self.centers_, gamma=gamma)
-        self.alpha_ = _kliep_alpha(Ks, kernel_matrix(Xt, self.centers_, gamma=gamma),
-                                   self.max_iter)
+        self.alpha_ = _kliep_alpha(Ks, kernel_matrix(Xt, self.centers_, gamma=gamma), self.max_iter)
         return Ks @ self.alpha_
 
     def _ratio(self, X):

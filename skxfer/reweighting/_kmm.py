@@ -128,8 +128,19 @@ class KMMDensityRatio(BaseDensityRatio):
     }
     _accept_sparse = ("csr", "csc")
 
-    def __init__(self, kernel="rbf", gamma="median", B=1000.0, eps=None, solver="auto",
-                 n_components=300, max_dense=1500, max_iter=300, tol=1e-5, random_state=None):
+    def __init__(
+        self,
+        kernel="rbf",
+        gamma="median",
+        B=1000.0,
+        eps=None,
+        solver="auto",
+        n_components=300,
+        max_dense=1500,
+        max_iter=300,
+        tol=1e-5,
+        random_state=None,
+    ):
         self.kernel = kernel
         self.gamma = gamma
         self.B = B
@@ -166,13 +177,14 @@ class KMMDensityRatio(BaseDensityRatio):
             n_land = min(self.n_components, ns + Xt.shape[0])
             idx = rng.choice(ns + Xt.shape[0], n_land, replace=False)
             landmarks = _take_rows(Xs, Xt, idx)
-            fmap = low_rank_features(landmarks, n_components=n_land, random_state=seed,
-                                     **self._kernel_params())
+            fmap = low_rank_features(
+                landmarks, n_components=n_land, random_state=seed, **self._kernel_params()
+            )
             Phi = fmap.transform(Xs)
             mt = np.zeros(Phi.shape[1])
             step = 10000
             for start in range(0, Xt.shape[0], step):
-                mt += fmap.transform(Xt[start:start + step]).sum(axis=0)
+                mt += fmap.transform(Xt[start : start + step]).sum(axis=0)
             m = Phi @ (mt / Xt.shape[0])
 
             def matvec(b):
@@ -180,8 +192,7 @@ class KMMDensityRatio(BaseDensityRatio):
 
             lmax = float(np.linalg.eigvalsh(Phi.T @ Phi)[-1])
         eps = (np.sqrt(ns) - 1.0) / np.sqrt(ns) if self.eps is None else self.eps
-        beta, self.n_iter_ = _fista_kmm(matvec, m, lmax, ns, self.B, eps, self.max_iter,
-                                        self.tol)
+        beta, self.n_iter_ = _fista_kmm(matvec, m, lmax, ns, self.B, eps, self.max_iter, self.tol)
         self.X_source_ = Xs
         return beta
 

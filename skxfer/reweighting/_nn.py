@@ -67,7 +67,7 @@ class NearestNeighborDensityRatio(BaseDensityRatio):
         votes = np.zeros(ns)
         step = max(1, 2**22 // max(k, 1))
         for start in range(0, nt, step):
-            idx = self.nn_.kneighbors(Xt[start:start + step], return_distance=False)
+            idx = self.nn_.kneighbors(Xt[start : start + step], return_distance=False)
             votes += np.bincount(idx.ravel(), minlength=ns)
         counts = votes / k + self.laplace_smoothing
         # counts sum to n_t + n_s * smoothing; the ratio averages 1 over the source rows

@@ -141,8 +141,9 @@ class InstanceReweighter(BaseDAMetaEstimator):
     0.5
     """
 
-    _da_tags = DATags(family="instance", kind="estimator", requires_target=False,
-                      uses_target_labels=True)
+    _da_tags = DATags(
+        family="instance", kind="estimator", requires_target=False, uses_target_labels=True
+    )
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit"])],
@@ -156,8 +157,18 @@ class InstanceReweighter(BaseDAMetaEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, density_ratio="kmm", power=0.5, clip=10.0, shrinkage=0.5,
-                 ess_threshold=0.1, random_state=None, method=None, method_params=None):
+    def __init__(
+        self,
+        estimator,
+        density_ratio="kmm",
+        power=0.5,
+        clip=10.0,
+        shrinkage=0.5,
+        ess_threshold=0.1,
+        random_state=None,
+        method=None,
+        method_params=None,
+    ):
         self.estimator = estimator
         self.density_ratio = density_ratio
         self.method = method
@@ -253,8 +264,14 @@ class InstanceReweighter(BaseDAMetaEstimator):
                 stacklevel=2,
             )
         X, y, sample_domain = validate_da_data(
-            self, X, y, sample_domain, reset=True, require_target=True,
-            require_labelled_source=True, accept_sparse=["csr", "csc"],
+            self,
+            X,
+            y,
+            sample_domain,
+            reset=True,
+            require_target=True,
+            require_labelled_source=True,
+            accept_sparse=["csr", "csc"],
         )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)

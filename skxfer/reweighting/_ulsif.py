@@ -93,9 +93,16 @@ class ULSIFDensityRatio(BaseDensityRatio):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, gamma="auto", lambda_="auto", bandwidth_scales=(0.5, 1.0, 2.0),
-                 lambda_grid=(1e-3, 1e-2, 1e-1, 1.0), n_centers=100, max_loo_samples=1000,
-                 random_state=None):
+    def __init__(
+        self,
+        gamma="auto",
+        lambda_="auto",
+        bandwidth_scales=(0.5, 1.0, 2.0),
+        lambda_grid=(1e-3, 1e-2, 1e-1, 1.0),
+        n_centers=100,
+        max_loo_samples=1000,
+        random_state=None,
+    ):
         self.gamma = gamma
         self.lambda_ = lambda_
         self.bandwidth_scales = bandwidth_scales

@@ -118,8 +118,9 @@ def check_da_contract(estimator, X=None, y=None, sample_domain=None, *, rtol=1e-
             GridSearchCV(clone(est), {}, cv=one_fold, error_score="raise").fit(X, y)
         ),
         "cross_validate, routing off": output(
-            cross_validate(clone(est), X, y, cv=one_fold, return_estimator=True,
-                           error_score="raise")["estimator"][0]
+            cross_validate(
+                clone(est), X, y, cv=one_fold, return_estimator=True, error_score="raise"
+            )["estimator"][0]
         ),
         "clone of fitted estimator": output(clone(fitted).fit(X, y)),
         "pickle round-trip": output(pickle.loads(pickle.dumps(fitted))),
@@ -131,12 +132,16 @@ def check_da_contract(estimator, X=None, y=None, sample_domain=None, *, rtol=1e-
             GridSearchCV(clone(est), {}, cv=one_fold, error_score="raise").fit(X, y, **sd)
         )
         results["cross_validate, routing on"] = output(
-            cross_validate(clone(est), X, y, cv=one_fold, return_estimator=True, params=sd,
-                           error_score="raise")["estimator"][0]
+            cross_validate(
+                clone(est), X, y, cv=one_fold, return_estimator=True, params=sd, error_score="raise"
+            )["estimator"][0]
         )
     for path, pred in results.items():
         np.testing.assert_allclose(
-            pred, reference, rtol=rtol, atol=1e-9,
+            pred,
+            reference,
+            rtol=rtol,
+            atol=1e-9,
             err_msg=f"{type(estimator).__name__}: target predictions differ via {path}.",
         )
     for before, after, name in zip(
@@ -147,8 +152,9 @@ def check_da_contract(estimator, X=None, y=None, sample_domain=None, *, rtol=1e-
         )
 
 
-def check_row_order_invariance(estimator, X=None, y=None, sample_domain=None, *,
-                               min_agreement=1.0, random_state=0):
+def check_row_order_invariance(
+    estimator, X=None, y=None, sample_domain=None, *, min_agreement=1.0, random_state=0
+):
     """Assert that shuffling the training rows does not change the target predictions.
 
     The estimator (adapters followed by a logistic regression) is fitted on the task as
