@@ -1,7 +1,9 @@
 """PerDomain: fit a transformer on each domain separately (per-domain preprocessing)."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, TransformerMixin, _fit_context, clone
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted
 
 from ._domains import validate_da_data
@@ -53,9 +55,12 @@ class PerDomain(DomainAwareMixin, TransformerMixin, MetaEstimatorMixin, BaseEsti
 
     _da_tags = DATags(family="feature", kind="adapter", requires_target=False)
 
+    _parameter_constraints = {"transformer": [HasMethods(["fit", "transform"])]}
+
     def __init__(self, transformer):
         self.transformer = transformer
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, sample_domain=None):
         """Fit a clone of the transformer on each domain's rows.
 
@@ -74,6 +79,7 @@ class PerDomain(DomainAwareMixin, TransformerMixin, MetaEstimatorMixin, BaseEsti
         self._fit(X, y, sample_domain)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit_transform(self, X, y=None, sample_domain=None):
         """Fit, then transform the training rows with their own domains' clones.
 
@@ -153,7 +159,9 @@ class PerDomain(DomainAwareMixin, TransformerMixin, MetaEstimatorMixin, BaseEsti
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = self.transformer.__sklearn_tags__()
+        if not hasattr(self.transformer, "__sklearn_tags__"):
+            return tags  # not an estimator: fit says so
+        inner = get_tags(self.transformer)
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         return tags

@@ -101,7 +101,7 @@ def resolve_param(estimator, key):
     """Full parameter name of ``key`` in ``estimator``: itself, or the one ``...__key``.
 
     Lets a grid say ``reg`` or ``C`` instead of ``otaligner__reg`` or
-    ``labelledonly__estimator__C``; an ambiguous or unknown short name is an error.
+    ``logisticregression__estimator__C``; an ambiguous or unknown short name is an error.
 
     Examples
     --------
@@ -110,7 +110,7 @@ def resolve_param(estimator, key):
     >>> from skxfer.model_selection._compare import resolve_param
     >>> pipe = make_strategy("coral", LogisticRegression())
     >>> resolve_param(pipe, "C")
-    'labelledonly__estimator__C'
+    'logisticregression__estimator__C'
     """
     params = estimator.get_params()
     if key in params:
