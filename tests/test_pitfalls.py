@@ -26,6 +26,7 @@ from skxfer.model_selection import (
     compare_strategies,
     get_da_scorer,
 )
+from skxfer.utils.estimator_checks import check_row_order_invariance
 
 from ._tasks import make_shift_task
 
@@ -185,6 +186,12 @@ def test_deep_pitfalls(task):
     first = adda.fit(X, y).predict_proba(X[sd < 0])
     again = pickle.loads(pickle.dumps(adda)).fit(X, y).predict_proba(X[sd < 0])
     np.testing.assert_array_equal(first, again)
+    # minibatches follow the rows' content, not their positions: shuffling changes nothing
+    for seed in range(3):
+        check_row_order_invariance(adda, X, y, sd, random_state=seed)
+        check_row_order_invariance(
+            DANNClassifier(max_epochs=2, batch_size=16), X, y, sd, random_state=seed
+        )
 
 
 # 6. step names ---------------------------------------------------------------------------

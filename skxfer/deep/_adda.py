@@ -124,7 +124,7 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
         self.check_training_readiness()
         epochs = self.max_epochs if epochs is None else epochs
         generator = torch.Generator().manual_seed(self.seed_)
-        batches = self._batches(y, sample_domain, generator)
+        batches = self._batches(X, sample_domain, generator)
         has_target = bool(np.any(sample_domain < 0))
         for _ in range(epochs):
             self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)

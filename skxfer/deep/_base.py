@@ -372,17 +372,17 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             self.alignment_schedule, min(progress, 1.0)
         )
 
-    def _batches(self, y, sample_domain, generator):
+    def _batches(self, X, sample_domain, generator):
         source = np.flatnonzero(sample_domain > 0)
         target = np.flatnonzero(sample_domain < 0)
-        return DomainBalancedBatches(source, target, self.batch_size, generator)
+        return DomainBalancedBatches(source, target, self.batch_size, generator, X=X)
 
     def fit_loop(self, X, y=None, epochs=None, *, sample_domain=None, **fit_params):
         """Train for ``epochs`` (``max_epochs``) passes of domain-balanced minibatches."""
         self.check_training_readiness()
         epochs = self.max_epochs if epochs is None else epochs
         generator = torch.Generator().manual_seed(self.seed_)
-        batches = self._batches(y, sample_domain, generator)
+        batches = self._batches(X, sample_domain, generator)
         total = max(1, self.max_epochs * len(batches))
         self.n_total_steps_ = total
         for _ in range(epochs):

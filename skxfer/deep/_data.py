@@ -44,6 +44,10 @@ class DomainBalancedBatches:
     batch_size : int
     generator : torch.Generator
         Seeded by the estimator's ``random_state``.
+    X : array-like, default=None
+        The rows the indices point to. When given, each domain's indices are first put
+        in an order set by the rows' content (:func:`content_order`), so the batches,
+        and the fit, do not depend on the order of the training rows.
 
     Examples
     --------
@@ -55,9 +59,12 @@ class DomainBalancedBatches:
     (3, [4, 4, 4])
     """
 
-    def __init__(self, source, target, batch_size, generator):
+    def __init__(self, source, target, batch_size, generator, X=None):
         self.source = np.asarray(source)
         self.target = np.asarray(target)
+        if X is not None:
+            self.source = self.source[content_order(X[self.source])]
+            self.target = self.target[content_order(X[self.target])]
         self.batch_size = int(batch_size)
         self.generator = generator
         if len(self.target):
@@ -82,6 +89,27 @@ class DomainBalancedBatches:
             s = self._s.take(self.n_source)
             t = self._t.take(self.n_target) if self._t is not None else s[:0]
             yield s, t
+
+
+def content_order(X):
+    """An order of the rows of ``X`` set by their content, not by their position.
+
+    Rows are sorted on two fixed random projections, so shuffling ``X`` and ordering it
+    give the same sequence of rows (identical rows are interchangeable).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.deep._data import content_order
+    >>> X = np.array([[3.0, 1.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> bool((X[content_order(X)] == X[::-1][content_order(X[::-1])]).all())
+    True
+    """
+    flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    if flat.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    proj = flat @ np.random.RandomState(0).standard_normal((flat.shape[1], 2))
+    return np.lexsort((proj[:, 1], proj[:, 0]))
 
 
 def check_device(estimator, device):

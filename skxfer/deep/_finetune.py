@@ -605,7 +605,7 @@ class _FineTuneMixin:
         yt = torch.as_tensor(ys)
         generator = torch.Generator().manual_seed(self.seed_ + 1)
         batches = DomainBalancedBatches(
-            np.arange(len(rows)), np.empty(0, dtype=np.int64), self.batch_size, generator
+            np.arange(len(rows)), np.empty(0, dtype=np.int64), self.batch_size, generator, X=Xs
         )
         self.pretrain_history_ = []
         net.train()
@@ -1011,7 +1011,7 @@ class _FineTuneMixin:
         feats = self._cached_features(X) if use_cache else None
         generator = torch.Generator().manual_seed(self.seed_)
         rows = np.arange(len(X))
-        batches = DomainBalancedBatches(rows, rows[:0], self.batch_size, generator)
+        batches = DomainBalancedBatches(rows, rows[:0], self.batch_size, generator, X=X)
         yt = torch.as_tensor(y)
         for _ in range(epochs):
             epoch = len(self.history)
