@@ -62,7 +62,13 @@ XFAIL_BY_CLASS = {
         "check_regressors_train": "3 epochs of a tiny MLP do not reach sklearn's R2 threshold",
     },
     "ADDAClassifier": {**_SKORCH_INIT, **_MASKED_CLASS},
-    "FineTuneClassifier": {**_SKORCH_INIT, **_SET_PARAMS_ODD, **_MASKED_CLASS},
+    "FineTuneClassifier": {
+        **_SKORCH_INIT,
+        **_SET_PARAMS_ODD,
+        **_MASKED_CLASS,
+        "check_methods_subset_invariance": "float32 batched matmul differs at 1e-7 by batch "
+        "size (freeze='auto' fine-tunes every layer, so predict runs the whole network)",
+    },
     "FineTuneRegressor": {
         **_SKORCH_INIT,
         **_SET_PARAMS_ODD,

@@ -105,9 +105,9 @@ def content_order(X):
     >>> bool((X[content_order(X)] == X[::-1][content_order(X[::-1])]).all())
     True
     """
-    flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-    if flat.shape[0] == 0:
+    if len(X) == 0:
         return np.empty(0, dtype=np.int64)
+    flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
     proj = flat @ np.random.RandomState(0).standard_normal((flat.shape[1], 2))
     return np.lexsort((proj[:, 1], proj[:, 0]))
 
