@@ -59,7 +59,6 @@ XFAIL_BY_CLASS = {
         **_SET_PARAMS_ODD,
         **_NAN_TARGET,
         "check_methods_subset_invariance": "float32 batched matmul differs at 1e-7 by batch size",
-        "check_regressors_train": "3 epochs of a tiny MLP do not reach sklearn's R2 threshold",
     },
     "ADDAClassifier": {**_SKORCH_INIT, **_MASKED_CLASS},
     "FineTuneClassifier": {
