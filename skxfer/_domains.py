@@ -556,6 +556,7 @@ def validate_da_data(
     """
     X = validate_data(estimator, X, reset=reset, **check_params)
     n_samples = X.shape[0]
+    domains_given = sample_domain is not None
     regression = False
     if y is not None:
         y = _check_labels(y, n_samples)
@@ -581,13 +582,11 @@ def validate_da_data(
         raise ValueError(
             f"{type(estimator).__name__} found no source row: "
             + (
-                "every label is masked, so every row counts as target. Give the source rows "
-                "their labels (only unknown target labels are masked)."
-                if y is not None
-                and sample_domain.min() == DEFAULT_TARGET
-                and sample_domain.max() < 0
-                else "sample_domain has no positive entry. Mark the source rows with a positive "
+                "sample_domain has no positive entry. Mark the source rows with a positive "
                 "domain index (1, 2, ...) and the target rows with a negative one."
+                if domains_given
+                else "every label is masked, so every row counts as target. Give the source "
+                "rows their labels (only unknown target labels are masked)."
             )
         )
     if require_labelled_source:

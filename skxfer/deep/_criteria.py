@@ -305,10 +305,8 @@ def get_criterion(criterion, **params):
         raise TypeError(
             f"alignment must be a criterion name, a Criterion class or instance; got {criterion!r}."
         )
-    name = _ALIASES.get(criterion, criterion)
-    if name not in list_criteria():
-        raise ValueError(
-            f"Unknown alignment criterion {criterion!r}; available: "
-            f"{', '.join(list_criteria())} (or 'none' for no alignment)."
-        )
-    return CRITERIA.get(name)(**params)
+    try:
+        cls = CRITERIA.get(_ALIASES.get(criterion, criterion))
+    except ValueError as exc:
+        raise ValueError(f"{exc} Or pass alignment='none' for no alignment.") from None
+    return cls(**params)

@@ -63,8 +63,10 @@ class DomainBalancedBatches:
         self.source = np.asarray(source)
         self.target = np.asarray(target)
         if X is not None:
-            self.source = self.source[content_order(X[self.source])]
-            self.target = self.target[content_order(X[self.target])]
+            rank = np.empty(len(X), dtype=np.int64)
+            rank[content_order(X)] = np.arange(len(X))
+            self.source = self.source[np.argsort(rank[self.source])]
+            self.target = self.target[np.argsort(rank[self.target])]
         self.batch_size = int(batch_size)
         self.generator = generator
         if len(self.target):
@@ -107,8 +109,9 @@ def content_order(X):
     """
     if len(X) == 0:
         return np.empty(0, dtype=np.int64)
-    flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-    proj = flat @ np.random.RandomState(0).standard_normal((flat.shape[1], 2))
+    flat = np.asarray(X).reshape(len(X), -1)
+    dtype = flat.dtype if flat.dtype.kind == "f" else np.float64
+    proj = flat @ np.random.RandomState(0).standard_normal((flat.shape[1], 2)).astype(dtype)
     return np.lexsort((proj[:, 1], proj[:, 0]))
 
 
