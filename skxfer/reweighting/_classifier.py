@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -132,7 +133,7 @@ class ClassifierDensityRatio(BaseDensityRatio):
         if self.calibrator_ is not None:
             p = self.calibrator_.predict_proba(np.reshape(s, (-1, 1)))[:, 1]
         else:
-            p = 1.0 / (1.0 + np.exp(-s))
+            p = expit(s)
         p = np.clip(p, self.clip, 1.0 - self.clip)
         return np.exp(np.log(p) - np.log1p(-p) + self._prior)
 
