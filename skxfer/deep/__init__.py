@@ -36,13 +36,10 @@ from ._dann import (
     DeepJDOTClassifier,
     GaninLRAnnealing,
 )
+from ._feature_cache import clear_feature_cache
 from ._features import TorchFeatureExtractor
-from ._finetune import (
-    FineTuneClassifier,
-    FineTuneRegressor,
-    clear_feature_cache,
-    load_source_model,
-)
+from ._finetune import FineTuneClassifier, FineTuneRegressor
+from ._loading import load_source_model
 from ._modules import (
     MLP,
     Discriminator,

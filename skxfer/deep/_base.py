@@ -27,7 +27,7 @@ from .._domains import (
 from ..base import DATags, DomainAwareMixin
 from ._criteria import Criterion, ganin_schedule, get_criterion
 from ._data import DomainBalancedBatches, check_device, to_tensor_batch
-from ._modules import MLP, DomainAdaptationNet, LeNet, make_default_backbone
+from ._modules import DomainAdaptationNet, build_backbone
 
 __all__ = ["BaseDeepDA", "DeepDAClassifier", "DeepDARegressor"]
 
@@ -253,20 +253,13 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         return get_criterion(crit, **params)
 
     def _build_backbone(self):
-        kwargs = self.get_params_for("module")
-        module = self.module
-        if module is None:
-            if len(self.input_shape_) == 1:  # the default MLP
-                kwargs = {**self._default_mlp_params, **kwargs}
-            return make_default_backbone(self.input_shape_, self.n_outputs_, **kwargs)
-        if isinstance(module, type) and issubclass(module, MLP):
-            return module(int(np.prod(self.input_shape_)), self.n_outputs_, **kwargs)
-        if isinstance(module, type) and issubclass(module, LeNet):
-            shape = self.input_shape_ if len(self.input_shape_) == 3 else (1, *self.input_shape_)
-            return module(shape, self.n_outputs_, **kwargs)
-        if isinstance(module, torch.nn.Module) and not kwargs:
-            return copy.deepcopy(module)  # never train the caller's instance in place
-        return self.initialized_instance(module, kwargs)
+        return build_backbone(
+            self.module,
+            self.input_shape_,
+            self.n_outputs_,
+            self.get_params_for("module"),
+            default_mlp_params=self._default_mlp_params,
+        )
 
     def initialize_module(self):
         if not hasattr(self, "input_shape_"):

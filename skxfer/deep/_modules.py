@@ -4,6 +4,7 @@ Importing this module imports torch; :mod:`skxfer` itself never does.
 """
 
 import contextlib
+import copy
 import math
 
 import torch
@@ -237,6 +238,53 @@ def make_default_backbone(input_shape, n_outputs, **kwargs):
     if len(input_shape) == 3 and min(input_shape[1:]) >= 8:
         return LeNet(input_shape, n_outputs, **kwargs)
     return MLP(math.prod(input_shape), n_outputs, **kwargs)
+
+
+def build_backbone(module, input_shape, n_outputs, module_kwargs=None, *, default_mlp_params=None):
+    """The network mapping rows of ``input_shape`` to ``n_outputs`` outputs.
+
+    The one place where the deep estimators (and fine-tuning's pre-training and state
+    dict loading) turn their ``module`` parameter into a network.
+
+    Parameters
+    ----------
+    module : None, nn.Module class or instance, or callable
+        ``None``: :func:`make_default_backbone`; an :class:`MLP` or :class:`LeNet`
+        subclass: built for ``input_shape`` and ``n_outputs``; an instance: deep-copied
+        (never trained in place), or rebuilt with ``module_kwargs`` when there are any;
+        any other class or callable: called with ``module_kwargs``.
+    input_shape : tuple of int
+        Shape of one row.
+    n_outputs : int
+    module_kwargs : dict, default=None
+        Constructor parameters (``module__*``).
+    default_mlp_params : dict, default=None
+        Defaults of the default MLP (flat rows, ``module=None``), under ``module_kwargs``.
+
+    Returns
+    -------
+    module : torch.nn.Module
+
+    Examples
+    --------
+    >>> from skxfer.deep import MLP
+    >>> from skxfer.deep._modules import build_backbone
+    >>> build_backbone(MLP, (5,), 3, {"hidden_units": (4,)}).features[0].in_features
+    5
+    """
+    kwargs = dict(module_kwargs or {})
+    if module is None:
+        if len(input_shape) == 1 and default_mlp_params:  # the default MLP
+            kwargs = {**default_mlp_params, **kwargs}
+        return make_default_backbone(input_shape, n_outputs, **kwargs)
+    if isinstance(module, type) and issubclass(module, MLP):
+        return module(int(math.prod(input_shape)), n_outputs, **kwargs)
+    if isinstance(module, type) and issubclass(module, LeNet):
+        shape = input_shape if len(input_shape) == 3 else (1, *input_shape)
+        return module(shape, n_outputs, **kwargs)
+    if isinstance(module, nn.Module):
+        return type(module)(**kwargs) if kwargs else copy.deepcopy(module)
+    return module(**kwargs)
 
 
 def _find_feature_layer(backbone, feature_layer):
