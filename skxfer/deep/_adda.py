@@ -2,18 +2,17 @@
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin
 from torch.nn import functional as F
 
 from ..base import DATags
-from ._base import BaseDeepDA, DeepDAClassifier
+from ._base import BaseAlignmentDA, DeepClassifierMixin
 from ._data import to_tensor_batch
 from ._modules import Discriminator
 
 __all__ = ["ADDAClassifier"]
 
 
-class ADDAClassifier(ClassifierMixin, BaseDeepDA):
+class ADDAClassifier(DeepClassifierMixin, BaseAlignmentDA):
     """Adversarial discriminative domain adaptation (Tzeng et al. 2017).
 
     Two stages within one ``fit``: (1) for ``pretrain_epochs`` epochs the source
@@ -59,6 +58,11 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
     _da_tags = DATags(
         family="adversarial", kind="estimator", requires_target=True, uses_target_labels=False
     )
+    _own_params = BaseAlignmentDA._own_params | {
+        "pretrain_epochs",
+        "adversarial_lr",
+        "discriminator_hidden_units",
+    }
 
     def __init__(
         self,
@@ -73,10 +77,6 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
         self.adversarial_lr = adversarial_lr
         self.discriminator_hidden_units = discriminator_hidden_units
         super().__init__(module=module, **kwargs)
-
-    predict_proba = DeepDAClassifier.predict_proba
-    predict = DeepDAClassifier.predict
-    score = BaseDeepDA.score
 
     def initialize_module(self):
         super().initialize_module()

@@ -20,7 +20,6 @@ import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import column_or_1d
-from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.exceptions import NotInitializedError
 from skorch.utils import TeeGenerator
@@ -29,7 +28,7 @@ from torch import nn
 from .._domains import check_classes, is_masked, validate_da_data
 from ..base import DATags
 from ..utils._inner_validation import inner_splits, keep_unless_beaten
-from ._base import BaseDeepDA, DeepDAClassifier, DeepDARegressor
+from ._base import BaseDeepDA, DeepClassifierMixin, DeepRegressorMixin
 from ._data import DomainBalancedBatches, check_device, to_tensor_batch
 from ._feature_cache import cached_head_inputs
 from ._finetune_selection import (
@@ -48,7 +47,7 @@ _FREEZE_WORDS = ("auto", "all_but_head", "none")
 
 
 # --------------------------------------------------------------------------- base
-class _FineTuneMixin:
+class _FineTuneBase(BaseDeepDA):
     """Fine-tuning logic shared by :class:`FineTuneClassifier` and the regressor."""
 
     _da_tags = DATags(
@@ -58,25 +57,21 @@ class _FineTuneMixin:
         uses_target_labels=True,
         requires_target_labels=True,
     )
-    prefixes_ = list(NeuralNet.prefixes_)
-    _own_params = frozenset(
-        {
-            "source_model",
-            "head",
-            "freeze",
-            "unfreeze_schedule",
-            "backbone_lr_multiplier",
-            "l2sp_alpha",
-            "l2sp_beta",
-            "pretrain_epochs",
-            "cache_features",
-            "architecture",
-            "weights",
-            "random_state",
-            "standardize",
-            "safety_net",
-        }
-    )
+    _own_params = BaseDeepDA._own_params | {
+        "source_model",
+        "head",
+        "freeze",
+        "unfreeze_schedule",
+        "backbone_lr_multiplier",
+        "l2sp_alpha",
+        "l2sp_beta",
+        "pretrain_epochs",
+        "cache_features",
+        "architecture",
+        "weights",
+        "standardize",
+        "safety_net",
+    }
 
     def __init__(
         self,
@@ -120,9 +115,7 @@ class _FineTuneMixin:
         self.cache_features = cache_features
         self.architecture = architecture
         self.weights = weights
-        self.random_state = random_state
-        NeuralNet.__init__(
-            self,
+        super().__init__(
             module=None,
             criterion=criterion,
             optimizer=optimizer,
@@ -134,6 +127,7 @@ class _FineTuneMixin:
             warm_start=warm_start,
             verbose=verbose,
             device=device,
+            random_state=random_state,
             **kwargs,
         )
 
@@ -760,7 +754,7 @@ class _FineTuneMixin:
         return state
 
 
-class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
+class FineTuneClassifier(DeepClassifierMixin, _FineTuneBase):
     """Fine-tune a source network on the labelled target rows (model-based transfer).
 
     The source network is taken as given (``source_model``) or, with
@@ -902,7 +896,7 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
     _default_mlp_params = {"dropout": 0.5}
 
 
-class FineTuneRegressor(_FineTuneMixin, DeepDARegressor):
+class FineTuneRegressor(DeepRegressorMixin, _FineTuneBase):
     """Fine-tune a source network on the labelled target rows (regression).
 
     See :class:`FineTuneClassifier`; the new head has one output per target and the
@@ -921,7 +915,3 @@ class FineTuneRegressor(_FineTuneMixin, DeepDARegressor):
     >>> reg.fit(X, y, sample_domain=sd).predict(X[50:]).shape
     (10,)
     """
-
-
-# BaseDeepDA is the shared skorch base; keep the import visible to linters
-_ = BaseDeepDA

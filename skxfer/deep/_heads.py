@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from ._data import to_tensor_batch
+from ._modules import check_submodule, last_linear
 
 __all__ = [
     "find_head",
@@ -23,18 +24,9 @@ def is_under(name, prefix):
 
 def find_head(backbone, head=None):
     """Name of the output module of ``backbone`` (``head`` or the last ``nn.Linear``)."""
-    modules = dict(backbone.named_modules())
     if head is not None:
-        if head not in modules or head == "":
-            raise ValueError(
-                f"head={head!r} is not a submodule of {type(backbone).__name__}; choose one "
-                f"of {sorted(k for k in modules if k)}."
-            )
-        return head
-    last = None
-    for name, mod in backbone.named_modules():
-        if isinstance(mod, nn.Linear):
-            last = name
+        return check_submodule(backbone, head, "head", allow_root=False)
+    last = last_linear(backbone)
     if last is None:
         raise ValueError(
             f"Cannot find the output layer of {type(backbone).__name__}: it has no nn.Linear. "
@@ -48,13 +40,10 @@ def output_layer(backbone, head):
     mod = backbone.get_submodule(head)
     if isinstance(mod, nn.Linear):
         return head
-    last = None
-    for name, sub in mod.named_modules():
-        if isinstance(sub, nn.Linear):
-            last = f"{head}.{name}" if name else head
+    last = last_linear(mod)
     if last is None:
         raise ValueError(f"The head {head!r} holds no nn.Linear to replace.")
-    return last
+    return f"{head}.{last}" if last else head
 
 
 def set_submodule(root, name, new):

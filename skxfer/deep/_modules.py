@@ -287,21 +287,32 @@ def build_backbone(module, input_shape, n_outputs, module_kwargs=None, *, defaul
     return module(**kwargs)
 
 
-def _find_feature_layer(backbone, feature_layer):
-    if feature_layer is not None:
-        modules = dict(backbone.named_modules())
-        if feature_layer not in modules:
-            raise ValueError(
-                f"feature_layer={feature_layer!r} is not a submodule of "
-                f"{type(backbone).__name__}; choose one of {sorted(k for k in modules if k)}."
-            )
-        return feature_layer
-    if isinstance(getattr(backbone, "head", None), nn.Module):
-        return "head"
+def check_submodule(module, name, param, *, allow_root=True):
+    """``name`` if it names a submodule of ``module``, else a ValueError about ``param``."""
+    modules = dict(module.named_modules())
+    if name not in modules or (name == "" and not allow_root):
+        raise ValueError(
+            f"{param}={name!r} is not a submodule of {type(module).__name__}; choose one "
+            f"of {sorted(k for k in modules if k)}."
+        )
+    return name
+
+
+def last_linear(module):
+    """Name of the last ``nn.Linear`` of ``module`` (``None`` if it has none)."""
     last = None
-    for name, mod in backbone.named_modules():
+    for name, mod in module.named_modules():
         if isinstance(mod, nn.Linear):
             last = name
+    return last
+
+
+def _find_feature_layer(backbone, feature_layer):
+    if feature_layer is not None:
+        return check_submodule(backbone, feature_layer, "feature_layer")
+    if isinstance(getattr(backbone, "head", None), nn.Module):
+        return "head"
+    last = last_linear(backbone)
     if last is None:
         raise ValueError(
             f"Cannot find the feature layer of {type(backbone).__name__}: it has no "
