@@ -34,7 +34,6 @@ from ._dann import (
     DANNRegressor,
     DeepCORALClassifier,
     DeepJDOTClassifier,
-    GaninLRAnnealing,
 )
 from ._feature_cache import clear_feature_cache
 from ._features import TorchFeatureExtractor
@@ -49,10 +48,12 @@ from ._modules import (
     grad_reverse,
     make_default_backbone,
 )
+from ._schedules import AlignmentSchedule, GaninLRAnnealing
 from ._source_free import SourceFreeClassifier
 
 __all__ = [
     "ADDAClassifier",
+    "AlignmentSchedule",
     "BaseDeepDA",
     "CORALCriterion",
     "Criterion",

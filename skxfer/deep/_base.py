@@ -12,7 +12,6 @@ from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.exceptions import NotInitializedError
-from skorch.utils import TeeGenerator
 from torch.nn import functional as F
 
 from .._domains import (
@@ -25,9 +24,10 @@ from .._domains import (
     validate_da_data,
 )
 from ..base import DATags, DomainAwareMixin
-from ._criteria import Criterion, ganin_schedule, get_criterion
-from ._data import DomainBalancedBatches, check_device, to_tensor_batch
+from ._criteria import Criterion, get_criterion
+from ._data import DomainBatchesMixin, DomainDataset, check_device, to_tensor_batch
 from ._modules import DomainAdaptationNet, build_backbone
+from ._schedules import AlignmentSchedule, resolve_schedule
 
 __all__ = [
     "BaseAlignmentDA",
@@ -41,30 +41,7 @@ __all__ = [
 _NO_ALIGNMENT = ("none", "source_only")
 
 
-SCHEDULES = ("ganin", "linear", "constant")
-
-
-def _resolve_schedule(schedule, p):
-    """Factor of ``alignment_weight`` at training progress ``p`` in ``[0, 1]``.
-
-    ``"ganin"`` is Ganin et al.'s ``2 / (1 + exp(-10 p)) - 1`` rescaled to reach exactly 1
-    at ``p = 1``; ``"linear"`` is ``p``; ``"constant"`` (or ``None``) is 1.
-    """
-    if schedule is None or schedule == "constant":
-        return 1.0
-    if schedule == "ganin":
-        return ganin_schedule(p) / ganin_schedule(1.0)
-    if schedule == "linear":
-        return float(p)
-    if callable(schedule):
-        return float(schedule(p))
-    raise ValueError(
-        f"alignment_schedule must be one of {SCHEDULES} or a callable p -> factor; got "
-        f"{schedule!r}."
-    )
-
-
-class BaseDeepDA(DomainAwareMixin, NeuralNet):
+class BaseDeepDA(DomainAwareMixin, DomainBatchesMixin, NeuralNet):
     """skorch base shared by the deep DA and the fine-tuning estimators (not used directly).
 
     It owns what every deep estimator of skxfer does the same way: the data contract
@@ -226,15 +203,19 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             if not (self.initialized_ and self.__sklearn_is_fitted__()):
                 return self.fit(X, y, sample_domain=sample_domain)
             X, y, sample_domain = self._validate_continue(X, y, sample_domain)
-        if not self.initialized_:
-            self.initialize()
-        self.notify("on_train_begin", X=X, y=y)
-        try:
-            self.fit_loop(X, y, sample_domain=sample_domain, **fit_params)
-        except KeyboardInterrupt:
-            pass
-        self.notify("on_train_end", X=X, y=y)
-        return self
+        # skorch's partial_fit, fit_loop and run_single_epoch train on the rows; the
+        # batches come from get_iterator (domain-balanced), the steps from train_step
+        if sample_domain is None:  # the rows of a single domain (fine-tuning)
+            sample_domain = np.ones(len(X), dtype=np.int64)
+        return super().partial_fit(DomainDataset(X, y, sample_domain), _routing_method="fit")
+
+    def _batch_seed(self):
+        return self.seed_
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        super().on_batch_end(net, batch=batch, training=training, **kwargs)
+        if training:
+            self.n_train_steps_ += 1
 
     def _labelled(self, yb):
         if self._is_classifier:
@@ -489,6 +470,7 @@ class BaseAlignmentDA(BaseDeepDA):
                     PassthroughScoring(name="train_target_entropy", on_train=True),
                 )
             )
+        cbs.append(("alignment_schedule", AlignmentSchedule()))
         cbs.append(("print_log", PrintLog()))
         return cbs
 
@@ -561,78 +543,50 @@ class BaseAlignmentDA(BaseDeepDA):
         return self
 
     def _alignment_factor(self, progress):
-        return float(self.alignment_weight) * _resolve_schedule(
+        """``alignment_weight`` times the schedule's factor at ``progress`` (capped at 1)."""
+        return float(self.alignment_weight) * resolve_schedule(
             self.alignment_schedule, min(progress, 1.0)
         )
 
-    def _batches(self, X, sample_domain, generator):
-        source = np.flatnonzero(sample_domain > 0)
-        target = np.flatnonzero(sample_domain < 0)
-        return DomainBalancedBatches(source, target, self.batch_size, generator, X=X)
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        if training:  # the progress p of the schedules runs over the whole of fit
+            self.n_total_steps_ = max(1, self.max_epochs * len(iterator))
+        return iterator
 
-    def fit_loop(self, X, y=None, epochs=None, *, sample_domain=None, **fit_params):
-        """Train for ``epochs`` (``max_epochs``) passes of domain-balanced minibatches."""
-        self.check_training_readiness()
-        epochs = self.max_epochs if epochs is None else epochs
-        generator = torch.Generator().manual_seed(self.seed_)
-        batches = self._batches(X, sample_domain, generator)
-        total = max(1, self.max_epochs * len(batches))
-        self.n_total_steps_ = total
-        for _ in range(epochs):
-            self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
-            count = 0
-            for source_rows, target_rows in batches:
-                batch = (source_rows, target_rows)
-                self.notify("on_batch_begin", batch=batch, training=True)
-                # the schedule runs over the whole of fit: the step about to be taken is
-                # step n_train_steps_ + 1 of ``total``, so the last one gets p = 1 (the full
-                # alignment_weight) whatever max_epochs and the data size are
-                progress = (self.n_train_steps_ + 1) / total
-                step = self._train_step(X, y, sample_domain, source_rows, target_rows, progress)
-                history = self.history
-                history.record_batch("train_loss", step["loss"].item())
-                history.record_batch("train_batch_size", len(source_rows) + len(target_rows))
-                for key in ("alignment_loss", "target_entropy"):
-                    if key in step:
-                        history.record_batch("train_" + key, step[key])
-                if "alignment_weight" in step:
-                    history.record_batch("alignment_weight", step["alignment_weight"])
-                self.notify("on_batch_end", batch=batch, training=True, **step)
-                self.n_train_steps_ += 1
-                count += 1
-            self.history.record("train_batch_count", count)
-            self.notify("on_epoch_end", dataset_train=None, dataset_valid=None)
-        return self
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        super().on_batch_begin(net, batch=batch, training=training, **kwargs)
+        if training:  # the callback "alignment_schedule" scales it
+            self.alignment_weight_ = float(self.alignment_weight)
 
-    def _target_y(self, y, rows):
-        return torch.as_tensor(y[rows]).to(self.device)
-
-    def _train_step(self, X, y, sample_domain, source_rows, target_rows, progress):
+    def train_step_single(self, batch, **fit_params):
+        """Label loss on the labelled rows plus the alignment criterion on the features."""
         self._set_training(True)
-        self.optimizer_.zero_grad()
+        inputs, yb = batch
+        xb, is_source = inputs["X"], inputs["sample_domain"] > 0
         align = self.module_.alignment
         if align is None:  # source-only twin: unlabelled target rows are not used
-            target_rows = target_rows[self._labelled(torch.as_tensor(y[target_rows])).numpy()]
-        rows = np.concatenate([source_rows, target_rows])
-        yb = self._target_y(y, rows)
-        # each domain goes through the network as its own batch, so batch normalisation
-        # uses per-domain statistics while training (a batch mixing two distant domains
-        # normalises each by the other's statistics, which costs the target dearly)
-        # (and keeps per-domain running statistics for inference, see _by_domain)
+            keep = is_source | self._labelled(yb)
+            xb, yb = xb[keep], yb[keep]
+        ns, nt = int(is_source.sum()), len(xb) - int(is_source.sum())
+        xb = xb.to(device=self.device, non_blocking=True)
+        yb = yb.to(self.device)
+        # each domain goes through the network as its own batch (source rows come first),
+        # so batch normalisation uses per-domain statistics while training (a batch
+        # mixing two distant domains normalises each by the other's statistics, which
+        # costs the target dearly) and keeps per-domain running statistics for
+        # inference (see _by_domain)
         parts = []
-        for domain, part in (("source", source_rows), ("target", target_rows)):
+        for domain, part in (("source", xb[:ns]), ("target", xb[ns:])):
             if len(part):
                 with self.module_.use_domain_statistics(domain):
-                    parts.append(
-                        self.module_(to_tensor_batch(X, part, self.device), return_features=True)
-                    )
+                    parts.append(self.module_(part, return_features=True))
         out = torch.cat([o for o, _ in parts])
         feats = torch.cat([f for _, f in parts])
         loss = self._label_loss(out, yb)
-        ns = len(source_rows)
         step = {}
-        if align is not None and len(target_rows):
-            weight = self._alignment_factor(progress)
+        if align is not None and nt:
+            weight = self.alignment_weight_
             a_loss = align(
                 feats[:ns],
                 feats[ns:],
@@ -645,17 +599,15 @@ class BaseAlignmentDA(BaseDeepDA):
             loss = loss + a_loss
             step["alignment_loss"] = float(a_loss.detach())
             step["alignment_weight"] = weight
-        if self._is_classifier and len(target_rows):
+        if self._is_classifier and nt:
             p = F.softmax(out[ns:].detach(), dim=1)
             step["target_entropy"] = float(-(p * p.clamp_min(1e-12).log()).sum(1).mean())
         loss.backward()
-        self.notify(
-            "on_grad_computed",
-            named_parameters=TeeGenerator(self.get_all_learnable_params()),
-            batch=(source_rows, target_rows),
-            training=True,
-        )
-        self.optimizer_.step()
+        for key in ("alignment_loss", "target_entropy"):
+            if key in step:
+                self.history.record_batch("train_" + key, step[key])
+        if "alignment_weight" in step:
+            self.history.record_batch("alignment_weight", step["alignment_weight"])
         step.update(loss=loss.detach(), y_pred=out.detach())
         return step
 

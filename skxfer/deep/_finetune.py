@@ -20,16 +20,17 @@ import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import column_or_1d
+from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.exceptions import NotInitializedError
-from skorch.utils import TeeGenerator
+from skorch.utils import to_tensor
 from torch import nn
 
 from .._domains import check_classes, is_masked, validate_da_data
 from ..base import DATags
 from ..utils._inner_validation import inner_splits, keep_unless_beaten
 from ._base import BaseDeepDA, DeepClassifierMixin, DeepRegressorMixin
-from ._data import DomainBalancedBatches, check_device, to_tensor_batch
+from ._data import DomainBatchesMixin, DomainDataset, check_device
 from ._feature_cache import cached_head_inputs
 from ._finetune_selection import (
     apply_input_scaling,
@@ -44,6 +45,54 @@ from ._modules import DomainAdaptationNet, build_backbone
 __all__ = ["FineTuneClassifier", "FineTuneRegressor"]
 
 _FREEZE_WORDS = ("auto", "all_but_head", "none")
+
+
+def label_loss(criterion, out, y, *, regression):
+    """``criterion`` of the outputs and labels (regression: both as ``(n, n_outputs)``)."""
+    if not regression:
+        return criterion(out, y)
+    n = len(y)
+    return criterion(out.reshape(n, -1), y.reshape(n, -1))
+
+
+def _mean_loss(batches):
+    """Mean ``train_loss`` of an epoch's batches, weighted by their sizes."""
+    total, count = 0.0, 0
+    for b in batches:
+        total += b["train_loss"] * b["train_batch_size"]
+        count += b["train_batch_size"]
+    return {"train_loss": total / max(count, 1)}
+
+
+class _SourcePretraining(DomainBatchesMixin, NeuralNet):
+    """Pre-training of the source network inside ``fit``: a plain skorch net.
+
+    skorch's ``fit`` on the labelled source rows (a :class:`DomainDataset` of one domain),
+    in domain-balanced batches seeded by ``batch_seed``, with skorch's callbacks.
+    """
+
+    def __init__(self, module, criterion, *, batch_seed=0, regression=False, **kwargs):
+        self.batch_seed = batch_seed
+        self.regression = regression
+        super().__init__(module, criterion, train_split=None, **kwargs)
+
+    @property
+    def _default_callbacks(self):
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("print_log", PrintLog()),
+        ]
+
+    def _batch_seed(self):
+        return self.batch_seed
+
+    def infer(self, x, **fit_params):
+        return super().infer(x["X"], **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        return label_loss(self.criterion_, y_pred, y_true, regression=self.regression)
 
 
 # --------------------------------------------------------------------------- base
@@ -241,8 +290,13 @@ class _FineTuneBase(BaseDeepDA):
         return self._scale_inputs(X), sd
 
     def _validate_continue(self, X, y, sample_domain):
-        X, y, sd = super()._validate_continue(X, y, sample_domain)
-        return self._scale_inputs(X), y, sd
+        """A user's ``partial_fit``: its labelled target rows (else its labelled rows)."""
+        X, y_all, sd = super()._validate_continue(X, y, sample_domain)
+        labelled = self._labelled(torch.as_tensor(y_all)).numpy()
+        rows = np.flatnonzero(labelled & (sd < 0))
+        if not len(rows):
+            rows = np.flatnonzero(labelled)
+        return self._scale_inputs(X)[rows], y_all[rows], None
 
     def _pretrains_in_fit(self):
         model = self.source_model
@@ -269,32 +323,22 @@ class _FineTuneBase(BaseDeepDA):
             self.get_params_for("module"),
             default_mlp_params=self._default_mlp_params,
         )
-        net = net.to(self.device)
-        crit = self._make_criterion()
-        opt_kwargs = self.get_params_for("optimizer")
-        opt_kwargs.setdefault("lr", self.lr)
-        opt = self.optimizer(net.parameters(), **opt_kwargs)
-        Xs = X[rows]
-        yt = torch.as_tensor(ys)
-        generator = torch.Generator().manual_seed(self.seed_ + 1)
-        batches = DomainBalancedBatches(
-            np.arange(len(rows)), np.empty(0, dtype=np.int64), self.batch_size, generator, X=Xs
+        pretraining = _SourcePretraining(
+            net,
+            self._make_criterion(),
+            batch_seed=self.seed_ + 1,
+            regression=not self._is_classifier,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            max_epochs=int(self.pretrain_epochs),
+            batch_size=self.batch_size,
+            verbose=self.verbose,
+            device=self.device,
+            **{f"optimizer__{k}": v for k, v in self.get_params_for("optimizer").items()},
         )
-        self.pretrain_history_ = []
-        net.train()
-        for _ in range(int(self.pretrain_epochs)):
-            total, count = 0.0, 0
-            for b, _t in batches:
-                opt.zero_grad()
-                out = net(to_tensor_batch(Xs, b, self.device))
-                loss = self._loss(crit, out, yt[torch.as_tensor(b)].to(self.device))
-                loss.backward()
-                opt.step()
-                total += float(loss.detach()) * len(b)
-                count += len(b)
-            self.pretrain_history_.append({"train_loss": total / max(count, 1)})
-        net.eval()
-        return net
+        pretraining.fit(DomainDataset(X[rows], ys, np.ones(len(rows), dtype=np.int64)))
+        self.pretrain_history_ = [_mean_loss(epoch["batches"]) for epoch in pretraining.history]
+        return pretraining.module_.eval()
 
     def _make_criterion(self):
         crit = self.criterion
@@ -303,10 +347,7 @@ class _FineTuneBase(BaseDeepDA):
         return self.initialized_instance(crit, self.get_params_for("criterion"))
 
     def _loss(self, crit, out, yb):
-        if self._is_classifier:
-            return crit(out, yb)
-        n = len(yb)
-        return crit(out.reshape(n, -1), yb.reshape(n, -1))
+        return label_loss(crit, out, yb, regression=not self._is_classifier)
 
     def _source_module(self, X, y, source_rows):
         model = self.source_model
@@ -641,34 +682,17 @@ class _FineTuneBase(BaseDeepDA):
         -------
         self : object
         """
-        if fit_params.pop("_routing_method", None) != "fit":  # called by the user
-            if not (self.initialized_ and self.__sklearn_is_fitted__()):
-                return self.fit(X, y, sample_domain=sample_domain)
-            X, y_all, sd = self._validate_continue(X, y, sample_domain)
-            labelled = self._labelled(torch.as_tensor(y_all)).numpy()
-            rows = np.flatnonzero(labelled & (sd < 0))
-            if not len(rows):
-                rows = np.flatnonzero(labelled)
-            X, y = X[rows], y_all[rows]
-        if not self.initialized_:
-            self.initialize()
-        self.notify("on_train_begin", X=X, y=y)
-        try:
-            self.fit_loop(X, y)
-        except KeyboardInterrupt:
-            pass
-        self.notify("on_train_end", X=X, y=y)
-        return self
+        return super().partial_fit(X, y, classes, sample_domain, **fit_params)
 
     def _cached_features(self, X):
         return cached_head_inputs(
             self.module_.backbone, self.head_, X, self.device, max(int(self.batch_size), 256)
         )
 
-    def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        """Fine-tune for ``epochs`` (``max_epochs``) passes over the labelled target rows."""
-        self.check_training_readiness()
-        epochs = self.max_epochs if epochs is None else epochs
+    def get_dataset(self, X, y=None):
+        dataset = super().get_dataset(X, y)
+        if not isinstance(dataset, DomainDataset):
+            return dataset
         use_cache = self.cache_features is not False and self._body_frozen_throughout()
         if self.cache_features is True and not use_cache:
             raise ValueError(
@@ -676,33 +700,22 @@ class _FineTuneBase(BaseDeepDA):
                 "and no unfreeze_schedule)."
             )
         self.used_feature_cache_ = use_cache
-        feats = self._cached_features(X) if use_cache else None
-        generator = torch.Generator().manual_seed(self.seed_)
-        rows = np.arange(len(X))
-        batches = DomainBalancedBatches(rows, rows[:0], self.batch_size, generator, X=X)
-        yt = torch.as_tensor(y)
-        for _ in range(epochs):
-            epoch = len(self.history)
-            if self._active_plan()[1]:
-                self._apply_freeze(self._schedule_spec(epoch))
-            self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
-            self.history.record(
-                "n_trainable_params",
-                sum(p.numel() for p in self.module_.parameters() if p.requires_grad),
-            )
-            count = 0
-            for b, _t in batches:
-                self.notify("on_batch_begin", batch=(b, _t), training=True)
-                step = self._ft_step(X, feats, yt, b)
-                self.history.record_batch("train_loss", step["loss"].item())
-                self.history.record_batch("train_l2sp_loss", step["l2sp_loss"])
-                self.history.record_batch("train_batch_size", len(b))
-                self.notify("on_batch_end", batch=(b, _t), training=True, **step)
-                self.n_train_steps_ += 1
-                count += 1
-            self.history.record("train_batch_count", count)
-            self.notify("on_epoch_end", dataset_train=None, dataset_valid=None)
-        return self
+        if not use_cache:
+            return dataset
+        features = self._cached_features(dataset.X)
+        return DomainDataset(dataset.X, dataset.y, dataset.sample_domain, features=features)
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        # gradual unfreezing: the body trainable at this epoch, before any callback runs
+        if self._active_plan()[1]:
+            self._apply_freeze(self._schedule_spec(len(self.history)))
+        super().on_epoch_begin(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        self.history.record(
+            "n_trainable_params",
+            sum(p.numel() for p in self.module_.parameters() if p.requires_grad),
+        )
 
     def _l2sp(self):
         backbone = self.module_.backbone
@@ -720,15 +733,17 @@ class _FineTuneBase(BaseDeepDA):
                 reg = term if reg is None else reg + term
         return reg
 
-    def _ft_step(self, X, feats, yt, rows):
+    def train_step_single(self, batch, **fit_params):
+        """Label loss (and L2-SP) on a batch of labelled target rows, or of their
+        cached head inputs when the body is frozen."""
         self._set_training(True)
-        self.optimizer_.zero_grad()
-        yb = yt[torch.as_tensor(rows)].to(self.device)
-        if feats is not None:
-            xb = feats[torch.as_tensor(rows)].to(self.device)
+        inputs, yb = batch
+        xb = inputs["X"].to(device=self.device, non_blocking=True)
+        yb = yb.to(self.device)
+        if self.used_feature_cache_:
             out = self.module_.backbone.get_submodule(self.head_)(xb)
         else:
-            out = self.module_(to_tensor_batch(X, rows, self.device))
+            out = self.module_(xb)
         loss = self._loss(self.criterion_, out, yb)
         reg = self._l2sp()
         l2sp = 0.0
@@ -736,13 +751,7 @@ class _FineTuneBase(BaseDeepDA):
             loss = loss + reg
             l2sp = float(reg.detach())
         loss.backward()
-        self.notify(
-            "on_grad_computed",
-            named_parameters=TeeGenerator(self.get_all_learnable_params()),
-            batch=(rows, rows[:0]),
-            training=True,
-        )
-        self.optimizer_.step()
+        self.history.record_batch("train_l2sp_loss", l2sp)
         return {"loss": loss.detach(), "y_pred": out.detach(), "l2sp_loss": l2sp}
 
     def _features_rows(self, xb, sample_domain):
