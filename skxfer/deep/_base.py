@@ -30,6 +30,7 @@ from ._modules import DomainAdaptationNet, build_backbone
 from ._schedules import AlignmentSchedule, resolve_schedule
 
 __all__ = [
+    "label_loss",
     "BaseAlignmentDA",
     "BaseDeepDA",
     "DeepClassifierMixin",
@@ -39,6 +40,14 @@ __all__ = [
 ]
 
 _NO_ALIGNMENT = ("none", "source_only")
+
+
+def label_loss(criterion, out, y, *, regression):
+    """``criterion`` of the outputs and labels (regression: both as ``(n, n_outputs)``)."""
+    if not regression:
+        return criterion(out, y)
+    n = len(y)
+    return criterion(out.reshape(n, -1), y.reshape(n, -1))
 
 
 class BaseDeepDA(DomainAwareMixin, DomainBatchesMixin, NeuralNet):
@@ -164,11 +173,15 @@ class BaseDeepDA(DomainAwareMixin, DomainBatchesMixin, NeuralNet):
     def _fork_devices(self):
         return None if str(self.device).startswith("cuda") else []
 
-    def initialize_criterion(self):
+    def _make_criterion(self):
+        """The label loss: ``criterion``, else cross-entropy or the mean squared error."""
         crit = self.criterion
         if crit is None:
             crit = torch.nn.CrossEntropyLoss if self._is_classifier else torch.nn.MSELoss
-        self.criterion_ = self.initialized_instance(crit, self.get_params_for("criterion"))
+        return self.initialized_instance(crit, self.get_params_for("criterion"))
+
+    def initialize_criterion(self):
+        self.criterion_ = self._make_criterion()
         return self
 
     # ------------------------------------------------------------------ training
@@ -226,11 +239,7 @@ class BaseDeepDA(DomainAwareMixin, DomainBatchesMixin, NeuralNet):
         keep = self._labelled(yb)
         if not bool(keep.any()):
             return out.sum() * 0.0
-        if self._is_classifier:
-            return self.criterion_(out[keep], yb[keep])
-        return self.criterion_(
-            out[keep].reshape(int(keep.sum()), -1), yb[keep].reshape(int(keep.sum()), -1)
-        )
+        return label_loss(self.criterion_, out[keep], yb[keep], regression=not self._is_classifier)
 
     # ------------------------------------------------------------------ inference
     def _by_domain(self, fn, xb, sample_domain):

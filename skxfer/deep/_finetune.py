@@ -29,7 +29,7 @@ from torch import nn
 from .._domains import check_classes, is_masked, validate_da_data
 from ..base import DATags
 from ..utils._inner_validation import inner_splits, keep_unless_beaten
-from ._base import BaseDeepDA, DeepClassifierMixin, DeepRegressorMixin
+from ._base import BaseDeepDA, DeepClassifierMixin, DeepRegressorMixin, label_loss
 from ._data import DomainBatchesMixin, DomainDataset, check_device
 from ._feature_cache import cached_head_inputs
 from ._finetune_selection import (
@@ -45,14 +45,6 @@ from ._modules import DomainAdaptationNet, build_backbone
 __all__ = ["FineTuneClassifier", "FineTuneRegressor"]
 
 _FREEZE_WORDS = ("auto", "all_but_head", "none")
-
-
-def label_loss(criterion, out, y, *, regression):
-    """``criterion`` of the outputs and labels (regression: both as ``(n, n_outputs)``)."""
-    if not regression:
-        return criterion(out, y)
-    n = len(y)
-    return criterion(out.reshape(n, -1), y.reshape(n, -1))
 
 
 def _mean_loss(batches):
@@ -340,15 +332,6 @@ class _FineTuneBase(BaseDeepDA):
         self.pretrain_history_ = [_mean_loss(epoch["batches"]) for epoch in pretraining.history]
         return pretraining.module_.eval()
 
-    def _make_criterion(self):
-        crit = self.criterion
-        if crit is None:
-            crit = nn.CrossEntropyLoss if self._is_classifier else nn.MSELoss
-        return self.initialized_instance(crit, self.get_params_for("criterion"))
-
-    def _loss(self, crit, out, yb):
-        return label_loss(crit, out, yb, regression=not self._is_classifier)
-
     def _source_module(self, X, y, source_rows):
         model = self.source_model
         if model is None or (isinstance(model, type) and issubclass(model, nn.Module)):
@@ -503,10 +486,6 @@ class _FineTuneBase(BaseDeepDA):
         if not np.array_equal(source_classes[rows], self.classes_):
             return None
         return torch.as_tensor(rows)
-
-    def initialize_criterion(self):
-        self.criterion_ = self._make_criterion()
-        return self
 
     def initialize_optimizer(self, triggered_directly=None):
         named = list(self.module_.named_parameters())
@@ -744,7 +723,7 @@ class _FineTuneBase(BaseDeepDA):
             out = self.module_.backbone.get_submodule(self.head_)(xb)
         else:
             out = self.module_(xb)
-        loss = self._loss(self.criterion_, out, yb)
+        loss = label_loss(self.criterion_, out, yb, regression=not self._is_classifier)
         reg = self._l2sp()
         l2sp = 0.0
         if reg is not None:
