@@ -661,7 +661,8 @@ class DeepDAClassifier(DeepClassifierMixin, BaseAlignmentDA):
         rises from 0 as ``2 / (1 + exp(-10 p)) - 1``, rescaled to reach 1 at ``p = 1``;
         ``"linear"`` is ``p``; ``"constant"`` is 1 from the first step; a callable gets
         ``p`` and returns the factor. The weight used at each step is recorded in
-        ``history_`` (batch key ``"alignment_weight"``).
+        ``history_`` (batch key ``"alignment_weight"``); it is set by the default
+        callback ``"alignment_schedule"`` (:class:`~skxfer.deep.AlignmentSchedule`).
     feature_layer : str, default=None
         Submodule whose *input* is the feature vector; by default ``head`` or the
         last ``nn.Linear``.
