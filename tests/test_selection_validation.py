@@ -304,6 +304,11 @@ def test_selector_few_label_mode(k, noise_strategy):
         ).fit(X, y_semi, sample_domain=sd)
     assert sel.selection_mode_ == "few_labels"
     assert sel.selected_strategy_ != "test_noise"
+    # the target-only baseline competes, judged on the same held-out target labels
+    assert "target_only" in sel.report_.strategies
+    assert [r.metric for r in sel.reports_][1:] == [
+        repr(get_da_scorer(s)) for s in ("importance_weighted", "entropy", "snd", "mixval")
+    ]
     n_folds = 2 * max(2, k)
     assert sel.report_.scores["coral"].shape == (n_folds,)
     # without labelled target rows: unsupervised; without target rows: no_target

@@ -472,6 +472,7 @@ class TransferSelector(BaseDAMetaEstimator):
             if few is not None:
                 self.selection_mode_ = "few_labels"
                 explicit = sd
+                candidates[TARGET_ONLY] = LabelledOnly(clone(self.estimator), domains="target")
                 scoring = ["supervised_target", *scoring]
                 splits = _few_label_splits(y, sd, few, self.n_label_repeats, self.random_state)
             else:
@@ -554,6 +555,10 @@ class TransferSelector(BaseDAMetaEstimator):
                 _collect(col, candidates, name, alpha=0.05)
                 for col, name in zip(columns, names, strict=True)
             ]
+
+
+#: Candidate of the few-label mode: the estimator fitted on the labelled target rows alone.
+TARGET_ONLY = "target_only"
 
 
 #: Selector-level scorer name: agreement with the mean prediction of all candidates.
