@@ -113,9 +113,10 @@ class MEDAClassifier(DAClassifierBase):
     The defaults are those of the MEDA paper and its reference code (``d = 20``,
     ``T = 10``, ``lambda = 10``, ``eta = 0.1``, ``rho = 1``, ``p = 10``, RBF kernel with
     ``sigma = 1`` on unit-norm rows); they were not tuned on skxfer's benchmarks.
-    Fitting solves ``n_iter`` dense linear systems of the size of the training set
-    (``O(n^3)`` time, ``O(n^2)`` memory): a few seconds for 2,000 rows, about half a
-    minute for 4,000 on one core; more than 10,000 rows raise a ``ValueError``.
+    Fitting factorises one dense matrix of the size of the training set (``O(n^3)``
+    time, ``O(n^2)`` memory) and solves each round by a low-rank (Woodbury) update of
+    it: about a second for 2,000 rows, 5-10 s for 4,000 on one core; more than 10,000
+    rows raise a ``ValueError``.
 
     The MEDA reference code z-scores each domain's features on its own rows before all
     this; in skxfer that is ``make_da_pipeline(PerDomain(StandardScaler()),
