@@ -3,7 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
+from scipy import linalg, sparse
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -113,9 +113,16 @@ class MEDAClassifier(DAClassifierBase):
     The defaults are those of the MEDA paper and its reference code (``d = 20``,
     ``T = 10``, ``lambda = 10``, ``eta = 0.1``, ``rho = 1``, ``p = 10``, RBF kernel with
     ``sigma = 1`` on unit-norm rows); they were not tuned on skxfer's benchmarks.
-    Fitting solves ``n_iter`` dense linear systems of the size of the training set
-    (``O(n^3)`` time, ``O(n^2)`` memory): a few seconds for 2,000 rows, about half a
-    minute for 4,000 on one core; more than 10,000 rows raise a ``ValueError``.
+    Fitting factorises one dense matrix of the size of the training set (``O(n^3)``
+    time, ``O(n^2)`` memory) and solves each round by a low-rank (Woodbury) update of
+    it: about a second for 2,000 rows, 5-10 s for 4,000 on one core; more than 10,000
+    rows raise a ``ValueError``.
+
+    The MEDA reference code z-scores each domain's features on its own rows before all
+    this; in skxfer that is ``make_da_pipeline(PerDomain(StandardScaler()),
+    MEDAClassifier())``. It is not built in: on skxfer's benchmarks (features already
+    standardised on both domains together) it raised the Office-Caltech SURF mean from
+    51.6 to 52.5 % (the paper's 52.7) but dropped flat MNIST-USPS from 65.9 to 46.0 %.
 
     Parameters
     ----------
@@ -248,16 +255,23 @@ class MEDAClassifier(DAClassifierBase):
         src, tgt = source & labelled, target
         self.mu_ = 0.0 if self.mu == "auto" else float(self.mu)
         self.n_iter_ = 0
-        beta = np.zeros((n, n_classes))
+        # The system matrix is ``base + U V^T`` with ``U`` of rank ``n_classes + 1`` and
+        # only ``U`` changing between rounds: ``base`` is factorised once and every
+        # round solved by the Woodbury identity, O(n^2 n_classes) instead of O(n^3).
+        lu = linalg.lu_factor(base, check_finite=False)
+        base_inv_y = linalg.lu_solve(lu, onehot, check_finite=False)
+        beta = base_inv_y
         for _ in range(self.n_iter):
             if self.mu == "auto":
                 self.mu_ = self._estimate_mu(Z, y_code, pseudo, src, tgt, n_classes)
-            A = base
             U = self._mmd_factor(y_code, pseudo, src, tgt, n_classes)
+            beta = base_inv_y
             if U is not None and self.mmd_weight > 0:
-                scale = self.mmd_weight / np.linalg.norm(U.T @ U)
-                A = base + scale * (U @ (U.T @ K))
-            beta = np.linalg.solve(A, onehot)
+                # base + scale U U^T K = base + U V^T with V = scale K U (K symmetric)
+                V = (self.mmd_weight / np.linalg.norm(U.T @ U)) * (K @ U)
+                base_inv_u = linalg.lu_solve(lu, U, check_finite=False)
+                capacitance = np.eye(U.shape[1]) + V.T @ base_inv_u
+                beta = base_inv_y - base_inv_u @ np.linalg.solve(capacitance, V.T @ base_inv_y)
             self.n_iter_ += 1
             if not unl.any():
                 break

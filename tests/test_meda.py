@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 
-from skxfer import LabelledOnly, MEDAClassifier, make_strategy
+from skxfer import LabelledOnly, MEDAClassifier, PerDomain, make_da_pipeline, make_strategy
+from skxfer._domains import is_masked
 from skxfer.meda import geodesic_flow_projection
 from skxfer.utils.estimator_checks import check_da_contract, check_row_order_invariance
 
@@ -75,3 +77,42 @@ def test_too_many_rows_is_a_clear_error(monkeypatch):
     X, y, sd, yt = make_shift_task()
     with pytest.raises(ValueError, match="subsample"):
         MEDAClassifier().fit(X, y)
+
+
+def test_paper_preprocessing_is_a_per_domain_scaler_in_a_pipeline():
+    # the MEDA reference code z-scores each domain on its own rows before MEDA; the
+    # documented recipe is PerDomain(StandardScaler()) in front of MEDA in a DA pipeline
+    X, y, sd, yt = make_shift_task()
+    pipe = make_da_pipeline(PerDomain(StandardScaler()), MEDAClassifier(n_components=2, n_iter=3))
+    pred = pipe.fit(X, y, sample_domain=sd).predict(X[sd < 0])  # target scaler at predict
+    Xz = X.copy()
+    for rows in (sd > 0, sd < 0):
+        Xz[rows] = StandardScaler().fit_transform(X[rows])
+    ref = MEDAClassifier(n_components=2, n_iter=3).fit(Xz, y, sample_domain=sd)
+    np.testing.assert_allclose(pipe[-1].X_fit_, ref.X_fit_)
+    np.testing.assert_array_equal(pred, ref.predict(Xz[sd < 0]))
+    unscaled = MEDAClassifier(n_components=2, n_iter=3).fit(X, y, sample_domain=sd)
+    assert not np.allclose(unscaled.X_fit_, ref.X_fit_)  # the scaling is not a no-op here
+
+
+@pytest.mark.parametrize("mu", [0.3, "auto"])
+def test_low_rank_solve_matches_the_closed_form(mu):
+    # beta = ((E + lambda M + rho L) K + eta I)^-1 E Y, solved directly, after each round
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from skxfer.kernels import kernel_matrix
+
+    X, y, sd, yt = make_shift_task()
+    clf = MEDAClassifier(n_components=2, n_iter=1, mu=mu).fit(X, y, sample_domain=sd)
+    Z, labelled = clf.X_fit_, ~is_masked(y)
+    K = kernel_matrix(Z, gamma=clf.gamma)
+    pseudo = np.where(labelled, y, -1)
+    pseudo[~labelled] = KNeighborsClassifier(1).fit(Z[labelled], y[labelled]).predict(Z[~labelled])
+    mu_ = clf._estimate_mu(Z, np.where(labelled, y, -1), pseudo, labelled, sd < 0, 2)
+    assert clf.mu_ == pytest.approx(mu_ if mu == "auto" else mu)
+    U = clf._mmd_factor(np.where(labelled, y, -1), pseudo, labelled, sd < 0, 2)
+    M = clf.mmd_weight * (U @ U.T) / np.linalg.norm(U.T @ U)
+    A = (np.diag(labelled.astype(float)) + M + clf._laplacian(Z).toarray()) @ K
+    A += clf.ridge * np.eye(len(y))
+    onehot = np.eye(2)[np.where(labelled, y, 0)] * labelled[:, None]
+    np.testing.assert_allclose(clf.dual_coef_, np.linalg.solve(A, onehot), rtol=1e-6, atol=1e-8)
