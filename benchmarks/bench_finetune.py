@@ -82,6 +82,13 @@ def parse_args():
     )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     p.add_argument("--raw-max-rows", type=int, default=2000)
+    p.add_argument(
+        "--skip",
+        nargs="+",
+        default=[],
+        choices=["target_net", "source_only", "dann"],
+        help="defaults suite: methods not to run (their columns stay empty)",
+    )
     a = p.parse_args()
     if a.suite == "defaults":
         from _defaults_suite import TASKS

@@ -1151,7 +1151,7 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
     inner stratified cross-validation (at most 3 folds) of the labelled target rows gives
     each candidate's out-of-fold outputs, and the candidate with the best out-of-fold
     accuracy (squared error for regression) replaces the ensemble only if it beats it by
-    more than one standard error of the paired per-row differences. With a single
+    more than two standard errors of the paired per-row differences. With a single
     labelled row in some class nothing can be validated, and the ensemble is kept
     (``validation_scores_ = None``). The choice is ``selected_``; this rule was chosen on
     the tasks of ``benchmarks/bench_finetune.py --suite defaults`` (not a held-out result).

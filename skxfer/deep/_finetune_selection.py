@@ -27,7 +27,7 @@ __all__ = [
 ENSEMBLE = "ensemble"
 #: a single candidate replaces the ensemble only if it beats it on the inner validation by
 #: more than this many standard errors of the paired per-row differences
-SWITCH_Z = 1.0
+SWITCH_Z = 2.0
 
 
 def fit_input_scaling(X, sample_domain=None):
