@@ -6,10 +6,11 @@ on the remaining target rows. Rows: the no-transfer baselines (``logreg_target``
 ``LogisticRegression`` on the k*C labelled rows; ``target_net``: the default network
 trained on them alone, 100 epochs like fine-tuning; ``source_only``: the default network
 trained on the source rows), ``finetune`` (:class:`FineTuneClassifier`, its safety net's
-choice in ``ft_selected``), ``dann_semi`` (:class:`DANNClassifier` with the labelled and
-unlabelled target rows) and its ``alignment_weight=0`` twin ``dann_w0`` (same data, same
-network; not run where the label sets differ), ``relation``
-(:class:`RelationTransferClassifier`, tasks whose label sets differ), and ``oracle``
+choice in ``ft_selected`` and its candidates' inner out-of-fold accuracy in ``inner``),
+``dann_semi`` (:class:`DANNClassifier` with the labelled and unlabelled target rows) and
+its ``alignment_weight=0`` twin ``dann_w0`` (same data, same network; not run where the
+label sets differ), ``relation`` (:class:`RelationTransferClassifier`, tasks whose label
+sets differ), and ``oracle``
 (``LogisticRegression``, 3-fold cross-validated on every target row with its label).
 """
 

@@ -33,8 +33,12 @@ digits (USPS <-> MNIST 16x16, LeNet; each domain subsampled to ``--raw-max-rows`
 fit a CPU budget), Office-Caltech DeCAF D <-> W, Amazon B <-> K and sklearn digits 0-4 ->
 5-9 (disjoint label sets, where ``RelationTransferClassifier`` runs), ``k`` labelled target
 rows per class, several seeds: see ``benchmarks/_defaults_suite.py``. The defaults it
-measures were chosen on flat MNIST-USPS (a choice made on the benchmark's own tasks, not a
-held-out result); the other tasks were not used to choose them.
+measures were chosen on these tasks (not a held-out result): the fine-tuning recipe on flat
+MNIST-USPS, and :class:`FineTuneClassifier`'s input scaling and safety net (the ensemble
+of every candidate, replaced only by a candidate better by more than two paired standard
+errors out of fold) and :class:`RelationTransferClassifier`'s hedge with one labelled row
+per class on every task of the suite. ``--skip dann`` leaves out the DANN rows (whose code
+those choices do not touch).
 
 Example::
 
