@@ -13,7 +13,10 @@ the candidates ``CANDIDATES`` ((strategy, parameter grid) pairs: CORAL shrinkage
   and the accuracy of that pick; ``captured`` = (selector - source-only) / (oracle -
   source-only), on the data set means;
 - **per-scorer table**: each scorer alone picks the best mean cross-validated score
-  (no fallback); how often that pick is within 1 point of the oracle;
+  (no fallback); how often that pick is within 1 point of the oracle; with ``--peer``,
+  SKADA's scorers (``skada:importance_weighted``, ``skada:entropy``, ``skada:snd``,
+  ``skada:mixval``, ``skada:circular``) score the same fits on the same folds beside
+  skxfer's (see ``_peer_scorers.py``);
 - **few labels** (k labelled target rows per class, drawn with seed 0): the selector in
   few-label mode; accuracy on the *unlabelled* target rows, beside source-only and the
   oracle's candidate on the same rows, a plain ``LogisticRegression`` on the k * K
@@ -32,7 +35,7 @@ some of these tasks: the figures are not a held-out evaluation of those choices.
 Usage::
 
     python benchmarks/bench_selection.py [--data-home DIR] [--quick]
-        [--datasets office amazon digits news decaf] [--k 3] [--timed 2]
+        [--datasets office amazon digits news decaf] [--k 3] [--timed 2] [--peer]
 """
 
 import argparse
@@ -43,6 +46,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 import skxfer.datasets
@@ -53,6 +57,7 @@ from skxfer.model_selection._selector import DEFAULT_SCORING, _test_ratio
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _harness as H  # noqa: E402
+from _peer_scorers import skada_scorers  # noqa: E402
 
 #: data set -> (name in skxfer.datasets, loader kwargs, tasks or None for all)
 DATASETS = {
@@ -102,7 +107,8 @@ def _acc(est, X, rows, y_true):
     return float(np.mean(est.predict(X[rows]) == y_true))
 
 
-def run_task(X, y, sd, yt, k, timed, label_repeats=1):
+def run_task(X, y, sd, yt, k, timed, label_repeats=1, full=False, peer=None):
+    peer = peer or {}
     est = _estimator()
     candidates = build_candidates(CANDIDATES, est)
     names = list(candidates)
@@ -111,9 +117,11 @@ def run_task(X, y, sd, yt, k, timed, label_repeats=1):
     oracle = max(names, key=acc.get)
     out = {"acc": acc, "oracle": oracle}
 
-    scoring = list(dict.fromkeys([*DEFAULT_SCORING, *TABLE_SCORERS]))
+    scoring = list(dict.fromkeys([*DEFAULT_SCORING, *TABLE_SCORERS, *peer]))
     start = time.perf_counter()
-    table = TransferSelector(est, strategies=CANDIDATES, scoring=scoring, fallback=None)
+    table = TransferSelector(
+        est, strategies=CANDIDATES, scoring=[peer.get(s, s) for s in scoring], fallback=None
+    )
     table.fit(X, y)
     out["table_s"] = time.perf_counter() - start
     reports = dict(zip(scoring, table.reports_, strict=True))
@@ -151,6 +159,12 @@ def run_task(X, y, sd, yt, k, timed, label_repeats=1):
         out["few_selected"] = few.selected_strategy_
         out["few"] = _acc(few, X, rows, y_rest)
         out["few_source_labels"] = _acc(LabelledOnly(_estimator()).fit(X, y_semi), X, rows, y_rest)
+        out["few_scores"] = {n: few.report_.scores[n].tolist() for n in names}
+        if full:  # every candidate fitted with the labelled target rows, scored on the rest
+            out["few_acc"] = {
+                n: _acc(clone(c).fit(X, y_semi, sample_domain=sd), X, rows, y_rest)
+                for n, c in candidates.items()
+            }
     out["few_target_only"] = _acc(_estimator().fit(X[target[picked]], yt[picked]), X, rows, y_rest)
     out["few_source_only"] = _acc(LabelledOnly(_estimator()).fit(X, y), X, rows, y_rest)
     best = candidates[oracle].fit(X, y)
@@ -189,6 +203,11 @@ def main(argv=None):
         default=1,
         help="tasks per data set with a real (timed) default selector fit",
     )
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="add SKADA's scorers (skada:...) to the per-scorer table, on the same fits",
+    )
     args = parser.parse_args(argv)
     if not args.data_home.is_dir():
         parser.error(f"data folder {args.data_home} not found: pass --data-home or set SKXFER_DATA")
@@ -198,7 +217,8 @@ def main(argv=None):
         f"base LogisticRegression(max_iter=1000); selector scoring {list(DEFAULT_SCORING)}; "
         f"k = {args.k}; target accuracy %"
     )
-    hits = {s: [] for s in dict.fromkeys([*DEFAULT_SCORING, *TABLE_SCORERS])}
+    peer = skada_scorers() if args.peer else {}
+    hits = {s: [] for s in dict.fromkeys([*DEFAULT_SCORING, *TABLE_SCORERS, *peer])}
     for ds in args.datasets:
         dataset, kwargs, tasks = DATASETS[ds]
         tasks = tasks or skxfer.datasets.list_tasks(dataset)
@@ -221,7 +241,15 @@ def main(argv=None):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 r = run_task(
-                    X, y, sd, yt, args.k, timed=t < args.timed, label_repeats=args.label_repeats
+                    X,
+                    y,
+                    sd,
+                    yt,
+                    args.k,
+                    timed=t < args.timed,
+                    label_repeats=args.label_repeats,
+                    full=args.save is not None,
+                    peer=peer,
                 )
             a = r["acc"]
             r["so"], r["or"], r["sel"] = a["source_only"], a[r["oracle"]], a[r["selected"]]

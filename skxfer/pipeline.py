@@ -6,7 +6,7 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import _fit_context, clone, is_classifier, is_regressor
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, StrOptions
 
 from ._domains import is_masked, score_known_labels, validate_da_data
 from .base import BaseDAMetaEstimator, DATags, get_da_tags
@@ -28,10 +28,15 @@ class LabelledOnly(BaseDAMetaEstimator):
     for a plain pipeline (``logisticregression__C``) works unchanged on
     :func:`make_da_pipeline`'s.
 
+    ``domains="target"`` fits on the labelled **target** rows alone (``sample_domain <
+    0``): the target-only baseline of few-label DA, which any transfer has to beat.
+
     Parameters
     ----------
     estimator : estimator
         A scikit-learn classifier or regressor.
+    domains : {"all", "target"}, default="all"
+        Which labelled rows to fit on: every one, or the target domain's only.
 
     Attributes
     ----------
@@ -49,6 +54,12 @@ class LabelledOnly(BaseDAMetaEstimator):
     >>> clf = LabelledOnly(LogisticRegression()).fit(X, [0, 1, -1, -1])
     >>> clf.classes_.tolist()
     [0, 1]
+    >>> X = np.array([[0.0], [1.0], [5.0], [6.0], [5.2], [5.9]])
+    >>> target_only = LabelledOnly(LogisticRegression(), domains="target")
+    >>> target_only.fit(X, [0, 1, 0, 1, -1, -1], sample_domain=[1, 1, -1, -1, -1, -1])
+    LabelledOnly(domains='target', estimator=LogisticRegression())
+    >>> target_only.predict([[5.1], [5.8]]).tolist()
+    [0, 1]
     """
 
     _da_tags = DATags(
@@ -56,10 +67,14 @@ class LabelledOnly(BaseDAMetaEstimator):
     )
     _allow_nan = True
 
-    _parameter_constraints = {"estimator": [HasMethods(["fit"])]}
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit"])],
+        "domains": [StrOptions({"all", "target"})],
+    }
 
-    def __init__(self, estimator):
+    def __init__(self, estimator, domains="all"):
         self.estimator = estimator
+        self.domains = domains
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None, **fit_params):
@@ -71,7 +86,8 @@ class LabelledOnly(BaseDAMetaEstimator):
         y : array-like of shape (n_samples,)
             Labels; masked rows (``-1`` / ``NaN``) are dropped.
         sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for the data contract; the mask alone decides which rows are used.
+            Domain of each row; with ``domains="all"`` the mask alone decides which rows
+            are used.
         **fit_params : dict
             Passed to the estimator's ``fit`` (row-aligned arrays are subset too).
 
@@ -84,10 +100,17 @@ class LabelledOnly(BaseDAMetaEstimator):
                 "LabelledOnly requires y to be passed, but the target y is None: pass the "
                 "labels, with unknown target labels masked (-1 / NaN)."
             )
-        X, y, _ = validate_da_data(
+        X, y, sd = validate_da_data(
             self, X, y, sample_domain, accept_sparse="csr", ensure_all_finite=False, dtype=None
         )
         keep = ~is_masked(y)
+        if self.domains == "target":
+            keep &= sd < 0
+            if not keep.any():
+                raise ValueError(
+                    "LabelledOnly(domains='target') found no labelled target row: give some "
+                    "target rows their labels and mark them with sample_domain < 0."
+                )
         if not keep.any():
             raise ValueError(
                 "LabelledOnly found no labelled row: every label is masked (-1 / NaN). "

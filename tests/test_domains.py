@@ -171,6 +171,19 @@ def test_labelled_only_drops_masked_rows_and_keeps_labelled_target():
     assert clf.classes_.tolist() == [0, 1]
 
 
+def test_labelled_only_target_domain_fits_the_labelled_target_rows_alone():
+    rng = np.random.RandomState(0)
+    X = rng.randn(12, 2)
+    y = np.array([0, 1, 0, 1, 0, 1, 1, 0, 1, 0, -1, -1])
+    sd = np.r_[np.ones(6, dtype=int), -np.ones(6, dtype=int)]
+    with pytest.warns(UserWarning, match="labels of 4 of 6 target rows"):
+        clf = LabelledOnly(LogisticRegression(), domains="target").fit(X, y, sample_domain=sd)
+    ref = LogisticRegression().fit(X[6:10], y[6:10])
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X))
+    with pytest.raises(ValueError, match="no labelled target row"):
+        LabelledOnly(LogisticRegression(), domains="target").fit(X, np.r_[y[:6], -np.ones(6)])
+
+
 def test_labelled_only_regression_and_score_ignores_masked_rows():
     rng = np.random.RandomState(0)
     X = rng.randn(10, 2)

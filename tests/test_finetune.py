@@ -23,7 +23,7 @@ from skxfer.deep import (  # noqa: E402
     clear_feature_cache,
     load_source_model,
 )
-from skxfer.deep._finetune import _FEATURE_CACHE  # noqa: E402
+from skxfer.deep._feature_cache import _FEATURE_CACHE  # noqa: E402
 from skxfer.utils.estimator_checks import check_da_contract, make_contract_task  # noqa: E402
 
 from .test_deep_estimators import expected_failures  # noqa: E402

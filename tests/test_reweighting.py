@@ -330,3 +330,46 @@ def test_ess_warning_and_custom_plugin():
     with pytest.warns(EffectiveSampleSizeWarning):
         est = InstanceReweighter(LogisticRegression(), density_ratio=_OneRowRatio()).fit(X, y)
     assert est.weights_[y != -1].min() == pytest.approx(0.5)
+
+
+def test_normalise_weights_mean_one_and_clip_hold_together():
+    from skxfer.reweighting._base import normalise_weights
+
+    w = normalise_weights(np.r_[np.ones(20), 50.0, 80.0], clip=3.0)
+    assert w.mean() == pytest.approx(1.0)
+    assert w.max() <= 3.0 * (1 + 1e-6)
+    shrunk = normalise_weights([1.0, 3.0], shrinkage=0.5)
+    assert shrunk.tolist() == pytest.approx([0.75, 1.25])
+    with pytest.raises(ValueError, match="zero importance weight"):
+        normalise_weights([0.0, 0.0])
+
+
+def test_uncalibrated_classifier_ratio_is_the_classifiers_own_odds():
+    rng = np.random.RandomState(0)
+    Xs, Xt = rng.randn(120, 2), rng.randn(60, 2) + 0.7
+    X = np.r_[Xs, Xt]
+    sd = np.r_[np.ones(120, dtype=int), -np.ones(60, dtype=int)]
+    raw = ClassifierDensityRatio(calibrate=False, clip=1e-6, random_state=0).fit(
+        X, sample_domain=sd
+    )
+    assert raw.calibrator_ is None
+    grid = np.array([[-1.0, -1.0], [0.0, 0.0], [1.5, 1.5]])
+    odds = np.exp(raw.estimator_.decision_function(grid)) * 120 / 60
+    assert raw.compute_weights(grid) == pytest.approx(odds)
+    platt = ClassifierDensityRatio(random_state=0).fit(X, sample_domain=sd)
+    assert platt.calibrator_ is not None
+    assert not np.allclose(platt.compute_weights(grid), odds)
+
+
+def test_scorer_weights_are_the_shared_classifier_ratio():
+    from skxfer.model_selection._scorers import density_ratio
+    from skxfer.reweighting._base import normalise_weights
+
+    rng = np.random.RandomState(1)
+    Xs, Xt = rng.randn(90, 3), rng.randn(45, 3) + 0.5
+    w = density_ratio(Xs, Xt, domain_classifier=LogisticRegression(), max_weight=4.0)
+    ratio = ClassifierDensityRatio(
+        LogisticRegression(), cv=3, clip=1e-6, calibrate=False, random_state=0
+    ).fit(np.r_[Xs, Xt], sample_domain=np.r_[np.ones(90), -np.ones(45)].astype(int))
+    assert w == pytest.approx(normalise_weights(ratio.source_weights_, clip=4.0))
+    assert w.max() <= 4.0 * (1 + 1e-6)

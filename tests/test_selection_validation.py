@@ -304,6 +304,11 @@ def test_selector_few_label_mode(k, noise_strategy):
         ).fit(X, y_semi, sample_domain=sd)
     assert sel.selection_mode_ == "few_labels"
     assert sel.selected_strategy_ != "test_noise"
+    # the target-only baseline competes, judged on the same held-out target labels
+    assert "target_only" in sel.report_.strategies
+    assert [r.metric for r in sel.reports_][1:] == [
+        repr(get_da_scorer(s)) for s in ("importance_weighted", "entropy", "snd", "mixval")
+    ]
     n_folds = 2 * max(2, k)
     assert sel.report_.scores["coral"].shape == (n_folds,)
     # without labelled target rows: unsupervised; without target rows: no_target
@@ -375,3 +380,58 @@ def test_importance_weights_are_reused_only_on_the_same_fold():
     assert first == [fresh[0], fresh[1], fresh[0]]
     assert len(shared._cache) == 2
     assert "_cache" not in repr(shared)
+
+
+def test_few_labels_rule_out_what_they_can_and_the_scorers_decide_the_rest():
+    from skxfer.model_selection import ComparisonReport
+    from skxfer.model_selection._selector import _plausible_by_labels, choose_by_rank
+
+    def report(metric, **scores):
+        return ComparisonReport(
+            scores={n: np.asarray(v, float) for n, v in scores.items()},
+            fit_times={},
+            metric=metric,
+        )
+
+    # the unlabelled scorers prefer "b"; the labels say "b" and source-only are worse
+    unsupervised = [report("u", source_only=[0.5] * 6, a=[0.6] * 6, b=[0.7] * 6)] * 2
+    conclusive = report(
+        "labels",
+        source_only=[0.5, 0.4, 0.5, 0.45, 0.5, 0.4],
+        a=[0.9, 1.0, 0.9, 0.95, 1.0, 0.9],
+        b=[0.5, 0.45, 0.4, 0.5, 0.4, 0.5],
+    )
+    kept = _plausible_by_labels([conclusive, *unsupervised], alpha=0.05, test_ratio=0.5)
+    assert kept[0].strategies == ["a"]
+    assert choose_by_rank(kept) == "a"
+    # labels that cannot tell the candidates apart leave the choice to the scorers
+    noisy = report(
+        "labels",
+        source_only=[0.5, 1.0, 0.5, 1.0, 0.5, 1.0],
+        a=[1.0, 0.5, 1.0, 0.5, 1.0, 0.5],
+        b=[0.5, 1.0, 1.0, 0.5, 0.5, 1.0],
+    )
+    kept = _plausible_by_labels([noisy, *unsupervised], alpha=0.05, test_ratio=0.5)
+    assert set(kept[0].strategies) == {"source_only", "a", "b"}
+    assert choose_by_rank(kept) == "b"
+    # alpha=None: the best held-out accuracy alone (a tie goes to source-only)
+    alone = _plausible_by_labels([noisy, *unsupervised], alpha=None, test_ratio=0.5)
+    assert alone[0].strategies == ["source_only"]
+
+
+def test_few_label_folds_hold_out_each_labelled_row_and_a_share_of_the_rest():
+    from skxfer.model_selection._selector import _few_label_splits
+
+    rng = np.random.RandomState(0)
+    sd = np.r_[np.ones(100, dtype=int), -np.ones(60, dtype=int)]
+    y = np.r_[rng.randint(0, 2, 100), -np.ones(60, dtype=int)]
+    labelled = np.arange(100, 112)
+    y[labelled] = np.tile([0, 1], 6)
+    splits = _few_label_splits(y, sd, labelled, n_repeats=2, random_state=0)
+    assert len(splits) == 2 * 5
+    held = np.concatenate([np.intersect1d(te, labelled) for _, te in splits])
+    assert np.array_equal(np.sort(held), np.sort(np.r_[labelled, labelled]))
+    for tr, te in splits:
+        assert np.intersect1d(tr, te).size == 0 and tr.size + te.size == 160
+        assert np.sum(sd[te] > 0) == 30  # 30 % of the source rows
+        assert np.setdiff1d(te[sd[te] < 0], labelled).size == 14  # 30 % of 48 unlabelled

@@ -34,15 +34,11 @@ from ._dann import (
     DANNRegressor,
     DeepCORALClassifier,
     DeepJDOTClassifier,
-    GaninLRAnnealing,
 )
+from ._feature_cache import clear_feature_cache
 from ._features import TorchFeatureExtractor
-from ._finetune import (
-    FineTuneClassifier,
-    FineTuneRegressor,
-    clear_feature_cache,
-    load_source_model,
-)
+from ._finetune import FineTuneClassifier, FineTuneRegressor
+from ._loading import load_source_model
 from ._modules import (
     MLP,
     Discriminator,
@@ -52,10 +48,12 @@ from ._modules import (
     grad_reverse,
     make_default_backbone,
 )
+from ._schedules import AlignmentSchedule, GaninLRAnnealing
 from ._source_free import SourceFreeClassifier
 
 __all__ = [
     "ADDAClassifier",
+    "AlignmentSchedule",
     "BaseDeepDA",
     "CORALCriterion",
     "Criterion",

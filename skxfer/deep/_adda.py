@@ -2,18 +2,16 @@
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin
 from torch.nn import functional as F
 
 from ..base import DATags
-from ._base import BaseDeepDA, DeepDAClassifier
-from ._data import to_tensor_batch
+from ._base import BaseAlignmentDA, DeepClassifierMixin
 from ._modules import Discriminator
 
 __all__ = ["ADDAClassifier"]
 
 
-class ADDAClassifier(ClassifierMixin, BaseDeepDA):
+class ADDAClassifier(DeepClassifierMixin, BaseAlignmentDA):
     """Adversarial discriminative domain adaptation (Tzeng et al. 2017).
 
     Two stages within one ``fit``: (1) for ``pretrain_epochs`` epochs the source
@@ -59,6 +57,11 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
     _da_tags = DATags(
         family="adversarial", kind="estimator", requires_target=True, uses_target_labels=False
     )
+    _own_params = BaseAlignmentDA._own_params | {
+        "pretrain_epochs",
+        "adversarial_lr",
+        "discriminator_hidden_units",
+    }
 
     def __init__(
         self,
@@ -73,10 +76,6 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
         self.adversarial_lr = adversarial_lr
         self.discriminator_hidden_units = discriminator_hidden_units
         super().__init__(module=module, **kwargs)
-
-    predict_proba = DeepDAClassifier.predict_proba
-    predict = DeepDAClassifier.predict
-    score = BaseDeepDA.score
 
     def initialize_module(self):
         super().initialize_module()
@@ -120,43 +119,39 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
         net.target_backbone.load_state_dict(net.backbone.state_dict())
         self.adapted_ = True
 
-    def fit_loop(self, X, y=None, epochs=None, *, sample_domain=None, **fit_params):
-        self.check_training_readiness()
-        epochs = self.max_epochs if epochs is None else epochs
-        generator = torch.Generator().manual_seed(self.seed_)
-        batches = self._batches(X, sample_domain, generator)
-        has_target = bool(np.any(sample_domain < 0))
-        for _ in range(epochs):
-            self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
-            epoch = len(self.history) - 1
-            adversarial = has_target and epoch >= self._n_pretrain()
-            if adversarial and not self.adapted_:
-                self._start_adversarial()
-            count = 0
-            for source_rows, target_rows in batches:
-                batch = (source_rows, target_rows)
-                self.notify("on_batch_begin", batch=batch, training=True)
-                if adversarial:
-                    step = self._adversarial_step(X, source_rows, target_rows)
-                else:
-                    step = self._train_step(X, y, sample_domain, source_rows, target_rows, 0.0)
-                self.history.record_batch("train_loss", step["loss"].item())
-                self.history.record_batch("train_batch_size", len(source_rows) + len(target_rows))
-                if "alignment_loss" in step:
-                    self.history.record_batch("train_alignment_loss", step["alignment_loss"])
-                self.notify("on_batch_end", batch=batch, training=True, **step)
-                count += 1
-            self.history.record("train_batch_count", count)
-            self.notify("on_epoch_end", dataset_train=None, dataset_valid=None)
-        return self
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        # the phase of the epoch: label training of the source network first, then
+        # (with target rows) the adversarial training of the target extractor
+        super().on_epoch_begin(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        has_target = bool(np.any(dataset_train.sample_domain < 0))
+        self._adversarial_phase = has_target and len(self.history) - 1 >= self._n_pretrain()
+        if self._adversarial_phase and not self.adapted_:
+            self._start_adversarial()
 
-    def _adversarial_step(self, X, source_rows, target_rows):
+    def train_step(self, batch, **fit_params):
+        if self._adversarial_phase:
+            return self._adversarial_step(batch)
+        return super().train_step(batch, **fit_params)
+
+    # the label steps train the source network with ``optimizer_`` only; the two
+    # adversarial optimisers step in _adversarial_step
+    def _zero_grad_optimizer(self, set_to_none=None):
+        self.optimizer_.zero_grad()
+
+    def _step_optimizer(self, step_fn):
+        self.optimizer_.step(step_fn)
+
+    def _adversarial_step(self, batch):
         net = self.module_
         net.backbone.eval()  # the source extractor is frozen
         net.target_backbone.train()
         net.discriminator.train()
-        xs = to_tensor_batch(X, source_rows, self.device)
-        xt = to_tensor_batch(X, target_rows, self.device)
+        inputs, _ = batch
+        ns = int((inputs["sample_domain"] > 0).sum())
+        xb = inputs["X"].to(device=self.device, non_blocking=True)
+        xs, xt = xb[:ns], xb[ns:]
         with torch.no_grad():
             fs = net(xs, return_features=True)[1]
         ft = net(xt, return_features=True, backbone=net.target_backbone)[1]
@@ -175,6 +170,7 @@ class ADDAClassifier(ClassifierMixin, BaseDeepDA):
         g_loss.backward()
         self.optimizer_target_.step()
         net.discriminator.zero_grad(set_to_none=True)
+        self.history.record_batch("train_alignment_loss", float(d_loss.detach()))
         return {"loss": g_loss.detach(), "alignment_loss": float(d_loss.detach()), "y_pred": None}
 
     def _forward_rows(self, xb, sample_domain):

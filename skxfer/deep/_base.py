@@ -12,7 +12,6 @@ from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.exceptions import NotInitializedError
-from skorch.utils import TeeGenerator
 from torch.nn import functional as F
 
 from .._domains import (
@@ -25,97 +24,58 @@ from .._domains import (
     validate_da_data,
 )
 from ..base import DATags, DomainAwareMixin
-from ._criteria import Criterion, ganin_schedule, get_criterion
-from ._data import DomainBalancedBatches, check_device, to_tensor_batch
-from ._modules import MLP, DomainAdaptationNet, LeNet, make_default_backbone
+from ._criteria import Criterion, get_criterion
+from ._data import DomainBatchesMixin, DomainDataset, check_device, to_tensor_batch
+from ._modules import DomainAdaptationNet, build_backbone
+from ._schedules import AlignmentSchedule, resolve_schedule
 
-__all__ = ["BaseDeepDA", "DeepDAClassifier", "DeepDARegressor"]
+__all__ = [
+    "label_loss",
+    "BaseAlignmentDA",
+    "BaseDeepDA",
+    "DeepClassifierMixin",
+    "DeepDAClassifier",
+    "DeepDARegressor",
+    "DeepRegressorMixin",
+]
 
 _NO_ALIGNMENT = ("none", "source_only")
 
 
-SCHEDULES = ("ganin", "linear", "constant")
+def label_loss(criterion, out, y, *, regression):
+    """``criterion`` of the outputs and labels (regression: both as ``(n, n_outputs)``)."""
+    if not regression:
+        return criterion(out, y)
+    n = len(y)
+    return criterion(out.reshape(n, -1), y.reshape(n, -1))
 
 
-def _resolve_schedule(schedule, p):
-    """Factor of ``alignment_weight`` at training progress ``p`` in ``[0, 1]``.
+class BaseDeepDA(DomainAwareMixin, DomainBatchesMixin, NeuralNet):
+    """skorch base shared by the deep DA and the fine-tuning estimators (not used directly).
 
-    ``"ganin"`` is Ganin et al.'s ``2 / (1 + exp(-10 p)) - 1`` rescaled to reach exactly 1
-    at ``p = 1``; ``"linear"`` is ``p``; ``"constant"`` (or ``None``) is 1.
-    """
-    if schedule is None or schedule == "constant":
-        return 1.0
-    if schedule == "ganin":
-        return ganin_schedule(p) / ganin_schedule(1.0)
-    if schedule == "linear":
-        return float(p)
-    if callable(schedule):
-        return float(schedule(p))
-    raise ValueError(
-        f"alignment_schedule must be one of {SCHEDULES} or a callable p -> factor; got "
-        f"{schedule!r}."
-    )
-
-
-class BaseDeepDA(DomainAwareMixin, NeuralNet):
-    """skorch base of the deep DA estimators (not used directly).
-
-    Subclasses set ``_default_alignment`` (the criterion used when ``alignment=None``),
-    ``_is_classifier`` and ``_da_tags``. The training loop draws domain-balanced
-    minibatches, computes the label loss on the labelled rows of the batch and adds the
-    alignment criterion on the feature vectors of the source and target rows, weighted
-    by ``alignment_weight`` times the schedule. skorch callbacks are notified as usual.
+    It owns what every deep estimator of skxfer does the same way: the data contract
+    (validation, masks, label encoding), seeding (``random_state`` seeds the weights and
+    the batches locally), the domain-balanced batches, the label loss on the labelled
+    rows and inference with per-domain batch-normalisation statistics. Its parameters
+    are skorch's plus ``random_state``; each family adds its own (the alignment family
+    :class:`DeepDAClassifier`, :class:`~skxfer.deep.ADDAClassifier`,
+    :class:`~skxfer.deep.FineTuneClassifier`). Subclasses set ``_is_classifier`` and
+    ``_da_tags``.
     """
 
-    _default_alignment = "mmd"
     #: constructor parameters of the default MLP (flat inputs) unless ``module__*`` says
     _default_mlp_params = {}
     _is_classifier = True
     _da_tags = DATags(
         family="alignment", kind="estimator", requires_target=True, uses_target_labels=True
     )
-    prefixes_ = [*NeuralNet.prefixes_, "alignment"]
+    prefixes_ = list(NeuralNet.prefixes_)
 
-    def __init__(
-        self,
-        module=None,
-        *,
-        alignment=None,
-        alignment_weight=1.0,
-        alignment_schedule="ganin",
-        feature_layer=None,
-        criterion=None,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=10,
-        batch_size=64,
-        callbacks=None,
-        train_split=None,
-        warm_start=False,
-        verbose=0,
-        device="cpu",
-        random_state=None,
-        **kwargs,
-    ):
-        self.alignment = alignment
-        self.alignment_weight = alignment_weight
-        self.alignment_schedule = alignment_schedule
-        self.feature_layer = feature_layer
+    def __init__(self, module=None, *, random_state=None, **kwargs):
+        # each family lists skorch's parameters with skxfer's defaults in its own
+        # signature (sklearn's convention: every parameter explicit)
         self.random_state = random_state
-        super().__init__(
-            module=module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            callbacks=callbacks,
-            train_split=train_split,
-            warm_start=warm_start,
-            verbose=verbose,
-            device=device,
-            **kwargs,
-        )
+        super().__init__(module=module, **kwargs)
 
     # ------------------------------------------------------------------ sklearn glue
     def __sklearn_is_fitted__(self):
@@ -127,18 +87,8 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         tags.input_tags.allow_nan = False
         return tags
 
-    _own_params = frozenset(
-        {
-            "alignment",
-            "alignment_weight",
-            "alignment_schedule",
-            "feature_layer",
-            "random_state",
-            "pretrain_epochs",
-            "adversarial_lr",
-            "discriminator_hidden_units",
-        }
-    )
+    #: parameters of the estimator itself, not skorch's (skorch validates the rest)
+    _own_params = frozenset({"random_state"})
 
     def _validate_params(self):
         # skorch validates set_params names against its prefixes; ours are explicit
@@ -148,26 +98,6 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
     def get_metadata_routing(self):
         # a plain consumer (requests sample_domain), not skorch's router
         return self._get_metadata_request()
-
-    @property
-    def _default_callbacks(self):
-        cbs = [
-            ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            (
-                "train_alignment_loss",
-                PassthroughScoring(name="train_alignment_loss", on_train=True),
-            ),
-        ]
-        if self._is_classifier:
-            cbs.append(
-                (
-                    "train_target_entropy",
-                    PassthroughScoring(name="train_target_entropy", on_train=True),
-                )
-            )
-        cbs.append(("print_log", PrintLog()))
-        return cbs
 
     # ------------------------------------------------------------------ validation
     def _validate_X(self, X, sample_domain, reset):
@@ -243,89 +173,18 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
     def _fork_devices(self):
         return None if str(self.device).startswith("cuda") else []
 
-    # ------------------------------------------------------------------ skorch hooks
-    def _build_alignment(self):
-        name = self._default_alignment if self.alignment is None else self.alignment
-        if isinstance(name, str) and name in _NO_ALIGNMENT:
-            return None
-        params = self.get_params_for("alignment")
-        crit = copy.deepcopy(name) if isinstance(name, Criterion) and not params else name
-        return get_criterion(crit, **params)
-
-    def _build_backbone(self):
-        kwargs = self.get_params_for("module")
-        module = self.module
-        if module is None:
-            if len(self.input_shape_) == 1:  # the default MLP
-                kwargs = {**self._default_mlp_params, **kwargs}
-            return make_default_backbone(self.input_shape_, self.n_outputs_, **kwargs)
-        if isinstance(module, type) and issubclass(module, MLP):
-            return module(int(np.prod(self.input_shape_)), self.n_outputs_, **kwargs)
-        if isinstance(module, type) and issubclass(module, LeNet):
-            shape = self.input_shape_ if len(self.input_shape_) == 3 else (1, *self.input_shape_)
-            return module(shape, self.n_outputs_, **kwargs)
-        if isinstance(module, torch.nn.Module) and not kwargs:
-            return copy.deepcopy(module)  # never train the caller's instance in place
-        return self.initialized_instance(module, kwargs)
-
-    def initialize_module(self):
-        if not hasattr(self, "input_shape_"):
-            raise NotInitializedError(
-                f"{type(self).__name__} builds its network from the data: call fit(X, y)."
-            )
-        net = DomainAdaptationNet(
-            self._build_backbone(), self.feature_layer, self._build_alignment()
-        )
-        if net.alignment is not None:
-            was_training = net.training
-            net.eval()
-            with torch.no_grad():
-                _, feats = net(torch.zeros((2, *self.input_shape_)), return_features=True)
-            net.train(was_training)
-            net.alignment.setup(feats.shape[1], self.n_outputs_)
-        self.module_ = net
-        return self
-
-    def initialize_criterion(self):
+    def _make_criterion(self):
+        """The label loss: ``criterion``, else cross-entropy or the mean squared error."""
         crit = self.criterion
         if crit is None:
             crit = torch.nn.CrossEntropyLoss if self._is_classifier else torch.nn.MSELoss
-        self.criterion_ = self.initialized_instance(crit, self.get_params_for("criterion"))
+        return self.initialized_instance(crit, self.get_params_for("criterion"))
+
+    def initialize_criterion(self):
+        self.criterion_ = self._make_criterion()
         return self
 
     # ------------------------------------------------------------------ training
-    def fit(self, X, y=None, sample_domain=None, **fit_params):
-        """Train on source and target rows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, C, H, W)
-            Source and target rows stacked (images as 3-d or 4-d arrays).
-        y : array-like of shape (n_samples,)
-            Labels; unknown target labels masked (``-1`` / ``NaN``).
-        sample_domain : array-like of shape (n_samples,), default=None
-            ``> 0`` source, ``< 0`` target; inferred from the mask of ``y``. Labelled
-            rows with a negative domain are labelled target rows (semi-supervised DA):
-            they join the label loss.
-        **fit_params : dict
-            None are supported; passing one (e.g. ``sample_weight``) raises a TypeError.
-
-        Returns
-        -------
-        self : object
-        """
-        self._refuse_fit_params(fit_params)
-        check_device(self, self.device)
-        X, y, sd = self._validate_fit(X, y, sample_domain)
-        self.seed_ = self._seed()
-        with torch.random.fork_rng(devices=self._fork_devices()):
-            torch.manual_seed(self.seed_)
-            if not self.warm_start or not self.initialized_:
-                self.initialize()
-                self.n_train_steps_ = 0
-            self.partial_fit(X, y, _routing_method="fit", sample_domain=sd)
-        return self
-
     def _refuse_fit_params(self, fit_params):
         unsupported = sorted(
             k for k, v in fit_params.items() if k != "_routing_method" and v is not None
@@ -357,59 +216,19 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
             if not (self.initialized_ and self.__sklearn_is_fitted__()):
                 return self.fit(X, y, sample_domain=sample_domain)
             X, y, sample_domain = self._validate_continue(X, y, sample_domain)
-        if not self.initialized_:
-            self.initialize()
-        self.notify("on_train_begin", X=X, y=y)
-        try:
-            self.fit_loop(X, y, sample_domain=sample_domain, **fit_params)
-        except KeyboardInterrupt:
-            pass
-        self.notify("on_train_end", X=X, y=y)
-        return self
+        # skorch's partial_fit, fit_loop and run_single_epoch train on the rows; the
+        # batches come from get_iterator (domain-balanced), the steps from train_step
+        if sample_domain is None:  # the rows of a single domain (fine-tuning)
+            sample_domain = np.ones(len(X), dtype=np.int64)
+        return super().partial_fit(DomainDataset(X, y, sample_domain), _routing_method="fit")
 
-    def _alignment_factor(self, progress):
-        return float(self.alignment_weight) * _resolve_schedule(
-            self.alignment_schedule, min(progress, 1.0)
-        )
+    def _batch_seed(self):
+        return self.seed_
 
-    def _batches(self, X, sample_domain, generator):
-        source = np.flatnonzero(sample_domain > 0)
-        target = np.flatnonzero(sample_domain < 0)
-        return DomainBalancedBatches(source, target, self.batch_size, generator, X=X)
-
-    def fit_loop(self, X, y=None, epochs=None, *, sample_domain=None, **fit_params):
-        """Train for ``epochs`` (``max_epochs``) passes of domain-balanced minibatches."""
-        self.check_training_readiness()
-        epochs = self.max_epochs if epochs is None else epochs
-        generator = torch.Generator().manual_seed(self.seed_)
-        batches = self._batches(X, sample_domain, generator)
-        total = max(1, self.max_epochs * len(batches))
-        self.n_total_steps_ = total
-        for _ in range(epochs):
-            self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
-            count = 0
-            for source_rows, target_rows in batches:
-                batch = (source_rows, target_rows)
-                self.notify("on_batch_begin", batch=batch, training=True)
-                # the schedule runs over the whole of fit: the step about to be taken is
-                # step n_train_steps_ + 1 of ``total``, so the last one gets p = 1 (the full
-                # alignment_weight) whatever max_epochs and the data size are
-                progress = (self.n_train_steps_ + 1) / total
-                step = self._train_step(X, y, sample_domain, source_rows, target_rows, progress)
-                history = self.history
-                history.record_batch("train_loss", step["loss"].item())
-                history.record_batch("train_batch_size", len(source_rows) + len(target_rows))
-                for key in ("alignment_loss", "target_entropy"):
-                    if key in step:
-                        history.record_batch("train_" + key, step[key])
-                if "alignment_weight" in step:
-                    history.record_batch("alignment_weight", step["alignment_weight"])
-                self.notify("on_batch_end", batch=batch, training=True, **step)
-                self.n_train_steps_ += 1
-                count += 1
-            self.history.record("train_batch_count", count)
-            self.notify("on_epoch_end", dataset_train=None, dataset_valid=None)
-        return self
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        super().on_batch_end(net, batch=batch, training=training, **kwargs)
+        if training:
+            self.n_train_steps_ += 1
 
     def _labelled(self, yb):
         if self._is_classifier:
@@ -420,66 +239,7 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         keep = self._labelled(yb)
         if not bool(keep.any()):
             return out.sum() * 0.0
-        if self._is_classifier:
-            return self.criterion_(out[keep], yb[keep])
-        return self.criterion_(
-            out[keep].reshape(int(keep.sum()), -1), yb[keep].reshape(int(keep.sum()), -1)
-        )
-
-    def _target_y(self, y, rows):
-        return torch.as_tensor(y[rows]).to(self.device)
-
-    def _train_step(self, X, y, sample_domain, source_rows, target_rows, progress):
-        self._set_training(True)
-        self.optimizer_.zero_grad()
-        align = self.module_.alignment
-        if align is None:  # source-only twin: unlabelled target rows are not used
-            target_rows = target_rows[self._labelled(torch.as_tensor(y[target_rows])).numpy()]
-        rows = np.concatenate([source_rows, target_rows])
-        yb = self._target_y(y, rows)
-        # each domain goes through the network as its own batch, so batch normalisation
-        # uses per-domain statistics while training (a batch mixing two distant domains
-        # normalises each by the other's statistics, which costs the target dearly)
-        # (and keeps per-domain running statistics for inference, see _by_domain)
-        parts = []
-        for domain, part in (("source", source_rows), ("target", target_rows)):
-            if len(part):
-                with self.module_.use_domain_statistics(domain):
-                    parts.append(
-                        self.module_(to_tensor_batch(X, part, self.device), return_features=True)
-                    )
-        out = torch.cat([o for o, _ in parts])
-        feats = torch.cat([f for _, f in parts])
-        loss = self._label_loss(out, yb)
-        ns = len(source_rows)
-        step = {}
-        if align is not None and len(target_rows):
-            weight = self._alignment_factor(progress)
-            a_loss = align(
-                feats[:ns],
-                feats[ns:],
-                weight=weight,
-                y_source=yb[:ns],
-                output_source=out[:ns],
-                output_target=out[ns:],
-                is_classifier=self._is_classifier,
-            )
-            loss = loss + a_loss
-            step["alignment_loss"] = float(a_loss.detach())
-            step["alignment_weight"] = weight
-        if self._is_classifier and len(target_rows):
-            p = F.softmax(out[ns:].detach(), dim=1)
-            step["target_entropy"] = float(-(p * p.clamp_min(1e-12).log()).sum(1).mean())
-        loss.backward()
-        self.notify(
-            "on_grad_computed",
-            named_parameters=TeeGenerator(self.get_all_learnable_params()),
-            batch=(source_rows, target_rows),
-            training=True,
-        )
-        self.optimizer_.step()
-        step.update(loss=loss.detach(), y_pred=out.detach())
-        return step
+        return label_loss(self.criterion_, out[keep], yb[keep], regression=not self._is_classifier)
 
     # ------------------------------------------------------------------ inference
     def _by_domain(self, fn, xb, sample_domain):
@@ -580,7 +340,288 @@ class BaseDeepDA(DomainAwareMixin, NeuralNet):
         )
 
 
-class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
+class DeepClassifierMixin(ClassifierMixin):
+    """``predict_proba``, ``predict`` and ``score`` of the deep classifiers."""
+
+    _is_classifier = True
+    score = BaseDeepDA.score
+
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities; every row is target unless ``sample_domain`` says otherwise.
+
+        Parameters
+        ----------
+        X : array-like
+        sample_domain : array-like, default=None
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        out = torch.from_numpy(self._output(X, sample_domain)).double()
+        return torch.softmax(out, dim=1).numpy()
+
+    def predict(self, X, sample_domain=None):
+        """Predicted class of each row (every row is target by default).
+
+        Parameters
+        ----------
+        X : array-like
+        sample_domain : array-like, default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        out = self._output(X, sample_domain)  # raises NotFittedError before classes_
+        return self.classes_[out.argmax(axis=1)]
+
+
+class DeepRegressorMixin(RegressorMixin):
+    """``predict`` and ``score`` of the deep regressors (no ``predict_proba``)."""
+
+    _is_classifier = False
+    score = BaseDeepDA.score
+
+    @property
+    def predict_proba(self):
+        raise AttributeError(f"{type(self).__name__} has no predict_proba; use predict.")
+
+    def predict(self, X, sample_domain=None):
+        """Predicted values (every row is target unless ``sample_domain`` says otherwise).
+
+        Parameters
+        ----------
+        X : array-like
+        sample_domain : array-like, default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        out = self._output(X, sample_domain).astype(np.float64)
+        return out[:, 0] if self.n_outputs_ == 1 else out
+
+
+class BaseAlignmentDA(BaseDeepDA):
+    """The alignment family: label loss plus an alignment criterion on the features.
+
+    Subclasses set ``_default_alignment`` (the criterion used when ``alignment=None``).
+    Each training step takes a domain-balanced minibatch, computes the label loss on
+    its labelled rows and adds the alignment criterion on the feature vectors of the
+    source and target rows, weighted by ``alignment_weight`` times the schedule.
+    """
+
+    _default_alignment = "mmd"
+    prefixes_ = [*BaseDeepDA.prefixes_, "alignment"]
+    _own_params = BaseDeepDA._own_params | {
+        "alignment",
+        "alignment_weight",
+        "alignment_schedule",
+        "feature_layer",
+    }
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        alignment=None,
+        alignment_weight=1.0,
+        alignment_schedule="ganin",
+        feature_layer=None,
+        criterion=None,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=10,
+        batch_size=64,
+        callbacks=None,
+        train_split=None,
+        warm_start=False,
+        verbose=0,
+        device="cpu",
+        random_state=None,
+        **kwargs,
+    ):
+        self.alignment = alignment
+        self.alignment_weight = alignment_weight
+        self.alignment_schedule = alignment_schedule
+        self.feature_layer = feature_layer
+        super().__init__(
+            module=module,
+            random_state=random_state,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            callbacks=callbacks,
+            train_split=train_split,
+            warm_start=warm_start,
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+
+    @property
+    def _default_callbacks(self):
+        cbs = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            (
+                "train_alignment_loss",
+                PassthroughScoring(name="train_alignment_loss", on_train=True),
+            ),
+        ]
+        if self._is_classifier:
+            cbs.append(
+                (
+                    "train_target_entropy",
+                    PassthroughScoring(name="train_target_entropy", on_train=True),
+                )
+            )
+        cbs.append(("alignment_schedule", AlignmentSchedule()))
+        cbs.append(("print_log", PrintLog()))
+        return cbs
+
+    # ------------------------------------------------------------------ skorch hooks
+    def _build_alignment(self):
+        name = self._default_alignment if self.alignment is None else self.alignment
+        if isinstance(name, str) and name in _NO_ALIGNMENT:
+            return None
+        params = self.get_params_for("alignment")
+        crit = copy.deepcopy(name) if isinstance(name, Criterion) and not params else name
+        return get_criterion(crit, **params)
+
+    def _build_backbone(self):
+        return build_backbone(
+            self.module,
+            self.input_shape_,
+            self.n_outputs_,
+            self.get_params_for("module"),
+            default_mlp_params=self._default_mlp_params,
+        )
+
+    def initialize_module(self):
+        if not hasattr(self, "input_shape_"):
+            raise NotInitializedError(
+                f"{type(self).__name__} builds its network from the data: call fit(X, y)."
+            )
+        net = DomainAdaptationNet(
+            self._build_backbone(), self.feature_layer, self._build_alignment()
+        )
+        if net.alignment is not None:
+            was_training = net.training
+            net.eval()
+            with torch.no_grad():
+                _, feats = net(torch.zeros((2, *self.input_shape_)), return_features=True)
+            net.train(was_training)
+            net.alignment.setup(feats.shape[1], self.n_outputs_)
+        self.module_ = net
+        return self
+
+    def fit(self, X, y=None, sample_domain=None, **fit_params):
+        """Train on source and target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, C, H, W)
+            Source and target rows stacked (images as 3-d or 4-d arrays).
+        y : array-like of shape (n_samples,)
+            Labels; unknown target labels masked (``-1`` / ``NaN``).
+        sample_domain : array-like of shape (n_samples,), default=None
+            ``> 0`` source, ``< 0`` target; inferred from the mask of ``y``. Labelled
+            rows with a negative domain are labelled target rows (semi-supervised DA):
+            they join the label loss.
+        **fit_params : dict
+            None are supported; passing one (e.g. ``sample_weight``) raises a TypeError.
+
+        Returns
+        -------
+        self : object
+        """
+        self._refuse_fit_params(fit_params)
+        check_device(self, self.device)
+        X, y, sd = self._validate_fit(X, y, sample_domain)
+        self.seed_ = self._seed()
+        with torch.random.fork_rng(devices=self._fork_devices()):
+            torch.manual_seed(self.seed_)
+            if not self.warm_start or not self.initialized_:
+                self.initialize()
+                self.n_train_steps_ = 0
+            self.partial_fit(X, y, _routing_method="fit", sample_domain=sd)
+        return self
+
+    def _alignment_factor(self, progress):
+        """``alignment_weight`` times the schedule's factor at ``progress`` (capped at 1)."""
+        return float(self.alignment_weight) * resolve_schedule(
+            self.alignment_schedule, min(progress, 1.0)
+        )
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        if training:  # the progress p of the schedules runs over the whole of fit
+            self.n_total_steps_ = max(1, self.max_epochs * len(iterator))
+        return iterator
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        super().on_batch_begin(net, batch=batch, training=training, **kwargs)
+        if training:  # the callback "alignment_schedule" scales it
+            self.alignment_weight_ = float(self.alignment_weight)
+
+    def train_step_single(self, batch, **fit_params):
+        """Label loss on the labelled rows plus the alignment criterion on the features."""
+        self._set_training(True)
+        inputs, yb = batch
+        xb, is_source = inputs["X"], inputs["sample_domain"] > 0
+        align = self.module_.alignment
+        if align is None:  # source-only twin: unlabelled target rows are not used
+            keep = is_source | self._labelled(yb)
+            xb, yb = xb[keep], yb[keep]
+        ns, nt = int(is_source.sum()), len(xb) - int(is_source.sum())
+        xb = xb.to(device=self.device, non_blocking=True)
+        yb = yb.to(self.device)
+        # each domain goes through the network as its own batch (source rows come first),
+        # so batch normalisation uses per-domain statistics while training (a batch
+        # mixing two distant domains normalises each by the other's statistics, which
+        # costs the target dearly) and keeps per-domain running statistics for
+        # inference (see _by_domain)
+        parts = []
+        for domain, part in (("source", xb[:ns]), ("target", xb[ns:])):
+            if len(part):
+                with self.module_.use_domain_statistics(domain):
+                    parts.append(self.module_(part, return_features=True))
+        out = torch.cat([o for o, _ in parts])
+        feats = torch.cat([f for _, f in parts])
+        loss = self._label_loss(out, yb)
+        step = {}
+        if align is not None and nt:
+            weight = self.alignment_weight_
+            a_loss = align(
+                feats[:ns],
+                feats[ns:],
+                weight=weight,
+                y_source=yb[:ns],
+                output_source=out[:ns],
+                output_target=out[ns:],
+                is_classifier=self._is_classifier,
+            )
+            loss = loss + a_loss
+            step["alignment_loss"] = float(a_loss.detach())
+            step["alignment_weight"] = weight
+        if self._is_classifier and nt:
+            p = F.softmax(out[ns:].detach(), dim=1)
+            step["target_entropy"] = float(-(p * p.clamp_min(1e-12).log()).sum(1).mean())
+        loss.backward()
+        for key in ("alignment_loss", "target_entropy"):
+            if key in step:
+                self.history.record_batch("train_" + key, step[key])
+        if "alignment_weight" in step:
+            self.history.record_batch("alignment_weight", step["alignment_weight"])
+        step.update(loss=loss.detach(), y_pred=out.detach())
+        return step
+
+
+class DeepDAClassifier(DeepClassifierMixin, BaseAlignmentDA):
     """Deep domain-adaptation classifier with a pluggable alignment criterion.
 
     A feature extractor and a label head (by default an MLP for flat features and a
@@ -620,7 +661,8 @@ class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
         rises from 0 as ``2 / (1 + exp(-10 p)) - 1``, rescaled to reach 1 at ``p = 1``;
         ``"linear"`` is ``p``; ``"constant"`` is 1 from the first step; a callable gets
         ``p`` and returns the factor. The weight used at each step is recorded in
-        ``history_`` (batch key ``"alignment_weight"``).
+        ``history_`` (batch key ``"alignment_weight"``); it is set by the default
+        callback ``"alignment_schedule"`` (:class:`~skxfer.deep.AlignmentSchedule`).
     feature_layer : str, default=None
         Submodule whose *input* is the feature vector; by default ``head`` or the
         last ``nn.Linear``.
@@ -668,40 +710,8 @@ class DeepDAClassifier(ClassifierMixin, BaseDeepDA):
     (50,)
     """
 
-    score = BaseDeepDA.score
 
-    def predict_proba(self, X, sample_domain=None):
-        """Class probabilities; every row is target unless ``sample_domain`` says otherwise.
-
-        Parameters
-        ----------
-        X : array-like
-        sample_domain : array-like, default=None
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        out = torch.from_numpy(self._output(X, sample_domain)).double()
-        return torch.softmax(out, dim=1).numpy()
-
-    def predict(self, X, sample_domain=None):
-        """Predicted class of each row (every row is target by default).
-
-        Parameters
-        ----------
-        X : array-like
-        sample_domain : array-like, default=None
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        out = self._output(X, sample_domain)  # raises NotFittedError before classes_
-        return self.classes_[out.argmax(axis=1)]
-
-
-class DeepDARegressor(RegressorMixin, BaseDeepDA):
+class DeepDARegressor(DeepRegressorMixin, BaseAlignmentDA):
     """Deep domain-adaptation regressor (see :class:`DeepDAClassifier`).
 
     Masked target values are ``NaN``; the label loss is the mean squared error.
@@ -717,25 +727,3 @@ class DeepDARegressor(RegressorMixin, BaseDeepDA):
     >>> reg.predict(X[20:]).shape
     (20,)
     """
-
-    _is_classifier = False
-    score = BaseDeepDA.score
-
-    @property
-    def predict_proba(self):
-        raise AttributeError("DeepDARegressor has no predict_proba; use predict.")
-
-    def predict(self, X, sample_domain=None):
-        """Predicted values (every row is target unless ``sample_domain`` says otherwise).
-
-        Parameters
-        ----------
-        X : array-like
-        sample_domain : array-like, default=None
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        """
-        out = self._output(X, sample_domain).astype(np.float64)
-        return out[:, 0] if self.n_outputs_ == 1 else out

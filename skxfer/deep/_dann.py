@@ -1,12 +1,10 @@
 """Named deep DA estimators: DANN (adversarial) and DAN / Deep CORAL / DeepJDOT."""
 
-from skorch.callbacks import Callback
-
 from ..base import DATags
 from ._base import DeepDAClassifier, DeepDARegressor
+from ._schedules import GaninLRAnnealing
 
 __all__ = [
-    "GaninLRAnnealing",
     "DANNClassifier",
     "DANNRegressor",
     "DANClassifier",
@@ -15,42 +13,6 @@ __all__ = [
 ]
 
 _ADV = DATags(family="adversarial", kind="estimator", requires_target=True, uses_target_labels=True)
-
-
-class GaninLRAnnealing(Callback):
-    """Learning-rate annealing of Ganin et al. (2016): ``lr / (1 + alpha p) ** beta``.
-
-    ``p`` is the training progress (optimiser steps done / steps planned) and ``lr`` the
-    estimator's ``lr``; every parameter group is scaled. It is a default callback of
-    :class:`DANNClassifier` and :class:`DANNRegressor` (name ``"lr_annealing"``; turn it
-    off with ``callbacks__lr_annealing=None``) and can be added to any skxfer deep DA
-    estimator through ``callbacks=``.
-
-    Parameters
-    ----------
-    alpha : float, default=10.0
-    beta : float, default=0.75
-
-    Examples
-    --------
-    >>> from skxfer.deep import DeepCORALClassifier, GaninLRAnnealing
-    >>> clf = DeepCORALClassifier(callbacks=[("lr_annealing", GaninLRAnnealing())])
-    """
-
-    def __init__(self, alpha=10.0, beta=0.75):
-        self.alpha = alpha
-        self.beta = beta
-
-    def on_train_begin(self, net, **kwargs):
-        self.base_lrs_ = [group["lr"] for group in net.optimizer_.param_groups]
-
-    def on_batch_begin(self, net, training=False, **kwargs):
-        if not training:
-            return
-        progress = min(1.0, net.n_train_steps_ / getattr(net, "n_total_steps_", 1))
-        factor = (1.0 + self.alpha * progress) ** -self.beta
-        for group, base in zip(net.optimizer_.param_groups, self.base_lrs_, strict=True):
-            group["lr"] = base * factor
 
 
 class _GaninTraining:

@@ -4,8 +4,14 @@ import math
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset
 
-__all__ = ["DomainBalancedBatches", "to_tensor_batch"]
+__all__ = [
+    "DomainBalancedBatches",
+    "DomainBatchesMixin",
+    "DomainDataset",
+    "to_tensor_batch",
+]
 
 
 class _Stream:
@@ -91,6 +97,100 @@ class DomainBalancedBatches:
             s = self._s.take(self.n_source)
             t = self._t.take(self.n_target) if self._t is not None else s[:0]
             yield s, t
+
+
+class DomainDataset(Dataset):
+    """Training rows with their labels and domains: what the deep estimators train on.
+
+    A batch (:meth:`batch`) is ``({"X": inputs, "sample_domain": domains}, y)`` as CPU
+    tensors, its source rows first; the inputs are the rows of ``features`` when given
+    (fine-tuning a frozen body trains the head on cached features), else of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray of float32
+        The rows (their content orders the batches, :class:`DomainBalancedBatches`).
+    y : ndarray
+        Encoded labels (masked: ``-1`` or ``NaN``).
+    sample_domain : ndarray of int
+        ``> 0`` source, ``< 0`` target.
+    features : torch.Tensor, default=None
+        Inputs used in place of ``X`` (one row per row of ``X``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.deep._data import DomainDataset
+    >>> ds = DomainDataset(np.zeros((4, 2), "float32"), np.array([0, 1, -1, -1]),
+    ...                    np.array([1, 1, -1, -1]))
+    >>> inputs, y = ds.batch(np.array([0, 2]))
+    >>> tuple(inputs["X"].shape), y.tolist()
+    ((2, 2), [0, -1])
+    """
+
+    def __init__(self, X, y, sample_domain, features=None):
+        self.X = X
+        self.y = y
+        self.sample_domain = np.asarray(sample_domain)
+        self.features = features
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        inputs, y = self.batch(np.asarray([i]))
+        return {k: v[0] for k, v in inputs.items()}, y[0]
+
+    def batch(self, rows):
+        """The rows ``rows`` as ``({"X": ..., "sample_domain": ...}, y)`` tensors."""
+        inputs = self.X if self.features is None else self.features
+        return (
+            {
+                "X": to_tensor_batch(inputs, rows, "cpu"),
+                "sample_domain": torch.as_tensor(self.sample_domain[rows]),
+            },
+            torch.as_tensor(self.y[rows]),
+        )
+
+
+class _DomainBatchIterator:
+    """The batches of a :class:`DomainDataset` drawn by :class:`DomainBalancedBatches`."""
+
+    def __init__(self, dataset, batch_size, generator):
+        sd = dataset.sample_domain
+        self.dataset = dataset
+        self.batches = DomainBalancedBatches(
+            np.flatnonzero(sd > 0), np.flatnonzero(sd < 0), batch_size, generator, X=dataset.X
+        )
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for source, target in self.batches:
+            yield self.dataset.batch(np.concatenate([source, target]))
+
+
+class DomainBatchesMixin:
+    """skorch hooks: train on domain-balanced batches of a :class:`DomainDataset`.
+
+    ``get_iterator`` draws the training batches with :class:`DomainBalancedBatches`,
+    seeded by ``_batch_seed()`` at every ``fit_loop``; skorch's own ``fit_loop`` and
+    ``run_single_epoch`` consume them. There is no internal validation split: every
+    training row is used (``train_split`` is not used). Other iterators are skorch's.
+    """
+
+    def _batch_seed(self):
+        raise NotImplementedError
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        return self.get_dataset(X, y), None
+
+    def get_iterator(self, dataset, training=False):
+        if training and isinstance(dataset, DomainDataset):
+            generator = torch.Generator().manual_seed(self._batch_seed())
+            return _DomainBatchIterator(dataset, self.batch_size, generator)
+        return super().get_iterator(dataset, training=training)
 
 
 def content_order(X):

@@ -1,21 +1,17 @@
 """Deep features as a scikit-learn transformer: every shallow strategy on torch activations."""
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._domains import validate_da_data
 from ..base import DATags, DomainAwareMixin
-from ._data import check_device, to_tensor_batch
-from ._finetune import find_head, head_inputs, load_source_model
+from ._data import check_device
+from ._heads import find_head, layer_activations
+from ._loading import load_source_model
 
 __all__ = ["TorchFeatureExtractor"]
-
-
-class _StopForward(Exception):
-    pass
 
 
 class TorchFeatureExtractor(DomainAwareMixin, TransformerMixin, BaseEstimator):
@@ -122,31 +118,10 @@ class TorchFeatureExtractor(DomainAwareMixin, TransformerMixin, BaseEstimator):
         return self
 
     def _extract(self, X):
-        kind, name = self._hook
-        if kind == "input":
-            out = head_inputs(self.module_, name, X, self.device, int(self.batch_size))
-            return out.flatten(1).numpy()
-        target = self.module_.get_submodule(name)
-        store = {}
-
-        def hook(module, args, output):
-            store["x"] = output
-            raise _StopForward
-
-        handle = target.register_forward_hook(hook)
-        outs = []
-        try:
-            with torch.no_grad():
-                for start in range(0, X.shape[0], int(self.batch_size)):
-                    rows = np.arange(start, min(start + int(self.batch_size), X.shape[0]))
-                    try:
-                        self.module_(to_tensor_batch(X, rows, self.device))
-                    except _StopForward:
-                        pass
-                    outs.append(store.pop("x").detach().float().flatten(1).cpu())
-        finally:
-            handle.remove()
-        return torch.cat(outs).numpy()
+        where, name = self._hook
+        size = int(self.batch_size)
+        out = layer_activations(self.module_, name, X, self.device, size, where=where)
+        return out.flatten(1).numpy()
 
     def transform(self, X, sample_domain=None):
         """Activations of the chosen layer for every row.

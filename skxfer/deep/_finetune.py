@@ -13,12 +13,8 @@ and across grid-search candidates) and only the head is trained on them.
 """
 
 import copy
-import hashlib
 import numbers
-import os
-import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
@@ -28,7 +24,7 @@ from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.exceptions import NotInitializedError
-from skorch.utils import TeeGenerator
+from skorch.utils import to_tensor
 from torch import nn
 
 from .._domains import check_classes, is_masked, validate_da_data
@@ -39,8 +35,9 @@ from ..utils._inner_validation import (
     out_of_fold,
     row_scores,
 )
-from ._base import BaseDeepDA, DeepDAClassifier, DeepDARegressor
-from ._data import DomainBalancedBatches, check_device, to_tensor_batch
+from ._base import BaseDeepDA, DeepClassifierMixin, DeepRegressorMixin, label_loss
+from ._data import DomainBatchesMixin, DomainDataset, check_device
+from ._feature_cache import cached_head_inputs
 from ._finetune_selection import (
     ENSEMBLE,
     SWITCH_Z,
@@ -54,329 +51,57 @@ from ._finetune_selection import (
     reinitialise,
     validation_summary,
 )
-from ._modules import MLP, DomainAdaptationNet, LeNet, make_default_backbone
+from ._heads import find_head, is_under, output_layer, set_submodule
+from ._loading import load_source_model
+from ._modules import DomainAdaptationNet, build_backbone
 
-__all__ = [
-    "FineTuneClassifier",
-    "FineTuneRegressor",
-    "clear_feature_cache",
-    "load_source_model",
-]
+__all__ = ["FineTuneClassifier", "FineTuneRegressor"]
 
 _FREEZE_WORDS = ("auto", "all_but_head", "none")
 
 
-# --------------------------------------------------------------------------- cache
-class _BoundedCache:
-    """Least-recently-used cache bounded in entries and bytes (thread-safe)."""
-
-    def __init__(self, max_entries=16, max_bytes=256 * 2**20):
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._data = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key):
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-            self.misses += 1
-            return None
-
-    def put(self, key, value):
-        size = value.nbytes
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while (
-                len(self._data) > self.max_entries
-                or sum(v.nbytes for v in self._data.values()) > self.max_bytes
-            ):
-                self._data.popitem(last=False)
-
-    def clear(self):
-        with self._lock:
-            self._data.clear()
-            self.hits = self.misses = 0
-
-    def __len__(self):
-        return len(self._data)
+def _mean_loss(batches):
+    """Mean ``train_loss`` of an epoch's batches, weighted by their sizes."""
+    total, count = 0.0, 0
+    for b in batches:
+        total += b["train_loss"] * b["train_batch_size"]
+        count += b["train_batch_size"]
+    return {"train_loss": total / max(count, 1)}
 
 
-#: Frozen-body features shared by every fine-tuning estimator of the process.
-_FEATURE_CACHE = _BoundedCache()
+class _SourcePretraining(DomainBatchesMixin, NeuralNet):
+    """Pre-training of the source network inside ``fit``: a plain skorch net.
 
-
-def clear_feature_cache():
-    """Empty the process-wide cache of frozen-backbone features.
-
-    Examples
-    --------
-    >>> from skxfer.deep import clear_feature_cache
-    >>> clear_feature_cache()
+    skorch's ``fit`` on the labelled source rows (a :class:`DomainDataset` of one domain),
+    in domain-balanced batches seeded by ``batch_seed``, with skorch's callbacks.
     """
-    _FEATURE_CACHE.clear()
 
+    def __init__(self, module, criterion, *, batch_seed=0, regression=False, **kwargs):
+        self.batch_seed = batch_seed
+        self.regression = regression
+        super().__init__(module, criterion, train_split=None, **kwargs)
 
-def _array_fingerprint(X):
-    h = hashlib.blake2b(digest_size=16)
-    if isinstance(X, torch.Tensor):
-        X = X.detach().cpu().numpy()
-    X = np.ascontiguousarray(X)
-    h.update(repr((X.shape, str(X.dtype))).encode())
-    h.update(X.view(np.uint8).reshape(-1).data if X.size else b"")
-    return h.hexdigest()
+    @property
+    def _default_callbacks(self):
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("print_log", PrintLog()),
+        ]
 
+    def _batch_seed(self):
+        return self.batch_seed
 
-def _body_fingerprint(backbone, head):
-    """Hash of the architecture and weights of everything but the head."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{type(backbone).__module__}.{type(backbone).__qualname__}|{head}".encode())
-    for name, mod in backbone.named_modules():
-        if _under(name, head):
-            continue
-        h.update(f"{name}:{type(mod).__name__}({mod.extra_repr()})".encode())
-    for name, t in backbone.state_dict().items():
-        if _under(name, head):
-            continue
-        t = t.detach().cpu().contiguous()
-        h.update(f"{name}{tuple(t.shape)}{t.dtype}".encode())
-        if t.numel():
-            h.update(t.reshape(-1).view(torch.uint8).numpy().data)
-    return h.hexdigest()
+    def infer(self, x, **fit_params):
+        return super().infer(x["X"], **fit_params)
 
-
-def _under(name, prefix):
-    return prefix == "" or name == prefix or name.startswith(prefix + ".")
-
-
-# --------------------------------------------------------------------------- loading
-def _safe_load(path):
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # UnpicklingError and friends
-        raise ValueError(
-            f"Could not load {os.fspath(path)!r} safely with torch.load(weights_only=True): "
-            f"{exc}. Only state dicts and checkpoints of tensors are accepted; a pickled "
-            "module may run arbitrary code. If you trust the file, load it yourself and "
-            "pass the module as source_model."
-        ) from exc
-
-
-def _unwrap_state_dict(obj):
-    if isinstance(obj, Mapping):
-        for key in ("state_dict", "model_state_dict", "module_state_dict", "model", "module"):
-            if key in obj and isinstance(obj[key], Mapping):
-                return _unwrap_state_dict(obj[key])
-    if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise ValueError(
-            "source_model must hold a state dict (a mapping of parameter names to tensors), "
-            f"got {type(obj).__name__}."
-        )
-    sd = OrderedDict(obj)
-    # state dicts of skxfer's own deep estimators (module_): backbone.*, alignment.*
-    if sd and all(k.startswith(("backbone.", "alignment.")) for k in sd):
-        sd = OrderedDict(
-            (k[len("backbone.") :], v) for k, v in sd.items() if k.startswith("backbone.")
-        )
-    return sd
-
-
-def _torchvision_model(name, weights):
-    try:
-        import torchvision
-    except ImportError as exc:
-        raise ImportError(
-            f"source_model={name!r} names a torchvision model, but torchvision is not "
-            "installed: pip install torchvision (or pass a torch.nn.Module)."
-        ) from exc
-    arch = name.split(":", 1)[1] if name.startswith("torchvision:") else name
-    try:
-        return torchvision.models.get_model(arch, weights=weights)
-    except ValueError as exc:
-        raise ValueError(f"Unknown torchvision model {arch!r}: {exc}") from exc
-
-
-def _looks_like_path(s):
-    return os.sep in s or "/" in s or s.endswith((".pt", ".pth", ".ckpt", ".bin"))
-
-
-def load_source_model(
-    source_model, *, architecture=None, weights=None, input_shape=None, module_kwargs=None
-):
-    """Resolve ``source_model`` to a fresh ``torch.nn.Module`` (never the caller's).
-
-    Parameters
-    ----------
-    source_model : nn.Module, fitted skxfer deep estimator, mapping, path or str
-        A module (deep-copied), a fitted estimator with ``module_``, a state dict, a path
-        to a state dict / checkpoint (``torch.load(weights_only=True)``: a file holding
-        pickled code is refused), or a torchvision model name (``"resnet18"`` or
-        ``"torchvision:resnet18"``; torchvision is imported only then).
-    architecture : nn.Module instance or class, default=None
-        Module into which a state dict is loaded; ``None`` builds the default backbone
-        of ``input_shape`` with as many outputs as the state dict's last layer.
-    weights : str, default=None
-        torchvision weights to download (``"DEFAULT"``); ``None`` downloads nothing.
-    input_shape : tuple of int, default=None
-        Shape of one input row (for the default architecture).
-    module_kwargs : dict, default=None
-        Passed to the architecture's constructor.
-
-    Returns
-    -------
-    module : torch.nn.Module
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skxfer.deep import load_source_model
-    >>> net = torch.nn.Sequential(torch.nn.Linear(3, 2))
-    >>> load_source_model(net) is net
-    False
-    """
-    kwargs = dict(module_kwargs or {})
-    if isinstance(source_model, nn.Module):
-        return copy.deepcopy(source_model)
-    module = getattr(source_model, "module_", None)
-    if isinstance(module, nn.Module):
-        if isinstance(module, DomainAdaptationNet):
-            module = module.backbone
-        return copy.deepcopy(module)
-    if isinstance(source_model, (str, os.PathLike)):
-        path = os.fspath(source_model)
-        if os.path.exists(path) or _looks_like_path(path):
-            state = _unwrap_state_dict(_safe_load(path))
-        else:
-            return _torchvision_model(path, weights)
-    elif isinstance(source_model, Mapping):
-        state = _unwrap_state_dict(source_model)
-    else:
-        raise TypeError(
-            "source_model must be None, a torch.nn.Module, a fitted skxfer deep estimator, "
-            f"a state dict, a checkpoint path or a torchvision model name; got "
-            f"{type(source_model).__name__}."
-        )
-    if isinstance(architecture, nn.Module):
-        module = copy.deepcopy(architecture)
-    elif (
-        isinstance(architecture, type)
-        and issubclass(architecture, nn.Module)
-        and not (issubclass(architecture, (MLP, LeNet)))
-    ):
-        module = architecture(**kwargs)
-    else:
-        if input_shape is None:
-            raise ValueError(
-                "Loading a state dict into the default backbone needs the "
-                "input shape (pass X, or an architecture)."
-            )
-        weights2d = [v for k, v in state.items() if k.endswith("weight") and v.ndim == 2]
-        if not weights2d:
-            raise ValueError(
-                "Cannot infer the number of outputs of the state dict: it has "
-                "no linear layer. Pass architecture=."
-            )
-        n_out = int(weights2d[-1].shape[0])
-        if architecture is None:
-            module = make_default_backbone(input_shape, n_out, **kwargs)
-        elif issubclass(architecture, MLP):
-            module = architecture(int(np.prod(input_shape)), n_out, **kwargs)
-        else:
-            shape = input_shape if len(input_shape) == 3 else (1, *input_shape)
-            module = architecture(shape, n_out, **kwargs)
-    module.load_state_dict(state)
-    return module
-
-
-# --------------------------------------------------------------------------- heads
-def find_head(backbone, head=None):
-    """Name of the output module of ``backbone`` (``head`` or the last ``nn.Linear``)."""
-    modules = dict(backbone.named_modules())
-    if head is not None:
-        if head not in modules or head == "":
-            raise ValueError(
-                f"head={head!r} is not a submodule of {type(backbone).__name__}; choose one "
-                f"of {sorted(k for k in modules if k)}."
-            )
-        return head
-    last = None
-    for name, mod in backbone.named_modules():
-        if isinstance(mod, nn.Linear):
-            last = name
-    if last is None:
-        raise ValueError(
-            f"Cannot find the output layer of {type(backbone).__name__}: it has no nn.Linear. "
-            "Pass head='name' (the submodule producing the outputs)."
-        )
-    return last
-
-
-def _output_layer(backbone, head):
-    """Name of the nn.Linear to replace: ``head`` itself or its last nn.Linear."""
-    mod = backbone.get_submodule(head)
-    if isinstance(mod, nn.Linear):
-        return head
-    last = None
-    for name, sub in mod.named_modules():
-        if isinstance(sub, nn.Linear):
-            last = f"{head}.{name}" if name else head
-    if last is None:
-        raise ValueError(f"The head {head!r} holds no nn.Linear to replace.")
-    return last
-
-
-def _set_submodule(root, name, new):
-    parent, _, leaf = name.rpartition(".")
-    setattr(root.get_submodule(parent) if parent else root, leaf, new)
-
-
-class _StopForward(Exception):
-    pass
-
-
-def head_inputs(backbone, layer, X, device, batch_size=256):
-    """Inputs of submodule ``layer`` for every row of ``X`` (eval mode, no grad).
-
-    The forward pass stops at ``layer``; returns a float32 CPU tensor of shape
-    ``(n_samples, ...)`` (not flattened).
-    """
-    target = backbone.get_submodule(layer)
-    store = {}
-
-    def hook(module, args):
-        store["x"] = args[0]
-        raise _StopForward
-
-    was_training = backbone.training
-    backbone.eval()
-    handle = target.register_forward_pre_hook(hook)
-    outs = []
-    try:
-        with torch.no_grad():
-            for start in range(0, X.shape[0], batch_size):
-                rows = np.arange(start, min(start + batch_size, X.shape[0]))
-                try:
-                    backbone(to_tensor_batch(X, rows, device))
-                except _StopForward:
-                    pass
-                outs.append(store.pop("x").detach().float().cpu())
-    finally:
-        handle.remove()
-        backbone.train(was_training)
-    return torch.cat(outs)
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        return label_loss(self.criterion_, y_pred, y_true, regression=self.regression)
 
 
 # --------------------------------------------------------------------------- base
-class _FineTuneMixin:
+class _FineTuneBase(BaseDeepDA):
     """Fine-tuning logic shared by :class:`FineTuneClassifier` and the regressor."""
 
     _da_tags = DATags(
@@ -386,25 +111,21 @@ class _FineTuneMixin:
         uses_target_labels=True,
         requires_target_labels=True,
     )
-    prefixes_ = list(NeuralNet.prefixes_)
-    _own_params = frozenset(
-        {
-            "source_model",
-            "head",
-            "freeze",
-            "unfreeze_schedule",
-            "backbone_lr_multiplier",
-            "l2sp_alpha",
-            "l2sp_beta",
-            "pretrain_epochs",
-            "cache_features",
-            "architecture",
-            "weights",
-            "random_state",
-            "standardize",
-            "safety_net",
-        }
-    )
+    _own_params = BaseDeepDA._own_params | {
+        "source_model",
+        "head",
+        "freeze",
+        "unfreeze_schedule",
+        "backbone_lr_multiplier",
+        "l2sp_alpha",
+        "l2sp_beta",
+        "pretrain_epochs",
+        "cache_features",
+        "architecture",
+        "weights",
+        "standardize",
+        "safety_net",
+    }
 
     def __init__(
         self,
@@ -448,9 +169,7 @@ class _FineTuneMixin:
         self.cache_features = cache_features
         self.architecture = architecture
         self.weights = weights
-        self.random_state = random_state
-        NeuralNet.__init__(
-            self,
+        super().__init__(
             module=None,
             criterion=criterion,
             optimizer=optimizer,
@@ -462,6 +181,7 @@ class _FineTuneMixin:
             warm_start=warm_start,
             verbose=verbose,
             device=device,
+            random_state=random_state,
             **kwargs,
         )
 
@@ -575,8 +295,13 @@ class _FineTuneMixin:
         return self._scale_inputs(X), sd
 
     def _validate_continue(self, X, y, sample_domain):
-        X, y, sd = super()._validate_continue(X, y, sample_domain)
-        return self._scale_inputs(X), y, sd
+        """A user's ``partial_fit``: its labelled target rows (else its labelled rows)."""
+        X, y_all, sd = super()._validate_continue(X, y, sample_domain)
+        labelled = self._labelled(torch.as_tensor(y_all)).numpy()
+        rows = np.flatnonzero(labelled & (sd < 0))
+        if not len(rows):
+            rows = np.flatnonzero(labelled)
+        return self._scale_inputs(X)[rows], y_all[rows], None
 
     def _pretrains_in_fit(self):
         model = self.source_model
@@ -596,57 +321,29 @@ class _FineTuneMixin:
             n_out = len(enc.classes_)
         else:
             n_out = 1 if ys.ndim == 1 else ys.shape[1]
-        kwargs = self.get_params_for("module")
-        model = self.source_model
-        if model is None:
-            if len(self.input_shape_) == 1:  # the default MLP
-                kwargs = {**self._default_mlp_params, **kwargs}
-            net = make_default_backbone(self.input_shape_, n_out, **kwargs)
-        elif issubclass(model, MLP):
-            net = model(int(np.prod(self.input_shape_)), n_out, **kwargs)
-        elif issubclass(model, LeNet):
-            shape = self.input_shape_ if len(self.input_shape_) == 3 else (1, *self.input_shape_)
-            net = model(shape, n_out, **kwargs)
-        else:
-            net = model(**kwargs)
-        net = net.to(self.device)
-        crit = self._make_criterion()
-        opt_kwargs = self.get_params_for("optimizer")
-        opt_kwargs.setdefault("lr", self.lr)
-        opt = self.optimizer(net.parameters(), **opt_kwargs)
-        Xs = X[rows]
-        yt = torch.as_tensor(ys)
-        generator = torch.Generator().manual_seed(self.seed_ + 1)
-        batches = DomainBalancedBatches(
-            np.arange(len(rows)), np.empty(0, dtype=np.int64), self.batch_size, generator, X=Xs
+        net = build_backbone(
+            self.source_model,
+            self.input_shape_,
+            n_out,
+            self.get_params_for("module"),
+            default_mlp_params=self._default_mlp_params,
         )
-        self.pretrain_history_ = []
-        net.train()
-        for _ in range(int(self.pretrain_epochs)):
-            total, count = 0.0, 0
-            for b, _t in batches:
-                opt.zero_grad()
-                out = net(to_tensor_batch(Xs, b, self.device))
-                loss = self._loss(crit, out, yt[torch.as_tensor(b)].to(self.device))
-                loss.backward()
-                opt.step()
-                total += float(loss.detach()) * len(b)
-                count += len(b)
-            self.pretrain_history_.append({"train_loss": total / max(count, 1)})
-        net.eval()
-        return net
-
-    def _make_criterion(self):
-        crit = self.criterion
-        if crit is None:
-            crit = nn.CrossEntropyLoss if self._is_classifier else nn.MSELoss
-        return self.initialized_instance(crit, self.get_params_for("criterion"))
-
-    def _loss(self, crit, out, yb):
-        if self._is_classifier:
-            return crit(out, yb)
-        n = len(yb)
-        return crit(out.reshape(n, -1), yb.reshape(n, -1))
+        pretraining = _SourcePretraining(
+            net,
+            self._make_criterion(),
+            batch_seed=self.seed_ + 1,
+            regression=not self._is_classifier,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            max_epochs=int(self.pretrain_epochs),
+            batch_size=self.batch_size,
+            verbose=self.verbose,
+            device=self.device,
+            **{f"optimizer__{k}": v for k, v in self.get_params_for("optimizer").items()},
+        )
+        pretraining.fit(DomainDataset(X[rows], ys, np.ones(len(rows), dtype=np.int64)))
+        self.pretrain_history_ = [_mean_loss(epoch["batches"]) for epoch in pretraining.history]
+        return pretraining.module_.eval()
 
     def _source_module(self, X, y, source_rows):
         model = self.source_model
@@ -678,16 +375,16 @@ class _FineTuneMixin:
         elif isinstance(spec, numbers.Integral):
             blocks = self._blocks(backbone)
             chosen = blocks[len(blocks) - int(spec) :] if int(spec) else []
-            keep = {n for n in names if any(_under(n, b) for b in chosen)}
+            keep = {n for n in names if any(is_under(n, b) for b in chosen)}
         else:
-            unknown = [p for p in spec if not any(_under(n, p) for n in names)]
+            unknown = [p for p in spec if not any(is_under(n, p) for n in names)]
             if unknown:
                 raise ValueError(
                     f"freeze prefixes {unknown} match no parameter of "
                     f"{type(backbone).__name__}; parameters: {names}."
                 )
-            keep = {n for n in names if not any(_under(n, p) for p in spec)}
-        keep |= {n for n in names if _under(n, head)}
+            keep = {n for n in names if not any(is_under(n, p) for p in spec)}
+        keep |= {n for n in names if is_under(n, head)}
         return keep
 
     def _apply_freeze(self, spec):
@@ -750,7 +447,7 @@ class _FineTuneMixin:
         backbone = self.module_.backbone
         spec, sched = self._active_plan()
         specs = [spec] + list((sched or {}).values())
-        n_head = sum(1 for n, _ in backbone.named_parameters() if _under(n, self.head_))
+        n_head = sum(1 for n, _ in backbone.named_parameters() if is_under(n, self.head_))
         return all(len(self._trainable(backbone, self.head_, s)) == n_head for s in specs)
 
     # ------------------------------------------------------------------ skorch hooks
@@ -764,7 +461,7 @@ class _FineTuneMixin:
             )
         backbone = staged[0]
         head = find_head(backbone, self.head)
-        out_name = _output_layer(backbone, head)
+        out_name = output_layer(backbone, head)
         old = backbone.get_submodule(out_name)
         # the new head's initialisation depends on random_state only (not on how the
         # source model was obtained)
@@ -778,13 +475,13 @@ class _FineTuneMixin:
                 if new.bias is not None:
                     new.bias.copy_(old.bias[rows])
         self.head_from_source_ = rows is not None
-        _set_submodule(backbone, out_name, new)
+        set_submodule(backbone, out_name, new)
         self.head_ = head
         self.output_layer_ = out_name
         self.module_ = DomainAdaptationNet(backbone, feature_layer=head).to(self.device)
         self._apply_freeze(self._schedule_spec(0))
         self._l2sp_ref = (
-            {n: p.detach().clone() for n, p in backbone.named_parameters() if not _under(n, head)}
+            {n: p.detach().clone() for n, p in backbone.named_parameters() if not is_under(n, head)}
             if self.l2sp_alpha
             else {}
         )
@@ -805,17 +502,13 @@ class _FineTuneMixin:
             return None
         return torch.as_tensor(rows)
 
-    def initialize_criterion(self):
-        self.criterion_ = self._make_criterion()
-        return self
-
     def initialize_optimizer(self, triggered_directly=None):
         named = list(self.module_.named_parameters())
         _, kwargs = self.get_params_for_optimizer("optimizer", named)
         lr = kwargs.pop("lr", self.lr)
         prefix = "backbone." + self.head_
-        head = [p for n, p in named if _under(n, prefix)]
-        body = [p for n, p in named if not _under(n, prefix)]
+        head = [p for n, p in named if is_under(n, prefix)]
+        body = [p for n, p in named if not is_under(n, prefix)]
         groups = [{"params": head, "lr": lr}]
         if body:
             mult = self.backbone_lr_multiplier
@@ -1007,39 +700,17 @@ class _FineTuneMixin:
         -------
         self : object
         """
-        if fit_params.pop("_routing_method", None) != "fit":  # called by the user
-            if not (self.initialized_ and self.__sklearn_is_fitted__()):
-                return self.fit(X, y, sample_domain=sample_domain)
-            X, y_all, sd = self._validate_continue(X, y, sample_domain)
-            labelled = self._labelled(torch.as_tensor(y_all)).numpy()
-            rows = np.flatnonzero(labelled & (sd < 0))
-            if not len(rows):
-                rows = np.flatnonzero(labelled)
-            X, y = X[rows], y_all[rows]
-        if not self.initialized_:
-            self.initialize()
-        self.notify("on_train_begin", X=X, y=y)
-        try:
-            self.fit_loop(X, y)
-        except KeyboardInterrupt:
-            pass
-        self.notify("on_train_end", X=X, y=y)
-        return self
+        return super().partial_fit(X, y, classes, sample_domain, **fit_params)
 
     def _cached_features(self, X):
-        key = (_body_fingerprint(self.module_.backbone, self.head_), _array_fingerprint(X))
-        feats = _FEATURE_CACHE.get(key)
-        if feats is None:
-            feats = head_inputs(
-                self.module_.backbone, self.head_, X, self.device, max(int(self.batch_size), 256)
-            ).numpy()
-            _FEATURE_CACHE.put(key, feats)
-        return torch.from_numpy(feats)
+        return cached_head_inputs(
+            self.module_.backbone, self.head_, X, self.device, max(int(self.batch_size), 256)
+        )
 
-    def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        """Fine-tune for ``epochs`` (``max_epochs``) passes over the labelled target rows."""
-        self.check_training_readiness()
-        epochs = self.max_epochs if epochs is None else epochs
+    def get_dataset(self, X, y=None):
+        dataset = super().get_dataset(X, y)
+        if not isinstance(dataset, DomainDataset):
+            return dataset
         use_cache = self.cache_features is not False and self._body_frozen_throughout()
         if self.cache_features is True and not use_cache:
             raise ValueError(
@@ -1047,33 +718,22 @@ class _FineTuneMixin:
                 "and no unfreeze_schedule)."
             )
         self.used_feature_cache_ = use_cache
-        feats = self._cached_features(X) if use_cache else None
-        generator = torch.Generator().manual_seed(self.seed_)
-        rows = np.arange(len(X))
-        batches = DomainBalancedBatches(rows, rows[:0], self.batch_size, generator, X=X)
-        yt = torch.as_tensor(y)
-        for _ in range(epochs):
-            epoch = len(self.history)
-            if self._active_plan()[1]:
-                self._apply_freeze(self._schedule_spec(epoch))
-            self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
-            self.history.record(
-                "n_trainable_params",
-                sum(p.numel() for p in self.module_.parameters() if p.requires_grad),
-            )
-            count = 0
-            for b, _t in batches:
-                self.notify("on_batch_begin", batch=(b, _t), training=True)
-                step = self._ft_step(X, feats, yt, b)
-                self.history.record_batch("train_loss", step["loss"].item())
-                self.history.record_batch("train_l2sp_loss", step["l2sp_loss"])
-                self.history.record_batch("train_batch_size", len(b))
-                self.notify("on_batch_end", batch=(b, _t), training=True, **step)
-                self.n_train_steps_ += 1
-                count += 1
-            self.history.record("train_batch_count", count)
-            self.notify("on_epoch_end", dataset_train=None, dataset_valid=None)
-        return self
+        if not use_cache:
+            return dataset
+        features = self._cached_features(dataset.X)
+        return DomainDataset(dataset.X, dataset.y, dataset.sample_domain, features=features)
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        # gradual unfreezing: the body trainable at this epoch, before any callback runs
+        if self._active_plan()[1]:
+            self._apply_freeze(self._schedule_spec(len(self.history)))
+        super().on_epoch_begin(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        self.history.record(
+            "n_trainable_params",
+            sum(p.numel() for p in self.module_.parameters() if p.requires_grad),
+        )
 
     def _l2sp(self):
         backbone = self.module_.backbone
@@ -1082,7 +742,7 @@ class _FineTuneMixin:
         for name, p in backbone.named_parameters():
             if not p.requires_grad:
                 continue
-            if _under(name, self.head_):
+            if is_under(name, self.head_):
                 term = beta / 2 * p.pow(2).sum() if beta else None
             else:
                 ref = self._l2sp_ref.get(name)
@@ -1091,29 +751,25 @@ class _FineTuneMixin:
                 reg = term if reg is None else reg + term
         return reg
 
-    def _ft_step(self, X, feats, yt, rows):
+    def train_step_single(self, batch, **fit_params):
+        """Label loss (and L2-SP) on a batch of labelled target rows, or of their
+        cached head inputs when the body is frozen."""
         self._set_training(True)
-        self.optimizer_.zero_grad()
-        yb = yt[torch.as_tensor(rows)].to(self.device)
-        if feats is not None:
-            xb = feats[torch.as_tensor(rows)].to(self.device)
+        inputs, yb = batch
+        xb = inputs["X"].to(device=self.device, non_blocking=True)
+        yb = yb.to(self.device)
+        if self.used_feature_cache_:
             out = self.module_.backbone.get_submodule(self.head_)(xb)
         else:
-            out = self.module_(to_tensor_batch(X, rows, self.device))
-        loss = self._loss(self.criterion_, out, yb)
+            out = self.module_(xb)
+        loss = label_loss(self.criterion_, out, yb, regression=not self._is_classifier)
         reg = self._l2sp()
         l2sp = 0.0
         if reg is not None:
             loss = loss + reg
             l2sp = float(reg.detach())
         loss.backward()
-        self.notify(
-            "on_grad_computed",
-            named_parameters=TeeGenerator(self.get_all_learnable_params()),
-            batch=(rows, rows[:0]),
-            training=True,
-        )
-        self.optimizer_.step()
+        self.history.record_batch("train_l2sp_loss", l2sp)
         return {"loss": loss.detach(), "y_pred": out.detach(), "l2sp_loss": l2sp}
 
     def _features_rows(self, xb, sample_domain):
@@ -1125,7 +781,7 @@ class _FineTuneMixin:
         return state
 
 
-class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
+class FineTuneClassifier(DeepClassifierMixin, _FineTuneBase):
     """Fine-tune a source network on the labelled target rows (model-based transfer).
 
     The source network is taken as given (``source_model``) or, with
@@ -1280,7 +936,7 @@ class FineTuneClassifier(_FineTuneMixin, DeepDAClassifier):
     _default_mlp_params = {"dropout": 0.5}
 
 
-class FineTuneRegressor(_FineTuneMixin, DeepDARegressor):
+class FineTuneRegressor(DeepRegressorMixin, _FineTuneBase):
     """Fine-tune a source network on the labelled target rows (regression).
 
     See :class:`FineTuneClassifier`; the new head has one output per target and the
@@ -1299,7 +955,3 @@ class FineTuneRegressor(_FineTuneMixin, DeepDARegressor):
     >>> reg.fit(X, y, sample_domain=sd).predict(X[50:]).shape
     (10,)
     """
-
-
-# BaseDeepDA is the shared skorch base; keep the import visible to linters
-_ = BaseDeepDA

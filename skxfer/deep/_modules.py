@@ -4,6 +4,7 @@ Importing this module imports torch; :mod:`skxfer` itself never does.
 """
 
 import contextlib
+import copy
 import math
 
 import torch
@@ -239,21 +240,79 @@ def make_default_backbone(input_shape, n_outputs, **kwargs):
     return MLP(math.prod(input_shape), n_outputs, **kwargs)
 
 
-def _find_feature_layer(backbone, feature_layer):
-    if feature_layer is not None:
-        modules = dict(backbone.named_modules())
-        if feature_layer not in modules:
-            raise ValueError(
-                f"feature_layer={feature_layer!r} is not a submodule of "
-                f"{type(backbone).__name__}; choose one of {sorted(k for k in modules if k)}."
-            )
-        return feature_layer
-    if isinstance(getattr(backbone, "head", None), nn.Module):
-        return "head"
+def build_backbone(module, input_shape, n_outputs, module_kwargs=None, *, default_mlp_params=None):
+    """The network mapping rows of ``input_shape`` to ``n_outputs`` outputs.
+
+    The one place where the deep estimators (and fine-tuning's pre-training and state
+    dict loading) turn their ``module`` parameter into a network.
+
+    Parameters
+    ----------
+    module : None, nn.Module class or instance, or callable
+        ``None``: :func:`make_default_backbone`; an :class:`MLP` or :class:`LeNet`
+        subclass: built for ``input_shape`` and ``n_outputs``; an instance: deep-copied
+        (never trained in place), or rebuilt with ``module_kwargs`` when there are any;
+        any other class or callable: called with ``module_kwargs``.
+    input_shape : tuple of int
+        Shape of one row.
+    n_outputs : int
+    module_kwargs : dict, default=None
+        Constructor parameters (``module__*``).
+    default_mlp_params : dict, default=None
+        Defaults of the default MLP (flat rows, ``module=None``), under ``module_kwargs``.
+
+    Returns
+    -------
+    module : torch.nn.Module
+
+    Examples
+    --------
+    >>> from skxfer.deep import MLP
+    >>> from skxfer.deep._modules import build_backbone
+    >>> build_backbone(MLP, (5,), 3, {"hidden_units": (4,)}).features[0].in_features
+    5
+    """
+    kwargs = dict(module_kwargs or {})
+    if module is None:
+        if len(input_shape) == 1 and default_mlp_params:  # the default MLP
+            kwargs = {**default_mlp_params, **kwargs}
+        return make_default_backbone(input_shape, n_outputs, **kwargs)
+    if isinstance(module, type) and issubclass(module, MLP):
+        return module(int(math.prod(input_shape)), n_outputs, **kwargs)
+    if isinstance(module, type) and issubclass(module, LeNet):
+        shape = input_shape if len(input_shape) == 3 else (1, *input_shape)
+        return module(shape, n_outputs, **kwargs)
+    if isinstance(module, nn.Module):
+        return type(module)(**kwargs) if kwargs else copy.deepcopy(module)
+    return module(**kwargs)
+
+
+def check_submodule(module, name, param, *, allow_root=True):
+    """``name`` if it names a submodule of ``module``, else a ValueError about ``param``."""
+    modules = dict(module.named_modules())
+    if name not in modules or (name == "" and not allow_root):
+        raise ValueError(
+            f"{param}={name!r} is not a submodule of {type(module).__name__}; choose one "
+            f"of {sorted(k for k in modules if k)}."
+        )
+    return name
+
+
+def last_linear(module):
+    """Name of the last ``nn.Linear`` of ``module`` (``None`` if it has none)."""
     last = None
-    for name, mod in backbone.named_modules():
+    for name, mod in module.named_modules():
         if isinstance(mod, nn.Linear):
             last = name
+    return last
+
+
+def _find_feature_layer(backbone, feature_layer):
+    if feature_layer is not None:
+        return check_submodule(backbone, feature_layer, "feature_layer")
+    if isinstance(getattr(backbone, "head", None), nn.Module):
+        return "head"
+    last = last_linear(backbone)
     if last is None:
         raise ValueError(
             f"Cannot find the feature layer of {type(backbone).__name__}: it has no "

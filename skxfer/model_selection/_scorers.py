@@ -25,13 +25,14 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, get_scorer
 from sklearn.metrics._scorer import _BaseScorer
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
 
 from .._domains import is_masked, masked_labels
+from ..reweighting import ClassifierDensityRatio
+from ..reweighting._base import normalise_weights
 from ._split import resolve_domains
 
 __all__ = [
@@ -137,42 +138,39 @@ def density_ratio(
 ):
     """Importance weights ``p_target(x) / p_source(x)`` of the source rows.
 
-    A probabilistic domain classifier (source vs target) is cross-fitted on both sets;
-    its odds, corrected for the domain sizes, estimate the density ratio. Weights are
-    normalised to mean 1 and clipped at ``max_weight`` (then renormalised), which keeps
-    the estimate finite when the domains are nearly separable.
+    The raw cross-fitted odds of a probabilistic domain classifier (source vs target),
+    corrected for the domain sizes: :class:`~skxfer.reweighting.ClassifierDensityRatio`
+    with ``calibrate=False``. Weights are normalised to mean 1 and clipped at
+    ``max_weight`` (renormalised, see ``normalise_weights``), which keeps the estimate
+    finite when the domains are nearly separable.
 
     Returns
     -------
     weights : ndarray of shape (n_source,)
     """
-    ns, nt = X_source.shape[0], X_target.shape[0]
+    ns, nt = _num_rows(X_source), _num_rows(X_target)
     if ns == 0 or nt == 0:
         return np.ones(ns)
     is_sparse = sparse.issparse(X_source)
-    Z = (
+    X = (
         sparse.vstack([X_source, X_target]).tocsr()
         if is_sparse
-        else np.vstack([np.asarray(X_source, dtype=float), np.asarray(X_target, dtype=float)])
+        else np.vstack([X_source, X_target])
     )
-    d = np.r_[np.zeros(ns), np.ones(nt)]
-    clf = (
-        clone(domain_classifier)
-        if domain_classifier is not None
-        else (_default_domain_classifier(is_sparse))
+    ratio = ClassifierDensityRatio(
+        estimator=(
+            _default_domain_classifier(is_sparse)
+            if domain_classifier is None
+            else domain_classifier
+        ),
+        cv=cv,
+        clip=1e-6,
+        calibrate=False,
+        random_state=random_state,
     )
-    n_folds = min(cv, ns, nt) if cv else 0
-    if n_folds >= 2:
-        skf = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
-        p = cross_val_predict(clf, Z, d, cv=skf, method="predict_proba")[:ns, 1]
-    else:
-        p = clf.fit(Z, d).predict_proba(Z[:ns])[:, 1]
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    w = p / (1 - p) * (ns / nt)
-    for _ in range(3):
-        w = w / w.mean()
-        w = np.minimum(w, max_weight)
-    return w / w.mean()
+    sample_domain = np.r_[np.ones(ns, dtype=int), -np.ones(nt, dtype=int)]
+    ratio.fit(X, sample_domain=sample_domain)
+    return normalise_weights(ratio.source_weights_, clip=max_weight)
 
 
 def _da_score_func(*args, **kwargs):  # pragma: no cover - never called

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 from scipy import stats
 from sklearn.base import clone, is_classifier
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d
 
 from .._domains import is_masked, validate_da_data
@@ -259,13 +260,18 @@ class TransferSelector(BaseDAMetaEstimator):
     labelled rows).
 
     **Few labels.** When some target rows carry labels (marked by ``sample_domain <
-    0``; at least two classes among them), the selector validates on them instead: a
-    repeated stratified K-fold over the labelled target rows (``K`` = the smallest
-    class count, 2 to 5, ``n_label_repeats`` times) holds out part of them, every
-    candidate is fitted on everything else (the other labelled target rows included),
-    and the one with the best held-out target accuracy is kept (ties go to
-    source-only). ``selection_mode_`` says which mode was used: ``"unsupervised"``,
-    ``"few_labels"`` or ``"no_target"``.
+    0``; at least two classes among them), they validate too: a repeated stratified
+    K-fold over the labelled target rows (``K`` = the smallest class count, 2 to 5,
+    ``n_label_repeats`` times) holds out part of them (and 30 % of the other rows, for
+    the unsupervised scorers), and every candidate is fitted on everything else (the
+    other labelled target rows included). A few labels are a noisy judge (with 3 rows
+    per class, the best held-out accuracy among many candidates is mostly luck), so
+    they rule out what they can: every candidate whose held-out accuracy is
+    significantly below the best one's (at level ``alpha``, the paired test of
+    :func:`gain_p_value`) is dropped, source-only included, and ``rule`` decides among
+    the rest with the unsupervised scorers. With many labels this is the best held-out
+    accuracy; with very few, the unsupervised choice. ``selection_mode_`` says which
+    mode was used: ``"unsupervised"``, ``"few_labels"`` or ``"no_target"``.
 
     **Hyper-parameters.** A candidate can be a ``(strategy, param_grid)`` pair: every
     point of the grid becomes a candidate (``"ot(reg=0.1)"``), so the strategy's and
@@ -287,7 +293,8 @@ class TransferSelector(BaseDAMetaEstimator):
         ``None`` is ``DEFAULT_SCORING`` (see :mod:`skxfer.model_selection._selector`).
         ``"ensemble"`` is the agreement of each candidate with the mean target
         prediction of all candidates on the same fold (see
-        :class:`EnsembleAgreementScorer`). Ignored in few-label mode.
+        :class:`EnsembleAgreementScorer`). In few-label mode they decide among the
+        candidates the labelled target rows cannot rule out.
     cv : int, splitter or iterable, default=None
         ``None``: ``DomainShuffleSplit(5, test_size=0.3, random_state=random_state)``.
     fallback : {"source_only", None}, default="source_only"
@@ -307,7 +314,9 @@ class TransferSelector(BaseDAMetaEstimator):
         Level of the one-sided paired t-test of "no gain over source-only" over the
         folds, its variance corrected for overlapping folds by the folds' ratio of
         validation to training rows; ``None`` drops the significance requirement. The
-        test needs at least two folds, and more folds give it more power.
+        test needs at least two folds, and more folds give it more power. In few-label
+        mode, the level at which the labelled target rows rule a candidate out
+        (``None``: the best held-out accuracy alone decides).
     source_selection : bool, default=False
         With several source domains, also consider each source alone (every strategy
         fitted on that source and the target), next to their union.
@@ -457,17 +466,18 @@ class TransferSelector(BaseDAMetaEstimator):
                 candidates = expand_sources(candidates, sd)
                 explicit = sd
             few = _few_label_rows(y, sd)
+            scoring = DEFAULT_SCORING if self.scoring is None else self.scoring
+            if isinstance(scoring, str) or callable(scoring):
+                scoring = [scoring]
             if few is not None:
                 self.selection_mode_ = "few_labels"
                 explicit = sd
-                scoring = ["supervised_target"]
+                candidates[TARGET_ONLY] = LabelledOnly(clone(self.estimator), domains="target")
+                scoring = ["supervised_target", *scoring]
                 splits = _few_label_splits(y, sd, few, self.n_label_repeats, self.random_state)
             else:
                 self.selection_mode_ = "unsupervised"
-                scoring = DEFAULT_SCORING if self.scoring is None else self.scoring
                 splits = _splits(self._default_cv(), X, y, sd)
-            if isinstance(scoring, str) or callable(scoring):
-                scoring = [scoring]
             reports = self._cross_validate(candidates, scoring, X, y, explicit, splits)
             ratio = _test_ratio(splits)
             name = self._decide(reports, ratio, few_labels=few is not None)
@@ -497,8 +507,7 @@ class TransferSelector(BaseDAMetaEstimator):
     def _decide(self, reports, test_ratio, few_labels=False):
         """The rule applied to the cross-validation reports (one per scorer)."""
         if few_labels:
-            # held-out target labels: the best pooled accuracy, ties to source-only
-            return choose(reports, margin=0.0, min_win_rate=0.0, alpha=None, fallback=self.fallback)
+            reports = _plausible_by_labels(reports, alpha=self.alpha, test_ratio=test_ratio)
         if self.rule == "rank":
             return choose_by_rank(reports, min_agreement=self.min_agreement, fallback=self.fallback)
         return choose(
@@ -548,6 +557,10 @@ class TransferSelector(BaseDAMetaEstimator):
             ]
 
 
+#: Candidate of the few-label mode: the estimator fitted on the labelled target rows alone.
+TARGET_ONLY = "target_only"
+
+
 #: Selector-level scorer name: agreement with the mean prediction of all candidates.
 ENSEMBLE = "ensemble"
 
@@ -582,6 +595,42 @@ def _ensemble_agreement(results, n_folds):
     return out
 
 
+def _plausible_by_labels(reports, *, alpha, test_ratio):
+    """The unsupervised reports, kept to the candidates the labels cannot rule out.
+
+    ``reports[0]`` holds the held-out accuracy on the labelled target rows. The
+    candidate with the best mean accuracy stays, and so does every candidate whose
+    deficit to it is not significant at level ``alpha`` (paired, variance-corrected
+    test over the folds, :func:`gain_p_value`); ``alpha=None`` keeps the best alone.
+    Source-only is ruled out like any candidate, so the fallback applies only when the
+    labels cannot tell it from the best.
+    """
+    from ._compare import ComparisonReport
+
+    labels, unsupervised = reports[0], reports[1:]
+    names = list(labels.scores)
+    means = {n: labels.mean(n) if np.isfinite(labels.mean(n)) else -np.inf for n in names}
+    best = max(names, key=means.get)
+
+    def plausible(name):
+        if name == best:
+            return True
+        if alpha is None:
+            return False
+        p = gain_p_value(labels.scores[best], labels.scores[name], test_ratio=test_ratio)
+        return not p < alpha  # NaN (fewer than two folds) rules nothing out
+
+    kept = [n for n in names if plausible(n)]
+    return [
+        ComparisonReport(
+            scores={n: r.scores[n] for n in kept},
+            fit_times={n: r.fit_times.get(n, np.nan) for n in kept},
+            metric=r.metric,
+        )
+        for r in unsupervised or [labels]
+    ]
+
+
 def _few_label_rows(y, sd):
     """Labelled target rows when they give at least one row per class, else ``None``.
 
@@ -594,12 +643,13 @@ def _few_label_rows(y, sd):
     return rows
 
 
-def _few_label_splits(y, sd, rows, n_repeats, random_state):
+def _few_label_splits(y, sd, rows, n_repeats, random_state, test_size=0.3):
     """Repeated stratified K-fold over the labelled target rows.
 
     ``K`` is the smallest class count (at least 2, at most 5); each fold holds out
-    ``1 / K`` of the labelled target rows of every class and trains on everything else
-    (all source rows, unlabelled target rows, the other labelled target rows).
+    ``1 / K`` of the labelled target rows of every class and, for the unsupervised
+    scorers, ``test_size`` of the source rows and of the unlabelled target rows (drawn
+    per fold), and trains on everything else.
     """
     from sklearn.model_selection import RepeatedStratifiedKFold
 
@@ -615,8 +665,13 @@ def _few_label_splits(y, sd, rows, n_repeats, random_state):
     else:
         cv = RepeatedStratifiedKFold(n_splits=k, n_repeats=n_repeats, random_state=random_state)
     every = np.arange(y.shape[0])
+    others = [np.flatnonzero(sd > 0), np.setdiff1d(np.flatnonzero(sd < 0), rows)]
+    rng = check_random_state(random_state)
     splits = []
     for _, held in cv.split(rows.reshape(-1, 1), yl):
-        test = rows[held]
+        drawn = [
+            rng.choice(part, int(round(test_size * part.size)), replace=False) for part in others
+        ]
+        test = np.sort(np.concatenate([rows[held], *drawn]))
         splits.append((np.setdiff1d(every, test), test))
     return splits

@@ -47,6 +47,59 @@ def effective_sample_size(weights):
     return float(w.sum() ** 2 / sq) if sq > 0 else 0.0
 
 
+def normalise_weights(weights, *, power=1.0, clip=None, shrinkage=0.0, n_iter=20):
+    """Importance weights normalised to mean 1, flattened, clipped and shrunk.
+
+    The one post-processing of density-ratio weights in skxfer (the reweighter's and the
+    importance-weighted scorers'): normalise to mean 1, flatten as ``w ** power``
+    (renormalised), clip at ``clip`` times the mean, renormalising until no weight
+    exceeds ``clip`` (clipping then renormalising can push weights above it again), then
+    shrink towards uniform weights, ``(1 - shrinkage) w + shrinkage``.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n_samples,)
+        Non-negative raw density ratios.
+    power : float, default=1.0
+    clip : float or None, default=None
+        Largest weight, as a multiple of the mean; ``None`` does not clip.
+    shrinkage : float, default=0.0
+    n_iter : int, default=20
+        Most clip-and-renormalise rounds.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skxfer.reweighting._base import normalise_weights
+    >>> normalise_weights([1.0, 1.0, 1.0, 9.0], clip=2.0).round(2).tolist()
+    [0.67, 0.67, 0.67, 2.0]
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.size == 0:
+        return w
+    total = w.sum()
+    if not np.isfinite(total) or total <= 0:
+        raise ValueError(
+            "Every source row got a zero importance weight: the density-ratio estimator "
+            "found no source row that resembles the target. Check that source and target "
+            "share features and scaling, or use a wider kernel bandwidth / another method."
+        )
+    w = w / w.mean()
+    if power != 1.0:
+        w = w**power
+        w = w / w.mean()
+    if clip is not None:
+        for _ in range(n_iter):
+            if w.max() <= clip * (1 + 1e-9):
+                break
+            w = np.minimum(w, clip)
+            w = w / w.mean()
+    return (1.0 - shrinkage) * w + shrinkage
+
+
 class BaseDensityRatio(DomainAwareMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of density-ratio estimators ``w(x) = p_target(x) / p_source(x)``.
 

@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -31,6 +32,8 @@ class ClassifierDensityRatio(BaseDensityRatio):
     calibrated by a one-dimensional logistic (Platt) fit on those held-out scores. The
     domain probabilities are clipped to ``[clip, 1 - clip]``. New rows are scored by
     the classifier refitted on every row, through the same calibration.
+    ``calibrate=False`` keeps the classifier's raw out-of-fold odds (what the
+    importance-weighted scorers of :mod:`skxfer.model_selection` use).
 
     Parameters
     ----------
@@ -43,6 +46,9 @@ class ClassifierDensityRatio(BaseDensityRatio):
         Folds of the cross-fitting.
     clip : float, default=0.01
         Domain probabilities are kept in ``[clip, 1 - clip]``, which bounds the ratio.
+    calibrate : bool, default=True
+        Platt-scale the out-of-fold scores; ``False`` reads the domain probability off
+        the classifier's own scores (the logistic of its log-odds).
     random_state : int, RandomState or None, default=None
         Seeds the folds.
 
@@ -51,8 +57,9 @@ class ClassifierDensityRatio(BaseDensityRatio):
     source_weights_ : ndarray of shape (n_source,)
     estimator_ : classifier
         The domain classifier fitted on every row (target = 1).
-    calibrator_ : LogisticRegression
-        The Platt scaling of the out-of-fold scores.
+    calibrator_ : LogisticRegression or None
+        The Platt scaling of the out-of-fold scores (``None`` when ``calibrate=False``
+        or there were too few rows to cross-fit).
 
     References
     ----------
@@ -77,15 +84,17 @@ class ClassifierDensityRatio(BaseDensityRatio):
         "C": [Interval(Real, 0, None, closed="neither")],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "clip": [Interval(Real, 0, 0.5, closed="neither")],
+        "calibrate": ["boolean"],
         "random_state": ["random_state"],
     }
     _accept_sparse = ("csr", "csc")
 
-    def __init__(self, estimator=None, C=0.1, cv=5, clip=0.01, random_state=None):
+    def __init__(self, estimator=None, C=0.1, cv=5, clip=0.01, calibrate=True, random_state=None):
         self.estimator = estimator
         self.C = C
         self.cv = cv
         self.clip = clip
+        self.calibrate = calibrate
         self.random_state = random_state
 
     def _fit(self, Xs, Xt):
@@ -109,7 +118,9 @@ class ClassifierDensityRatio(BaseDensityRatio):
             if method == "predict_proba":
                 p = np.clip(oof[:, 1], 1e-12, 1 - 1e-12)
                 oof = np.log(p) - np.log1p(-p)
-            self.calibrator_ = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), d)
+            self.calibrator_ = (
+                LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), d) if self.calibrate else None
+            )
         else:  # too few rows to cross-fit: the classifier's own scores, uncalibrated
             oof = None
             self.calibrator_ = None
@@ -122,7 +133,7 @@ class ClassifierDensityRatio(BaseDensityRatio):
         if self.calibrator_ is not None:
             p = self.calibrator_.predict_proba(np.reshape(s, (-1, 1)))[:, 1]
         else:
-            p = 1.0 / (1.0 + np.exp(-s))
+            p = expit(s)
         p = np.clip(p, self.clip, 1.0 - self.clip)
         return np.exp(np.log(p) - np.log1p(-p) + self._prior)
 

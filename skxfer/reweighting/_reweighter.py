@@ -14,35 +14,9 @@ from sklearn.utils.validation import (
 
 from .._domains import is_masked, validate_da_data
 from ..base import BaseDAMetaEstimator, DATags, get_da_tags
-from ._base import EffectiveSampleSizeWarning, effective_sample_size
+from ._base import EffectiveSampleSizeWarning, effective_sample_size, normalise_weights
 
 __all__ = ["InstanceReweighter"]
-
-
-def _postprocess(w, power, clip, shrinkage=0.0, n_iter=20):
-    """Normalise to mean 1, flatten with ``w ** power``, clip at ``clip``, shrink to 1."""
-    w = np.asarray(w, dtype=np.float64)
-    if w.size == 0:
-        return w
-    total = w.sum()
-    if not np.isfinite(total) or total <= 0:
-        raise ValueError(
-            "Every source row got a zero importance weight: the density-ratio estimator "
-            "found no source row that resembles the target. Check that source and target "
-            "share features and scaling, or use a wider kernel bandwidth / another method."
-        )
-    w = w / w.mean()
-    if power != 1.0:
-        w = w**power
-        w = w / w.mean()
-    if clip is not None:
-        # clipping then renormalising can push weights above ``clip`` again: iterate
-        for _ in range(n_iter):
-            if w.max() <= clip * (1 + 1e-9):
-                break
-            w = np.minimum(w, clip)
-            w = w / w.mean()
-    return (1.0 - shrinkage) * w + shrinkage
 
 
 class InstanceReweighter(BaseDAMetaEstimator):
@@ -283,7 +257,9 @@ class InstanceReweighter(BaseDAMetaEstimator):
             ratio.fit(X, None, sample_domain)
             raw = np.asarray(ratio.source_weights_, dtype=np.float64)
             fit_src = labelled[source]
-            w = _postprocess(raw[fit_src], self.power, self.clip, self.shrinkage)
+            w = normalise_weights(
+                raw[fit_src], power=self.power, clip=self.clip, shrinkage=self.shrinkage
+            )
             weights[np.flatnonzero(source)[fit_src]] = w
             self.ratio_estimator_ = ratio
             self.effective_sample_size_ = effective_sample_size(w)
