@@ -6,10 +6,11 @@ on the remaining target rows. Rows: the no-transfer baselines (``logreg_target``
 ``LogisticRegression`` on the k*C labelled rows; ``target_net``: the default network
 trained on them alone, 100 epochs like fine-tuning; ``source_only``: the default network
 trained on the source rows), ``finetune`` (:class:`FineTuneClassifier`, its safety net's
-choice in ``ft_selected``), ``dann_semi`` (:class:`DANNClassifier` with the labelled and
-unlabelled target rows) and its ``alignment_weight=0`` twin ``dann_w0`` (same data, same
-network; not run where the label sets differ), ``relation``
-(:class:`RelationTransferClassifier`, tasks whose label sets differ), and ``oracle``
+choice in ``ft_selected`` and its candidates' inner out-of-fold accuracy in ``inner``),
+``dann_semi`` (:class:`DANNClassifier` with the labelled and unlabelled target rows) and
+its ``alignment_weight=0`` twin ``dann_w0`` (same data, same network; not run where the
+label sets differ), ``relation`` (:class:`RelationTransferClassifier`, tasks whose label
+sets differ), and ``oracle``
 (``LogisticRegression``, 3-fold cross-validated on every target row with its label).
 """
 
@@ -64,7 +65,7 @@ def load(name, home, max_rows, seed=0):
     return ((Xs - mu) / sc).astype(np.float32), ys, ((Xt - mu) / sc).astype(np.float32), yt
 
 
-def run_one(name, Xs, ys, Xt, yt, k, seed):
+def run_one(name, Xs, ys, Xt, yt, k, seed, skip=()):
     from skxfer import RelationTransferClassifier
     from skxfer.deep import DANNClassifier, DeepDAClassifier, FineTuneClassifier
 
@@ -95,13 +96,14 @@ def run_one(name, Xs, ys, Xt, yt, k, seed):
         return 100.0 * float(np.mean(model.predict(Xe.reshape(len(Xe), -1)) == ye))
 
     timed("logreg_target", lambda: flat_acc(LogisticRegression(max_iter=1000), Xl, yl))
-    timed(
-        "target_net",
-        lambda: acc(
-            DeepDAClassifier(alignment="none", max_epochs=100, random_state=seed).fit(Xl, yl)
-        ),
-    )
-    if same_labels:
+    if "target_net" not in skip:
+        timed(
+            "target_net",
+            lambda: acc(
+                DeepDAClassifier(alignment="none", max_epochs=100, random_state=seed).fit(Xl, yl)
+            ),
+        )
+    if same_labels and "source_only" not in skip:
         timed(
             "source_only",
             lambda: acc(DeepDAClassifier(alignment="none", random_state=seed).fit(Xs, ys)),
@@ -109,11 +111,14 @@ def run_one(name, Xs, ys, Xt, yt, k, seed):
     ft = FineTuneClassifier(random_state=seed)
     timed("finetune", lambda: acc(ft.fit(X_sl, y_sl, sample_domain=sd_sl)))
     res["ft_selected"] = ft.selected_
+    if "finetune" in res and ft.validation_scores_ is not None:
+        res["ft_inner"] = {n: round(100 * v, 1) for n, v in ft.validation_scores_.items()}
     # semi-supervised DANN: labelled source, labelled + unlabelled target rows
     X_all = np.concatenate([Xs, Xl, Xe])
     y_all = np.concatenate([ys, yl, -np.ones(nu, dtype=np.int64)])
     sd_all = np.r_[np.ones(ns, dtype=np.int64), -np.ones(nl + nu, dtype=np.int64)]
-    if same_labels:  # (with disjoint label sets DANN predicts source classes: not run)
+    # (with disjoint label sets DANN predicts source classes: not run)
+    if same_labels and "dann" not in skip:
         timed(
             "dann_semi",
             lambda: acc(DANNClassifier(random_state=seed).fit(X_all, y_all, sample_domain=sd_all)),
@@ -126,7 +131,7 @@ def run_one(name, Xs, ys, Xt, yt, k, seed):
                 )
             ),
         )
-    else:
+    if not same_labels:
         timed("relation", lambda: flat_acc(RelationTransferClassifier(), X_sl, y_sl, sd_sl))
     res["times"] = times
     return res
@@ -170,21 +175,26 @@ def main(a, home):
                 print(f"{name} k={k}: skipped (a target class has only {min_count} rows)")
                 continue
             for seed in a.seeds:
-                res = run_one(name, Xs, ys, Xt, yt, k, seed)
+                res = run_one(name, Xs, ys, Xt, yt, k, seed, a.skip)
                 res.update(task=name, k=k, seed=seed, oracle=oracle)
                 rows.append(res)
                 print(
                     f"{name} k={k} seed={seed}: "
                     + ", ".join(f"{c} {res[c]:.1f}" for c in COLUMNS if c in res)
-                    + f" | ft_selected={res['ft_selected']} | s: {res['times']}",
+                    + f" | ft_selected={res['ft_selected']} inner={res.get('ft_inner')}"
+                    + f" | s: {res['times']}",
                     flush=True,
                 )
     print(
         f"\n## Defaults, target accuracy (%) on the remaining target rows, mean over "
         f"seeds {a.seeds}\n"
     )
-    print("| task | k | " + " | ".join(COLUMNS) + " | FT >= best target-only | DANN - twin |")
-    print("|" + "---|" * (len(COLUMNS) + 4))
+    print(
+        "| task | k | "
+        + " | ".join(COLUMNS)
+        + " | FT >= best target-only | FT >= source-only | DANN - twin |"
+    )
+    print("|" + "---|" * (len(COLUMNS) + 5))
     for name in a.tasks:
         for k in a.ks:
             sel = [r for r in rows if r["task"] == name and r["k"] == k]
@@ -192,11 +202,14 @@ def main(a, home):
                 continue
             mean = {c: np.mean([r[c] for r in sel]) for c in COLUMNS if c in sel[0]}
             cells = [f"{mean[c]:.1f}" if c in mean else "" for c in COLUMNS]
-            best_t = max(mean["logreg_target"], mean["target_net"])
+            best_t = max(mean["logreg_target"], mean.get("target_net", -1.0))
             gain = f"{mean['dann_semi'] - mean['dann_w0']:+.1f}" if "dann_semi" in mean else ""
+            vs_src = ""
+            if "source_only" in mean:
+                vs_src = "yes" if mean["finetune"] >= mean["source_only"] else "NO"
             print(
                 f"| {name} | {k} | "
                 + " | ".join(cells)
-                + f" | {'yes' if mean['finetune'] >= best_t else 'NO'} | {gain} |"
+                + f" | {'yes' if mean['finetune'] >= best_t else 'NO'} | {vs_src} | {gain} |"
             )
     print(f"\n(total wall {time.time() - t_start:.0f} s)")

@@ -77,7 +77,12 @@ class RelationTransferClassifier(
         from the source output alone and moves to the source output with the original
         features, then to the original features alone (no transfer: a target-only
         model), each only if it scores higher on every fold; with too few labelled rows
-        it takes the source output with the original features. Relation features alone
+        (a single one in some class) nothing can be validated: it takes the source output
+        with the original features and, when ``estimator`` has ``predict_proba``, averages
+        its probabilities with those of the same estimator on the original features alone
+        (``target_only_estimator_``), a hedge between transfer and no transfer. (This
+        choice was made on ``benchmarks/bench_finetune.py --suite defaults``, not held
+        out.) Relation features alone
         can lose badly to a target-only model when the source classes say little about
         the target ones (digits 0-4 -> 5-9); this keeps the estimator near that baseline.
     source_output : {"proba", "log_proba"}, default="proba"
@@ -100,6 +105,9 @@ class RelationTransferClassifier(
     validation_scores_ : dict or None
         Mean inner-validation accuracy of each representation tried by ``"auto"``
         (``None`` otherwise, or when the labelled target rows are too few).
+    target_only_estimator_ : classifier or None
+        ``estimator`` fitted on the original features of the labelled target rows, whose
+        probabilities :meth:`predict` averages in when ``"auto"`` could not validate.
     source_classes_ : ndarray
         Classes of the source task.
     classes_ : ndarray
@@ -224,7 +232,19 @@ class RelationTransferClassifier(
         Z = self._relation_features(X[target])
         self.estimator_ = clone(_default(self.estimator)).fit(Z, y_target)
         self.classes_ = getattr(self.estimator_, "classes_", np.unique(y_target))
+        self.target_only_estimator_ = None
+        if self._blends():  # "auto" could not validate: hedge with the target-only model
+            self.target_only_estimator_ = clone(_default(self.estimator)).fit(X[target], y_target)
         return self
+
+    def _blends(self):
+        """Whether ``"auto"`` had too few labelled rows to validate and the estimator
+        gives probabilities to average with a target-only model's."""
+        return (
+            isinstance(self.use_embedding, str)
+            and self.validation_scores_ is None
+            and hasattr(_default(self.estimator), "predict_proba")
+        )
 
     def _choose_representation(self, X, y):
         """Inner validation of the labelled target rows (see ``use_embedding="auto"``)."""
@@ -297,24 +317,33 @@ class RelationTransferClassifier(
         -------
         y_pred : ndarray of shape (n_samples,)
         """
+        if getattr(self, "target_only_estimator_", None) is not None:
+            return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         Z = self.transform(X)
         return self.estimator_.predict(Z)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X, sample_domain=None):
-        """Target class probabilities from ``estimator_`` on the relation features."""
-        Z = self.transform(X)
-        return self.estimator_.predict_proba(Z)
+        """Target class probabilities from ``estimator_`` on the relation features
+        (averaged with ``target_only_estimator_``'s when there is one)."""
+        X = self._validate_X(X)
+        proba = self.estimator_.predict_proba(self._relation_features(X))
+        if getattr(self, "target_only_estimator_", None) is not None:
+            proba = (proba + self.target_only_estimator_.predict_proba(X)) / 2.0
+        return proba
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, sample_domain=None):
-        """Log target class probabilities from ``estimator_``."""
+        """Log target class probabilities (see :meth:`predict_proba`)."""
+        if getattr(self, "target_only_estimator_", None) is not None:
+            return np.log(np.clip(self.predict_proba(X), 1e-300, None))
         Z = self.transform(X)
         return self.estimator_.predict_log_proba(Z)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X, sample_domain=None):
-        """Decision function of ``estimator_`` on the relation features."""
+        """Decision function of ``estimator_`` on the relation features (without the
+        target-only model that :meth:`predict` averages in, if any)."""
         Z = self.transform(X)
         return self.estimator_.decision_function(Z)
 

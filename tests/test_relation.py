@@ -134,3 +134,25 @@ def test_auto_representation_keeps_the_relation_features_when_they_carry_the_tas
     clf = RelationTransferClassifier().fit(X, y, sample_domain=sd)
     assert clf.representation_ == "relation"
     assert np.mean(clf.predict(Xt) == yt) > 0.9
+
+
+def test_auto_hedges_with_a_target_only_model_when_it_cannot_validate():
+    # one labelled row per target class: no inner validation is possible, so "auto"
+    # averages the relation model with the same estimator on the features alone
+    X, y, sd, Xt, yt, lab = _topics_to_sentiment(seed=0)
+    n_source = int(np.sum(sd > 0))
+    one_per_class = [n_source + lab[yt[lab] == c][0] for c in (0, 1)]
+    keep = np.r_[np.arange(n_source), one_per_class]
+    clf = RelationTransferClassifier().fit(X[keep], y[keep], sample_domain=sd[keep])
+    assert clf.validation_scores_ is None and clf.target_only_estimator_ is not None
+    Z = clf.transform(Xt)
+    expected = (clf.estimator_.predict_proba(Z) + clf.target_only_estimator_.predict_proba(Xt)) / 2
+    np.testing.assert_allclose(clf.predict_proba(Xt), expected)
+    np.testing.assert_array_equal(clf.predict(Xt), clf.classes_[expected.argmax(axis=1)])
+    # with a fixed representation, or enough rows to validate, there is no hedge
+    fixed = RelationTransferClassifier(use_embedding=True).fit(
+        X[keep], y[keep], sample_domain=sd[keep]
+    )
+    assert fixed.target_only_estimator_ is None
+    full = RelationTransferClassifier().fit(X, y, sample_domain=sd)
+    assert full.validation_scores_ is not None and full.target_only_estimator_ is None

@@ -5,8 +5,9 @@ the source task (a ``torch.nn.Module``, a state dict or checkpoint file loaded w
 ``weights_only=True``, a torchvision model by name, a fitted skxfer deep estimator, or
 ``None``: the default backbone pre-trained inside ``fit`` on the labelled source rows),
 replace its output layer with one sized to the target task, freeze what should stay and
-fine-tune on the labelled target rows; a safety net (``_finetune_selection``) keeps a head
-on frozen features or a linear model on the target rows when either is credibly better.
+fine-tune on the labelled target rows; a safety net (``_finetune_selection``) averages
+the fine-tuned network with the no-transfer baselines, or keeps one of them when it is
+credibly better on an inner validation of the labelled target rows.
 When the whole body is frozen, its features are computed once (and cached across epochs
 and across grid-search candidates) and only the head is trained on them.
 """
@@ -28,15 +29,27 @@ from torch import nn
 
 from .._domains import check_classes, is_masked, validate_da_data
 from ..base import DATags
-from ..utils._inner_validation import inner_splits, keep_unless_beaten
+from ..utils._inner_validation import (
+    inner_splits,
+    keep_unless_clearly_beaten,
+    out_of_fold,
+    row_scores,
+)
 from ._base import BaseDeepDA, DeepClassifierMixin, DeepRegressorMixin, label_loss
 from ._data import DomainBatchesMixin, DomainDataset, check_device
 from ._feature_cache import cached_head_inputs
 from ._finetune_selection import (
+    ENSEMBLE,
+    SWITCH_Z,
     apply_input_scaling,
+    candidate_output,
+    ensemble_output,
     fit_input_scaling,
     flat,
     linear_candidate,
+    network_output,
+    reinitialise,
+    validation_summary,
 )
 from ._heads import find_head, is_under, output_layer, set_submodule
 from ._loading import load_source_model
@@ -252,7 +265,7 @@ class _FineTuneBase(BaseDeepDA):
             self, X, y, sample_domain, reset=True, allow_nd=True, dtype=np.float32
         )
         if not (self.warm_start and self.initialized_):
-            self._fit_input_scaling(X)
+            self._fit_input_scaling(X, sd)
         X = self._scale_inputs(X)
         masked = is_masked(y, regression=not self._is_classifier)
         labelled = ~masked
@@ -266,11 +279,11 @@ class _FineTuneBase(BaseDeepDA):
         self.input_shape_ = tuple(X.shape[1:])
         return X, y, source, target
 
-    def _fit_input_scaling(self, X):
+    def _fit_input_scaling(self, X, sd):
         use = self.standardize
         if use == "auto":
             use = self._pretrains_in_fit()
-        self.input_mean_, self.input_scale_ = fit_input_scaling(X) if use else (None, None)
+        self.input_mean_, self.input_scale_ = fit_input_scaling(X, sd) if use else (None, None)
 
     def _scale_inputs(self, X):
         return apply_input_scaling(
@@ -415,6 +428,8 @@ class _FineTuneBase(BaseDeepDA):
         """``(freeze spec, unfreeze schedule)`` of a candidate of the safety net."""
         if candidate in ("head", "source"):
             return "all_but_head", None
+        if candidate == "target_net":
+            return "none", None
         return self._resolved_freeze(), self.unfreeze_schedule
 
     def _active_plan(self):
@@ -555,12 +570,7 @@ class _FineTuneBase(BaseDeepDA):
                     self.n_outputs_ = 1 if y_t.ndim == 1 else y_t.shape[1]
                 source_net = self._source_module(X, y, source)
                 self._select(source_net, X[target], y_t, transfer)
-                self._fit_network(
-                    source_net,
-                    X[target],
-                    y_t,
-                    "finetune" if self.selected_ == "target_only" else self.selected_,
-                )
+                self._fit_network(source_net, X[target], y_t, self._main_network())
             else:
                 if self._is_classifier:
                     y_t = self.label_encoder_.transform(y[target]).astype(np.int64)
@@ -572,7 +582,10 @@ class _FineTuneBase(BaseDeepDA):
         """Replace the head of a copy of ``source_net`` and fine-tune it on ``X, y``."""
         self._plan_in_use = self._plan(candidate)
         # a tuple: skorch refuses nn.Module attributes set outside initialize_*
-        self._staged_source = (copy.deepcopy(source_net),)
+        net = copy.deepcopy(source_net)
+        if candidate == "target_net":  # the same network from scratch, on the target rows
+            reinitialise(net, self.seed_ + 3)
+        self._staged_source = (net,)
         try:
             self.initialize()
         finally:
@@ -589,44 +602,58 @@ class _FineTuneBase(BaseDeepDA):
         spec, sched = self._plan("finetune")
         if sched or not (isinstance(spec, str) and spec == "all_but_head"):
             names.append("head")
+        if self._pretrains_in_fit():  # an architecture known to train from scratch
+            names.append("target_net")
         return [*names, "target_only"]
 
-    def _candidate_score(self, candidate, source_net, X, y, train, valid):
+    def _candidate_output(self, candidate, source_net, X, y, X_eval):
+        """Probabilities (predictions for regression) on ``X_eval`` of ``candidate``
+        trained on ``X, y`` (see :mod:`._finetune_selection`)."""
         if candidate == "target_only":
-            Xl = self._linear_inputs(X)
-            model = linear_candidate(self._is_classifier).fit(Xl[train], y[train])
-            return float(model.score(Xl[valid], y[valid]))
-        self._fit_network(source_net, X[train], y[train], candidate)
-        out = self._network_output(X[valid], -np.ones(len(valid), dtype=np.int64))
-        if self._is_classifier:
-            return float(np.mean(out.argmax(axis=1) == y[valid]))
-        from sklearn.metrics import r2_score
-
-        return float(r2_score(y[valid], out[:, 0] if self.n_outputs_ == 1 else out))
+            model = linear_candidate(self._is_classifier).fit(self._linear_inputs(X), y)
+            return candidate_output(model, self._linear_inputs(X_eval), self._is_classifier)
+        self._fit_network(source_net, X, y, candidate)
+        out = self._network_output(X_eval, -np.ones(len(X_eval), dtype=np.int64))
+        return network_output(out, self._is_classifier)
 
     def _select(self, source_net, X, y, transfer):
-        """Keep the best of the candidates on an inner validation of the target rows."""
+        """Choose what ``predict`` uses on an inner validation of the target rows."""
         names = self._candidates()
         self.selected_ = names[0]
         self.validation_scores_ = None
         self.target_only_estimator_ = None
-        splits = (
-            inner_splits(y, self._is_classifier, self.seed_)
-            if (self.safety_net and transfer)
-            else None
-        )
-        if splits is None:
+        self.ensemble_ = None
+        self._members = {}
+        if not (self.safety_net and transfer):
             return
-        scores = {name: [] for name in names}
-        for train, valid in splits:
-            for name in names:
-                scores[name].append(self._candidate_score(name, source_net, X, y, train, valid))
-        self.validation_scores_ = {name: float(np.mean(v)) for name, v in scores.items()}
-        self.selected_ = keep_unless_beaten(scores)
-        if self.selected_ == "target_only":
-            self.target_only_estimator_ = linear_candidate(self._is_classifier).fit(
-                self._linear_inputs(X), y
+        clf = self._is_classifier
+        splits = inner_splits(y, clf, self.seed_)
+        self.selected_ = ENSEMBLE  # the choice when the inner validation cannot tell
+        if splits is not None:
+            oof = out_of_fold(
+                lambda name, tr, ev: self._candidate_output(name, source_net, X[tr], y[tr], X[ev]),
+                names,
+                splits,
+                len(y),
             )
+            oof[ENSEMBLE] = np.mean([oof[name] for name in names], axis=0)
+            self.validation_scores_ = validation_summary(oof, y, clf)
+            rows = {name: row_scores(out, y, clf) for name, out in oof.items()}
+            self.selected_ = keep_unless_clearly_beaten(rows, ENSEMBLE, z=SWITCH_Z)
+        members = names if self.selected_ == ENSEMBLE else [self.selected_]
+        if "target_only" in members:
+            self.target_only_estimator_ = linear_candidate(clf).fit(self._linear_inputs(X), y)
+        if self.selected_ == ENSEMBLE:
+            self.ensemble_ = list(names)
+            for name in names:  # the main network (module_) is fitted last, by fit
+                if name not in ("target_only", self._main_network()):
+                    self._fit_network(source_net, X, y, name)
+                    self._members[name] = self.module_
+
+    def _main_network(self):
+        """The candidate trained as ``module_`` by ``fit``."""
+        sel = self.selected_
+        return "finetune" if sel in ("target_only", ENSEMBLE) else sel
 
     def _linear_inputs(self, X_scaled):
         """The caller's inputs (before the network's scaling), flat: the linear baseline
@@ -635,16 +662,28 @@ class _FineTuneBase(BaseDeepDA):
         return flat(X_scaled if mean is None else X_scaled * scale + mean)
 
     def _output(self, X, sample_domain=None):
-        linear = getattr(self, "target_only_estimator_", None)
-        if linear is None:
+        """Network outputs, or those of the linear model / the ensemble chosen by the
+        safety net (log of the mean probabilities: softmax gives them back)."""
+        sel = getattr(self, "selected_", None)
+        if sel not in ("target_only", ENSEMBLE):
             return super()._output(X, sample_domain)
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
-        X, _ = super()._validate_X(X, sample_domain, reset=False)  # not scaled
-        if self._is_classifier:  # log-probabilities: softmax gives them back
-            return np.log(np.clip(linear.predict_proba(flat(X)), 1e-12, None)).astype(np.float32)
-        return np.asarray(linear.predict(flat(X)), dtype=np.float32).reshape(len(X), -1)
+        X, sd = super()._validate_X(X, sample_domain, reset=False)  # not scaled
+        clf = self._is_classifier
+        outs = []
+        for name in self.ensemble_ if sel == ENSEMBLE else ["target_only"]:
+            if name == "target_only":
+                outs.append(candidate_output(self.target_only_estimator_, flat(X), clf))
+                continue
+            main = self.module_
+            self.module_ = self._members.get(name, main)
+            try:
+                outs.append(network_output(self._network_output(self._scale_inputs(X), sd), clf))
+            finally:
+                self.module_ = main
+        return ensemble_output(outs, clf)
 
     def partial_fit(self, X, y=None, classes=None, sample_domain=None, **fit_params):
         """Fine-tune further on the labelled target rows (the first call is ``fit``).
@@ -756,17 +795,24 @@ class FineTuneClassifier(DeepClassifierMixin, _FineTuneBase):
     trained for ``max_epochs`` on the labelled target rows (``sample_domain < 0`` and an
     unmasked label).
 
-    **Safety net** (``safety_net=True``): when every target class has at least two
-    labelled rows, an inner stratified cross-validation (at most 3 folds) of the labelled
-    target rows compares the fine-tuned network (``"finetune"``), a head trained on the
-    frozen source features (``"head"``, when ``freeze`` trains more than the head), the
-    source classifier as it is (``"source"``, when the target classes are classes of the
-    source pre-training) and a ``LogisticRegression`` (``Ridge`` for regression) on the
-    labelled target rows alone, on the inputs as given (``"target_only"``). Taken in that
-    order, a candidate replaces the one kept so far only if it scores higher on every
-    inner fold; the choice is ``selected_``, the mean scores ``validation_scores_``.
-    With fewer labelled rows the fine-tuned network is kept (``validation_scores_ =
-    None``).
+    **Safety net** (``safety_net=True``): the candidates are the fine-tuned network
+    (``"finetune"``), the source classifier as it is (``"source"``, when the target
+    classes are classes of the source pre-training), a head trained on the frozen source
+    features (``"head"``, when ``freeze`` trains more than the head), the same network
+    trained from scratch on the labelled target rows (``"target_net"``, when the network
+    is pre-trained inside ``fit``), a ``LogisticRegression`` (``Ridge`` for regression) on
+    the labelled target rows alone, on the inputs as given (``"target_only"``), and the
+    mean of all their probabilities (predictions for regression; ``"ensemble"``). The
+    ensemble is the default: when every target class has at least two labelled rows, an
+    inner stratified cross-validation (at most 3 folds) of the labelled target rows gives
+    each candidate's out-of-fold outputs, and the candidate with the best out-of-fold
+    accuracy (squared error for regression) replaces the ensemble only if it beats it by
+    more than two standard errors of the paired per-row differences. With a single
+    labelled row in some class nothing can be validated, and the ensemble is kept
+    (``validation_scores_ = None``). The choice is ``selected_``; this rule was chosen on
+    the tasks of ``benchmarks/bench_finetune.py --suite defaults`` (not a held-out result).
+    Each network candidate is trained once per inner fold, and the ensemble's members
+    once more on every labelled target row.
 
     Without ``sample_domain`` and without masked labels every row is used for
     both stages (a plain classifier: this is what sklearn's checks exercise).
@@ -812,13 +858,15 @@ class FineTuneClassifier(DeepClassifierMixin, _FineTuneBase):
         Epochs of source pre-training when ``source_model`` is ``None`` or a class.
     standardize : {"auto", True, False}, default="auto"
         Centre and scale the inputs inside the estimator (per feature for flat rows, one
-        mean and scale for images; statistics of every row passed to ``fit``, source and
-        target). ``"auto"``: only when the network is pre-trained inside ``fit`` (a given
+        mean and scale for images; statistics of the rows passed to ``fit``, each domain
+        weighing the same, and no scale below the median scale of the features, so that
+        a feature nearly constant on the source is not blown up on the target).
+        ``"auto"``: only when the network is pre-trained inside ``fit`` (a given
         network gets its inputs as they are).
     safety_net : bool, default=True
-        Compare the fine-tuned network with a head on frozen features and a linear model
-        on the labelled target rows on an inner validation, and keep the better (see
-        above). Each network candidate is trained once per inner fold.
+        Choose between the fine-tuned network, the no-transfer baselines and their
+        ensemble on an inner validation of the labelled target rows (see above).
+        ``False``: the fine-tuned network.
     cache_features : {"auto", True, False}, default="auto"
         Train the head on cached body features when the body is frozen.
     architecture : nn.Module instance or class, default=None
@@ -854,13 +902,17 @@ class FineTuneClassifier(DeepClassifierMixin, _FineTuneBase):
         Per epoch ``train_loss``, ``train_l2sp_loss``, ``n_trainable_params``, ``dur``.
     pretrain_history_ : list of dict
         Source pre-training losses.
-    selected_ : {"finetune", "head", "source", "target_only"}
-        What ``predict`` uses (see the safety net).
+    selected_ : {"ensemble", "finetune", "source", "head", "target_net", "target_only"}
+        What ``predict`` uses (see the safety net); ``"finetune"`` without it.
     validation_scores_ : dict or None
-        Mean inner-validation accuracy (R² for regression) of each candidate; ``None``
-        when the safety net is off or the labelled target rows are too few.
+        Out-of-fold accuracy (R² for regression) of each candidate on the inner
+        validation; ``None`` when the safety net is off or the labelled target rows are
+        too few.
+    ensemble_ : list of str or None
+        The candidates averaged when ``selected_ == "ensemble"``.
     target_only_estimator_ : estimator or None
-        The linear model on the labelled target rows when ``selected_ == "target_only"``.
+        The linear model on the labelled target rows (``"target_only"`` or a member of
+        the ensemble).
     input_mean_, input_scale_ : ndarray or None
         Standardisation of the inputs (``None``: off).
     head_from_source_ : bool

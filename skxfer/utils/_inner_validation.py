@@ -1,5 +1,5 @@
-"""Inner validation on the few labelled target rows: the folds and the conservative rule
-that decides whether a no-transfer (or other) candidate replaces the transfer model.
+"""Inner validation on the few labelled target rows: the folds, out-of-fold outputs and
+the conservative rules that decide whether another candidate replaces the default one.
 
 Used by :class:`~skxfer.deep.FineTuneClassifier` (its safety net) and
 :class:`~skxfer.RelationTransferClassifier` (``use_embedding="auto"``).
@@ -8,7 +8,14 @@ Used by :class:`~skxfer.deep.FineTuneClassifier` (its safety net) and
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
-__all__ = ["MAX_INNER_FOLDS", "inner_splits", "keep_unless_beaten"]
+__all__ = [
+    "MAX_INNER_FOLDS",
+    "inner_splits",
+    "keep_unless_beaten",
+    "keep_unless_clearly_beaten",
+    "out_of_fold",
+    "row_scores",
+]
 
 #: most folds of the inner validation (fewer when a class has fewer labelled rows)
 MAX_INNER_FOLDS = 3
@@ -46,3 +53,45 @@ def keep_unless_beaten(fold_scores):
         if all(a > b for a, b in zip(fold_scores[name], fold_scores[best], strict=True)):
             best = name
     return best
+
+
+def out_of_fold(fit_output, names, splits, n_rows):
+    """Out-of-fold outputs ``{name: array (n_rows, ...)}`` of every candidate.
+
+    ``fit_output(name, train, valid)`` trains candidate ``name`` on the rows ``train``
+    and returns its outputs (class probabilities, or predictions) on the rows ``valid``;
+    every row gets the output of a model that did not see it.
+    """
+    oof = {}
+    for train, valid in splits:
+        for name in names:
+            out = np.asarray(fit_output(name, train, valid), dtype=np.float64)
+            if name not in oof:
+                oof[name] = np.zeros((n_rows, *out.shape[1:]))
+            oof[name][valid] = out
+    return oof
+
+
+def row_scores(output, y, is_classifier):
+    """Per-row score of out-of-fold outputs: 1/0 correct (classification: ``output``
+    holds class probabilities), or minus the squared error (regression)."""
+    if is_classifier:
+        return (np.asarray(output).argmax(axis=1) == np.asarray(y)).astype(np.float64)
+    err = np.asarray(output).reshape(len(y), -1) - np.asarray(y).reshape(len(y), -1)
+    return -(err**2).sum(axis=1)
+
+
+def keep_unless_clearly_beaten(scores, default, z=1.0):
+    """Name of the candidate to keep, given per-row scores ``{name: array}``.
+
+    ``default`` is kept unless the candidate with the best mean score beats it by more
+    than ``z`` standard errors of the paired per-row differences (the same rows score
+    both, so the comparison is paired; with a few labelled rows a plain comparison of
+    means would switch on noise). Ties go to ``default``.
+    """
+    best = max(scores, key=lambda name: (float(np.mean(scores[name])), name == default))
+    diff = np.asarray(scores[best]) - np.asarray(scores[default])
+    if best == default or len(diff) < 2:
+        return default
+    se = float(np.std(diff, ddof=1)) / np.sqrt(len(diff))
+    return best if float(np.mean(diff)) > z * se else default
