@@ -107,7 +107,7 @@ def _acc(est, X, rows, y_true):
     return float(np.mean(est.predict(X[rows]) == y_true))
 
 
-def run_task(X, y, sd, yt, k, timed, label_repeats=1, full=False, peer=None):
+def run_task(X, y, sd, yt, k, timed, label_repeats=None, full=False, peer=None):
     peer = peer or {}
     est = _estimator()
     candidates = build_candidates(CANDIDATES, est)
@@ -151,7 +151,8 @@ def run_task(X, y, sd, yt, k, timed, label_repeats=1, full=False, peer=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # labelled target rows, on purpose
         start = time.perf_counter()
-        few = TransferSelector(est, strategies=CANDIDATES, n_label_repeats=label_repeats).fit(
+        repeats = {} if label_repeats is None else {"n_label_repeats": label_repeats}
+        few = TransferSelector(est, strategies=CANDIDATES, **repeats).fit(
             X, y_semi, sample_domain=sd
         )
         out["few_s"] = time.perf_counter() - start
@@ -195,7 +196,10 @@ def main(argv=None):
         help="folder for one JSON per task (accuracies, per-fold scores)",
     )
     parser.add_argument(
-        "--label-repeats", type=int, default=1, help="n_label_repeats of the few-label selector"
+        "--label-repeats",
+        type=int,
+        default=None,
+        help="n_label_repeats of the few-label selector (default: the selector's)",
     )
     parser.add_argument(
         "--timed",

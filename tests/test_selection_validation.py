@@ -386,37 +386,62 @@ def test_few_labels_rule_out_what_they_can_and_the_scorers_decide_the_rest():
     from skxfer.model_selection import ComparisonReport
     from skxfer.model_selection._selector import _plausible_by_labels, choose_by_rank
 
-    def report(metric, **scores):
-        return ComparisonReport(
-            scores={n: np.asarray(v, float) for n, v in scores.items()},
+    # the unlabelled scorers prefer "b", then "a"
+    unsupervised = [
+        ComparisonReport(
+            scores={"source_only": np.full(3, 0.5), "a": np.full(3, 0.6), "b": np.full(3, 0.7)},
             fit_times={},
-            metric=metric,
+            metric=m,
         )
-
-    # the unlabelled scorers prefer "b"; the labels say "b" and source-only are worse
-    unsupervised = [report("u", source_only=[0.5] * 6, a=[0.6] * 6, b=[0.7] * 6)] * 2
-    conclusive = report(
-        "labels",
-        source_only=[0.5, 0.4, 0.5, 0.45, 0.5, 0.4],
-        a=[0.9, 1.0, 0.9, 0.95, 1.0, 0.9],
-        b=[0.5, 0.45, 0.4, 0.5, 0.4, 0.5],
-    )
-    kept = _plausible_by_labels([conclusive, *unsupervised], alpha=0.05, test_ratio=0.5)
+        for m in ("u1", "u2")
+    ]
+    # 30 labelled rows: "a" right on 27, "b" and source-only on 15: ruled out
+    rng = np.random.RandomState(0)
+    conclusive = {
+        "source_only": (rng.rand(30) < 0.5).astype(float),
+        "a": np.r_[np.ones(27), np.zeros(3)],
+        "b": np.r_[np.zeros(15), np.ones(15)],
+    }
+    kept = _plausible_by_labels(unsupervised, conclusive, alpha=0.05)
     assert kept[0].strategies == ["a"]
     assert choose_by_rank(kept) == "a"
-    # labels that cannot tell the candidates apart leave the choice to the scorers
-    noisy = report(
-        "labels",
-        source_only=[0.5, 1.0, 0.5, 1.0, 0.5, 1.0],
-        a=[1.0, 0.5, 1.0, 0.5, 1.0, 0.5],
-        b=[0.5, 1.0, 1.0, 0.5, 0.5, 1.0],
-    )
-    kept = _plausible_by_labels([noisy, *unsupervised], alpha=0.05, test_ratio=0.5)
-    assert set(kept[0].strategies) == {"source_only", "a", "b"}
+    # 6 labelled rows, one row apart: nothing is ruled out, the scorers decide
+    few = {
+        "source_only": np.r_[np.ones(4), np.zeros(2)],
+        "a": np.r_[np.ones(5), np.zeros(1)],
+        "b": np.r_[np.zeros(1), np.ones(4), np.zeros(1)],
+    }
+    kept = _plausible_by_labels(unsupervised, few, alpha=0.05)
+    assert kept[0].strategies == ["source_only", "a", "b"]
     assert choose_by_rank(kept) == "b"
-    # alpha=None: the best held-out accuracy alone (a tie goes to source-only)
-    alone = _plausible_by_labels([noisy, *unsupervised], alpha=None, test_ratio=0.5)
-    assert alone[0].strategies == ["source_only"]
+    # alpha=None: the best held-out accuracy alone
+    assert _plausible_by_labels(unsupervised, few, alpha=None)[0].strategies == ["a"]
+    # a candidate whose fits failed is never kept
+    failed = dict(few, b=np.full(6, np.nan))
+    assert "b" not in _plausible_by_labels(unsupervised, failed, alpha=0.05)[0].strategies
+
+
+def test_held_out_correctness_counts_each_labelled_row_per_fold_that_holds_it_out():
+    from skxfer.model_selection._selector import _held_out_correctness
+
+    y = np.array([0, 1, 0, 1, 1, 0])
+    sd = np.array([1, 1, -1, -1, -1, -1])
+    labelled = np.array([2, 3, 4])
+    splits = [
+        (np.array([0, 1, 4, 5]), np.array([2, 3])),
+        (np.array([0, 1, 2, 3]), np.array([4, 5])),
+    ]
+    classes = np.array([0, 1])
+    # candidate "a" predicts class 0 everywhere; "b" fails on the second fold
+    results = [
+        ("a", [0.0], 0.0, None, (classes, np.array([[0.9, 0.1], [0.8, 0.2]]))),
+        ("a", [0.0], 0.0, None, (classes, np.array([[0.7, 0.3], [0.6, 0.4]]))),
+        ("b", [0.0], 0.0, None, (classes, np.array([[0.1, 0.9], [0.2, 0.8]]))),
+        ("b", [np.nan], 0.0, "ValueError", None),
+    ]
+    correct = _held_out_correctness(results, splits, y, sd, labelled)
+    assert correct["a"].tolist() == [1.0, 0.0, 0.0]
+    assert np.isnan(correct["b"]).all()
 
 
 def test_few_label_folds_hold_out_each_labelled_row_and_a_share_of_the_rest():

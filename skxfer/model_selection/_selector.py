@@ -267,9 +267,11 @@ class TransferSelector(BaseDAMetaEstimator):
     other labelled target rows included). A few labels are a noisy judge (with 3 rows
     per class, the best held-out accuracy among many candidates is mostly luck), so
     they rule out what they can: every candidate whose held-out accuracy is
-    significantly below the best one's (at level ``alpha``, the paired test of
-    :func:`gain_p_value`) is dropped, source-only included, and ``rule`` decides among
-    the rest with the unsupervised scorers. With many labels this is the best held-out
+    significantly below the best one's (at level ``alpha``, a one-sided paired t-test
+    over the labelled rows, :func:`gain_p_value`) is dropped, source-only included, and
+    ``rule`` decides among the rest with the unsupervised scorers. The target-only
+    baseline (the estimator on the labelled target rows alone, ``"target_only"``)
+    competes too. With many labels this is the best held-out
     accuracy; with very few, the unsupervised choice. ``selection_mode_`` says which
     mode was used: ``"unsupervised"``, ``"few_labels"`` or ``"no_target"``.
 
@@ -478,9 +480,12 @@ class TransferSelector(BaseDAMetaEstimator):
             else:
                 self.selection_mode_ = "unsupervised"
                 splits = _splits(self._default_cv(), X, y, sd)
-            reports = self._cross_validate(candidates, scoring, X, y, explicit, splits)
+            reports, results = self._cross_validate(
+                candidates, scoring, X, y, explicit, splits, target_proba=few is not None
+            )
             ratio = _test_ratio(splits)
-            name = self._decide(reports, ratio, few_labels=few is not None)
+            correct = None if few is None else _held_out_correctness(results, splits, y, sd, few)
+            name = self._decide(reports, ratio, correct=correct)
             for report in reports:
                 report.selected = name
                 _add_gain_p_values(report, ratio)
@@ -504,10 +509,15 @@ class TransferSelector(BaseDAMetaEstimator):
             cv = DomainShuffleSplit(5 if cv is None else cv, random_state=self.random_state)
         return cv
 
-    def _decide(self, reports, test_ratio, few_labels=False):
-        """The rule applied to the cross-validation reports (one per scorer)."""
-        if few_labels:
-            reports = _plausible_by_labels(reports, alpha=self.alpha, test_ratio=test_ratio)
+    def _decide(self, reports, test_ratio, correct=None):
+        """The rule applied to the cross-validation reports (one per scorer).
+
+        ``correct`` (few-label mode): each candidate's held-out correctness on each
+        labelled target row; ``reports[0]`` is then the labels' report and the rule runs
+        on the others, kept to the candidates the labels do not rule out.
+        """
+        if correct is not None:
+            reports = _plausible_by_labels(reports[1:], correct, alpha=self.alpha)
         if self.rule == "rank":
             return choose_by_rank(reports, min_agreement=self.min_agreement, fallback=self.fallback)
         return choose(
@@ -519,8 +529,10 @@ class TransferSelector(BaseDAMetaEstimator):
             fallback=self.fallback,
         )
 
-    def _cross_validate(self, candidates, scoring, X, y, sd, splits):
-        """One report per scorer (``"ensemble"``: agreement with the candidates' mean)."""
+    def _cross_validate(self, candidates, scoring, X, y, sd, splits, target_proba=False):
+        """One report per scorer (``"ensemble"``: agreement with the candidates' mean),
+        and the per-fold results (with the target rows' probabilities when
+        ``target_proba``)."""
         from sklearn.utils.parallel import delayed
 
         ensemble = [k for k, one in enumerate(scoring) if isinstance(one, str) and one == ENSEMBLE]
@@ -537,7 +549,7 @@ class TransferSelector(BaseDAMetaEstimator):
                 scorers,
                 self.random_state,
                 np.nan,
-                target_proba=bool(ensemble),
+                target_proba=bool(ensemble) or target_proba,
             )
             for name, est in candidates.items()
             for tr, te in splits
@@ -551,10 +563,11 @@ class TransferSelector(BaseDAMetaEstimator):
             names.insert(ensemble[0], ENSEMBLE)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return [
+            reports = [
                 _collect(col, candidates, name, alpha=0.05)
                 for col, name in zip(columns, names, strict=True)
             ]
+        return reports, results
 
 
 #: Candidate of the few-label mode: the estimator fitted on the labelled target rows alone.
@@ -595,30 +608,55 @@ def _ensemble_agreement(results, n_folds):
     return out
 
 
-def _plausible_by_labels(reports, *, alpha, test_ratio):
-    """The unsupervised reports, kept to the candidates the labels cannot rule out.
+def _held_out_correctness(results, splits, y, sd, labelled):
+    """Each candidate's mean held-out correctness on each labelled target row.
 
-    ``reports[0]`` holds the held-out accuracy on the labelled target rows. The
-    candidate with the best mean accuracy stays, and so does every candidate whose
-    deficit to it is not significant at level ``alpha`` (paired, variance-corrected
-    test over the folds, :func:`gain_p_value`); ``alpha=None`` keeps the best alone.
+    ``results`` are ``_fit_and_score(..., target_proba=True)`` tuples, candidate-major
+    over ``splits``; a labelled target row counts once per fold that holds it out
+    (once per repeat). Returns a dict of candidate name to an array over ``labelled``
+    (NaN for a candidate whose fits failed).
+    """
+    position = {row: k for k, row in enumerate(labelled)}
+    hits = {}
+    for k, r in enumerate(results):
+        _, test = splits[k % len(splits)]
+        total, count = hits.setdefault(r[0], (np.zeros(labelled.size), np.zeros(labelled.size)))
+        if r[4] is None:
+            total[:] = np.nan
+            continue
+        classes, proba = r[4]
+        target = test[sd[test] < 0]
+        pred = np.asarray(classes)[np.argmax(proba, axis=1)]
+        for row, p in zip(target, pred, strict=True):
+            if row in position:
+                total[position[row]] += p == y[row]
+                count[position[row]] += 1
+    return {name: total / np.maximum(count, 1) for name, (total, count) in hits.items()}
+
+
+def _plausible_by_labels(reports, correct, *, alpha):
+    """The reports, kept to the candidates the labelled target rows cannot rule out.
+
+    ``correct`` holds each candidate's held-out correctness on each labelled target
+    row. The candidate with the best mean stays, and so does every candidate whose
+    deficit to it is not significant at level ``alpha`` (one-sided paired t-test over
+    the labelled rows, :func:`gain_p_value`); ``alpha=None`` keeps the best alone.
     Source-only is ruled out like any candidate, so the fallback applies only when the
-    labels cannot tell it from the best.
+    labels cannot tell it from the best. With a handful of labelled rows nothing is
+    ruled out; with a few dozen, the candidates clearly below the best are.
     """
     from ._compare import ComparisonReport
 
-    labels, unsupervised = reports[0], reports[1:]
-    names = list(labels.scores)
-    means = {n: labels.mean(n) if np.isfinite(labels.mean(n)) else -np.inf for n in names}
+    names = list(reports[0].scores)
+    means = {n: np.mean(correct[n]) if np.all(np.isfinite(correct[n])) else -np.inf for n in names}
     best = max(names, key=means.get)
 
     def plausible(name):
         if name == best:
             return True
-        if alpha is None:
+        if alpha is None or not np.isfinite(means[name]):
             return False
-        p = gain_p_value(labels.scores[best], labels.scores[name], test_ratio=test_ratio)
-        return not p < alpha  # NaN (fewer than two folds) rules nothing out
+        return not gain_p_value(correct[best], correct[name]) < alpha
 
     kept = [n for n in names if plausible(n)]
     return [
@@ -627,7 +665,7 @@ def _plausible_by_labels(reports, *, alpha, test_ratio):
             fit_times={n: r.fit_times.get(n, np.nan) for n in kept},
             metric=r.metric,
         )
-        for r in unsupervised or [labels]
+        for r in reports
     ]
 
 
