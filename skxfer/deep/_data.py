@@ -181,7 +181,8 @@ class DomainBatchesMixin:
     """
 
     def _batch_seed(self):
-        raise NotImplementedError
+        """Seed of this fit's batch order; every estimator using the mixin defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define _batch_seed()")
 
     def get_split_datasets(self, X, y=None, **fit_params):
         return self.get_dataset(X, y), None
