@@ -274,7 +274,7 @@ def main(argv=None):
     parser.add_argument("--n-target", type=int, default=3000)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
-    home = data_home(args.data_home)
+    home = Path(data_home(args.data_home))
     parts = set(args.parts.split(","))
     warnings.simplefilter("ignore")
     if "a" in parts:

@@ -7,7 +7,6 @@ from scipy.special import expit
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 
 from ._base import BaseDensityRatio
@@ -111,8 +110,7 @@ class ClassifierDensityRatio(BaseDensityRatio):
         self._prior = np.log(ns / nt)
         n_splits = min(self.cv, ns, nt)
         if n_splits >= 2:
-            seed = check_random_state(self.random_state).randint(2**31 - 1)
-            folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+            folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
             method = "decision_function" if hasattr(base, "decision_function") else "predict_proba"
             oof = cross_val_predict(base, X, d, cv=folds, method=method)
             if method == "predict_proba":
