@@ -447,3 +447,22 @@ def test_safety_net_keeps_the_source_classifier_when_fine_tuning_only_hurts():
     other = FineTuneClassifier(source_net(), max_epochs=1).fit(X2, y2, sample_domain=sd2)
     assert other.validation_scores_ is None or "source" not in other.validation_scores_
     assert other.ensemble_ is None or "target_net" not in other.ensemble_  # a given network
+
+
+def test_one_labelled_target_class_leaves_the_target_only_model_out():
+    # the target task's classes are those of its labelled rows; with one of them a
+    # target-only model cannot be fitted, and the ensemble goes without it
+    rng = np.random.RandomState(0)
+    X = rng.randn(80, 4).astype(np.float32)
+    y = np.r_[np.arange(60) % 3, np.full(20, -1)]
+    sd = np.r_[np.ones(60, dtype=int), -np.ones(20, dtype=int)]
+    y[60] = 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        one = FineTuneClassifier(**TINY).fit(X, y, sample_domain=sd)
+        y[60:66] = [0, 1, 0, 1, 0, 1]
+        two = FineTuneClassifier(**TINY).fit(X, y, sample_domain=sd)
+    assert one.selected_ == "ensemble" and "target_only" not in one.ensemble_
+    assert one.target_only_estimator_ is None
+    assert "target_only" in two.ensemble_
+    assert two.predict_proba(X[60:]).shape == (20, 2)

@@ -619,6 +619,8 @@ class _FineTuneBase(BaseDeepDA):
     def _select(self, source_net, X, y, transfer):
         """Choose what ``predict`` uses on an inner validation of the target rows."""
         names = self._candidates()
+        if self._is_classifier and np.unique(y).size < 2:
+            names.remove("target_only")  # a target-only model needs two classes
         self.selected_ = names[0]
         self.validation_scores_ = None
         self.target_only_estimator_ = None
