@@ -211,3 +211,21 @@ def test_cuda_matches_cpu(method):
     cpu = OTAligner(method=method, reg=0.5).fit_transform(X, y)
     gpu = OTAligner(method=method, reg=0.5, device="cuda").fit_transform(X, y)
     np.testing.assert_allclose(gpu, cpu, rtol=1e-5, atol=1e-6)
+
+
+def test_gaussian_map_in_the_low_rank_span_is_the_dense_map():
+    from skxfer.alignment._covariance import (
+        _dense_gaussian_map,
+        gaussian_map,
+        spectral_covariance,
+    )
+
+    rng = np.random.RandomState(0)
+    # more features than rows: "floor * I + low rank", different floors and spans
+    cs = spectral_covariance(rng.normal(size=(12, 60)), reg=0.3)
+    ct = spectral_covariance(2.0 * rng.normal(size=(9, 60)) + 1.0, reg=0.7)
+    assert cs.vectors.shape[1] + ct.vectors.shape[1] < 60
+    A = gaussian_map(cs, ct)
+    np.testing.assert_allclose(A, _dense_gaussian_map(cs, ct), atol=1e-10)
+    # it is the OT map: it carries the source covariance onto the target's
+    np.testing.assert_allclose(A.T @ cs.dense_power(1.0) @ A, ct.dense_power(1.0), atol=1e-8)

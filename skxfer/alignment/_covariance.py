@@ -3,7 +3,9 @@
 CORAL and the linear OT map need ``C^{1/2}`` and ``C^{-1/2}``. One symmetric eigen-
 decomposition gives every power. When there are more features than rows, the
 covariance is computed from the ``n x n`` Gram matrix instead of the ``d x d`` one, and
-the power is applied as ``a I + U diag(c) U^T`` without ever forming a ``d x d`` matrix.
+the power is applied as ``a I + U diag(c) U^T`` without ever forming a ``d x d`` matrix;
+the linear OT map between two such covariances is computed in the span of their two
+low-rank parts (:func:`gaussian_map`).
 """
 
 from dataclasses import dataclass
@@ -120,3 +122,59 @@ def spectral_covariance(X, reg="auto", rtol=1e-10):
 def apply_operator(X, scale, U, coef):
     """``X @ (scale * I + U diag(coef) U^T)`` without forming the ``d x d`` matrix."""
     return scale * X + ((X @ U) * coef) @ U.T
+
+
+def _restricted(cov, Q):
+    """``Q^T C Q`` for orthonormal ``Q`` whose span holds ``cov``'s low-rank part."""
+    B = Q.T @ cov.vectors
+    dense = cov.floor * np.eye(Q.shape[1]) + (B * (cov.values - cov.floor)) @ B.T
+    values, vectors = linalg.eigh((dense + dense.T) / 2.0)
+    values = np.clip(values, cov.floor, None)
+    return SpectralCovariance(mean=cov.mean, vectors=vectors, values=values, floor=cov.floor)
+
+
+def _dense_gaussian_map(cs, ct):
+    """``Cs^{-1/2} (Cs^{1/2} Ct Cs^{1/2})^{1/2} Cs^{-1/2}`` with dense matrices."""
+    Cs12 = cs.dense_power(0.5)
+    Cs_12 = cs.dense_power(-0.5)
+    mid = Cs12 @ ct.dense_power(1.0) @ Cs12
+    w, V = linalg.eigh((mid + mid.T) / 2.0)
+    mid12 = (V * np.sqrt(np.clip(w, 0.0, None))) @ V.T
+    return Cs_12 @ mid12 @ Cs_12
+
+
+def gaussian_map(cs, ct):
+    """Matrix ``A`` of the optimal transport map between two Gaussians.
+
+    The map from ``N(ms, Cs)`` to ``N(mt, Ct)`` is ``x -> (x - ms) A + mt`` with
+    ``A = Cs^{-1/2} (Cs^{1/2} Ct Cs^{1/2})^{1/2} Cs^{-1/2}``. When both covariances are
+    "floor times identity + low rank" (more features than rows), every factor keeps
+    that form in the span ``Q`` of the two low-rank parts, and off it ``A`` is
+    ``sqrt(floor_t / floor_s)`` times the identity: the powers are taken on
+    ``r x r`` matrices (``r`` at most the two ranks together) instead of ``d x d``.
+
+    Parameters
+    ----------
+    cs, ct : SpectralCovariance
+        Source and target covariances.
+
+    Returns
+    -------
+    A : ndarray of shape (d, d)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skxfer.alignment._covariance import SpectralCovariance, gaussian_map
+    >>> def iso(var, d=3):
+    ...     return SpectralCovariance(np.zeros(d), np.eye(d), np.full(d, var), var)
+    >>> np.round(gaussian_map(iso(1.0), iso(4.0)), 6).tolist()[0]
+    [2.0, 0.0, 0.0]
+    """
+    d, rank = cs.vectors.shape[0], cs.vectors.shape[1] + ct.vectors.shape[1]
+    if rank >= d or cs.floor <= 0 or ct.floor <= 0:
+        return _dense_gaussian_map(cs, ct)
+    Q = linalg.orth(np.hstack([cs.vectors, ct.vectors]))
+    inside = _dense_gaussian_map(_restricted(cs, Q), _restricted(ct, Q))
+    off = np.sqrt(ct.floor / cs.floor)
+    return off * np.eye(d) + Q @ (inside - off * np.eye(Q.shape[1])) @ Q.T

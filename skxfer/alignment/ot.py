@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._domains import is_masked
 from ..base import BaseAdapter
-from ._covariance import spectral_covariance
+from ._covariance import gaussian_map, spectral_covariance
 
 __all__ = ["OTAligner", "LinearOTAligner"]
 
@@ -300,13 +300,7 @@ class OTAligner(BaseAdapter):
     def _fit_linear(self, Xs, Xt):
         cs = spectral_covariance(Xs, "auto")
         ct = spectral_covariance(Xt, "auto")
-        Cs12 = cs.dense_power(0.5)
-        Cs_12 = cs.dense_power(-0.5)
-        Ct = ct.dense_power(1.0)
-        mid = Cs12 @ Ct @ Cs12
-        w, V = np.linalg.eigh((mid + mid.T) / 2.0)
-        mid12 = (V * np.sqrt(np.clip(w, 0.0, None))) @ V.T
-        self.A_ = Cs_12 @ mid12 @ Cs_12
+        self.A_ = gaussian_map(cs, ct)
         self.source_mean_ = cs.mean
         self.target_mean_ = ct.mean
 
