@@ -40,6 +40,7 @@ __all__ = [
     "check_sample_domain",
     "validate_da_data",
     "score_known_labels",
+    "domain_balanced_weights",
 ]
 
 #: Label of an unlabelled row in classification (sklearn's semi-supervised convention).
@@ -735,3 +736,31 @@ def score_known_labels(y, y_pred, sample_weight=None, *, regression=False):
     sw = None if sample_weight is None else np.asarray(sample_weight)[keep]
     metric = r2_score if regression else accuracy_score
     return float(metric(y[keep], np.asarray(y_pred)[keep], sample_weight=sw))
+
+
+def domain_balanced_weights(sample_domain):
+    """Row weights under which every domain weighs the same in total (mean weight 1).
+
+    With many source rows and a few labelled target rows, a model fitted on their union
+    sees almost only the source; these weights give the target rows as much say as the
+    source rows (each of ``n_domains`` domains gets ``n_rows / n_domains`` in total).
+
+    Parameters
+    ----------
+    sample_domain : array-like of shape (n_samples,)
+        Domain of each row (``> 0`` source, ``< 0`` target).
+
+    Returns
+    -------
+    weights : ndarray of float64, shape (n_samples,)
+
+    Examples
+    --------
+    >>> from skxfer._domains import domain_balanced_weights
+    >>> domain_balanced_weights([1, 1, 1, -1]).tolist()
+    [0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 2.0]
+    """
+    sd = np.asarray(sample_domain)
+    sd = check_sample_domain(sd, sd.shape[0] if sd.ndim else 1)
+    _, index, counts = np.unique(sd, return_inverse=True, return_counts=True)
+    return sd.size / (counts.size * counts[index].astype(np.float64))

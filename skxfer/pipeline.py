@@ -7,8 +7,9 @@ from sklearn import get_config
 from sklearn.base import _fit_context, clone, is_classifier, is_regressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.validation import has_fit_parameter
 
-from ._domains import is_masked, score_known_labels, validate_da_data
+from ._domains import domain_balanced_weights, is_masked, score_known_labels, validate_da_data
 from .base import BaseDAMetaEstimator, DATags, get_da_tags
 
 __all__ = ["DAPipeline", "LabelledOnly", "make_da_pipeline"]
@@ -30,6 +31,9 @@ class LabelledOnly(BaseDAMetaEstimator):
 
     ``domains="target"`` fits on the labelled **target** rows alone (``sample_domain <
     0``): the target-only baseline of few-label DA, which any transfer has to beat.
+    ``domain_weight="balanced"`` gives every domain the same total weight: a few
+    labelled target rows then count as much as all the source rows together, instead of
+    being drowned by them.
 
     Parameters
     ----------
@@ -37,6 +41,10 @@ class LabelledOnly(BaseDAMetaEstimator):
         A scikit-learn classifier or regressor.
     domains : {"all", "target"}, default="all"
         Which labelled rows to fit on: every one, or the target domain's only.
+    domain_weight : {None, "balanced"}, default=None
+        ``"balanced"``: weight the rows fitted on so that each domain weighs the same in
+        total (:func:`~skxfer._domains.domain_balanced_weights`, multiplied into any
+        ``sample_weight`` given); the estimator's ``fit`` must take ``sample_weight``.
 
     Attributes
     ----------
@@ -60,6 +68,9 @@ class LabelledOnly(BaseDAMetaEstimator):
     LabelledOnly(domains='target', estimator=LogisticRegression())
     >>> target_only.predict([[5.1], [5.8]]).tolist()
     [0, 1]
+    >>> pooled = LabelledOnly(LogisticRegression(), domain_weight="balanced")
+    >>> pooled.fit(X, [0, 1, 0, 1, -1, -1], sample_domain=[1, 1, -1, -1, -1, -1]).classes_
+    array([0, 1])
     """
 
     _da_tags = DATags(
@@ -70,11 +81,13 @@ class LabelledOnly(BaseDAMetaEstimator):
     _parameter_constraints = {
         "estimator": [HasMethods(["fit"])],
         "domains": [StrOptions({"all", "target"})],
+        "domain_weight": [None, StrOptions({"balanced"})],
     }
 
-    def __init__(self, estimator, domains="all"):
+    def __init__(self, estimator, domains="all", domain_weight=None):
         self.estimator = estimator
         self.domains = domains
+        self.domain_weight = domain_weight
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None, **fit_params):
@@ -121,6 +134,15 @@ class LabelledOnly(BaseDAMetaEstimator):
             k: (np.asarray(v)[keep] if hasattr(v, "__len__") and len(v) == n else v)
             for k, v in fit_params.items()
         }
+        if self.domain_weight == "balanced":
+            if not has_fit_parameter(self.estimator, "sample_weight"):
+                raise TypeError(
+                    f"LabelledOnly(domain_weight='balanced') weights the rows, but "
+                    f"{type(self.estimator).__name__}.fit takes no sample_weight: use an "
+                    "estimator that does, or domain_weight=None."
+                )
+            weights = domain_balanced_weights(sd[keep])
+            fit_params["sample_weight"] = weights * fit_params.get("sample_weight", 1.0)
         self.estimator_ = clone(self.estimator).fit(X[keep], y[keep], **fit_params)
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_

@@ -1,5 +1,7 @@
 """The data contract: masking, inference of domains, helpers and input errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
@@ -202,3 +204,44 @@ def test_make_da_pipeline_wraps_only_plain_final_estimators():
     assert isinstance(pipe.steps[-1][1], CORALAligner)
     pipe = make_da_pipeline(LabelledOnly(LogisticRegression()))
     assert isinstance(pipe.steps[-1][1].estimator, LogisticRegression)
+
+
+def test_domain_balanced_weights_give_each_domain_the_same_total():
+    from skxfer._domains import domain_balanced_weights
+
+    sd = np.r_[np.ones(90, dtype=int), 2 * np.ones(6, dtype=int), -np.ones(4, dtype=int)]
+    w = domain_balanced_weights(sd)
+    totals = [w[sd == d].sum() for d in (1, 2, -1)]
+    np.testing.assert_allclose(totals, [100 / 3] * 3)
+    assert w.mean() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="neither source nor target"):
+        domain_balanced_weights([1, 0, -1])
+
+
+def test_labelled_only_balanced_fits_with_domain_weights():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from skxfer._domains import domain_balanced_weights
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    sd = np.r_[np.ones(50, dtype=int), -np.ones(10, dtype=int)]
+    y_semi = y.copy()
+    y_semi[55:] = -1  # five labelled target rows, five masked
+    keep = y_semi != -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # labelled target rows, on purpose
+        pooled = LabelledOnly(LogisticRegression(), domain_weight="balanced")
+        pooled.fit(X, y_semi, sample_domain=sd)
+        manual = LogisticRegression().fit(
+            X[keep], y[keep], sample_weight=domain_balanced_weights(sd[keep])
+        )
+        np.testing.assert_allclose(pooled.estimator_.coef_, manual.coef_)
+        unweighted = LabelledOnly(LogisticRegression()).fit(X, y_semi, sample_domain=sd)
+        assert not np.allclose(unweighted.estimator_.coef_, manual.coef_)
+        with pytest.raises(TypeError, match="takes no sample_weight"):
+            LabelledOnly(KNeighborsClassifier(), domain_weight="balanced").fit(
+                X, y_semi, sample_domain=sd
+            )

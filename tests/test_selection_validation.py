@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn import config_context
+from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_validate
@@ -422,7 +423,7 @@ def test_few_labels_rule_out_what_they_can_and_the_scorers_decide_the_rest():
 
 
 def test_held_out_correctness_counts_each_labelled_row_per_fold_that_holds_it_out():
-    from skxfer.model_selection._selector import _held_out_correctness
+    from skxfer.model_selection._few_labels import held_out_correctness
 
     y = np.array([0, 1, 0, 1, 1, 0])
     sd = np.array([1, 1, -1, -1, -1, -1])
@@ -439,20 +440,20 @@ def test_held_out_correctness_counts_each_labelled_row_per_fold_that_holds_it_ou
         ("b", [0.0], 0.0, None, (classes, np.array([[0.1, 0.9], [0.2, 0.8]]))),
         ("b", [np.nan], 0.0, "ValueError", None),
     ]
-    correct = _held_out_correctness(results, splits, y, sd, labelled)
+    correct = held_out_correctness(results, splits, y, sd, labelled)
     assert correct["a"].tolist() == [1.0, 0.0, 0.0]
     assert np.isnan(correct["b"]).all()
 
 
 def test_few_label_folds_hold_out_each_labelled_row_and_a_share_of_the_rest():
-    from skxfer.model_selection._selector import _few_label_splits
+    from skxfer.model_selection._few_labels import few_label_splits
 
     rng = np.random.RandomState(0)
     sd = np.r_[np.ones(100, dtype=int), -np.ones(60, dtype=int)]
     y = np.r_[rng.randint(0, 2, 100), -np.ones(60, dtype=int)]
     labelled = np.arange(100, 112)
     y[labelled] = np.tile([0, 1], 6)
-    splits = _few_label_splits(y, sd, labelled, n_repeats=2, random_state=0)
+    splits = few_label_splits(y, sd, labelled, n_repeats=2, random_state=0)
     assert len(splits) == 2 * 5
     held = np.concatenate([np.intersect1d(te, labelled) for _, te in splits])
     assert np.array_equal(np.sort(held), np.sort(np.r_[labelled, labelled]))
@@ -460,3 +461,72 @@ def test_few_label_folds_hold_out_each_labelled_row_and_a_share_of_the_rest():
         assert np.intersect1d(tr, te).size == 0 and tr.size + te.size == 160
         assert np.sum(sd[te] > 0) == 30  # 30 % of the source rows
         assert np.setdiff1d(te[sd[te] < 0], labelled).size == 14  # 30 % of 48 unlabelled
+
+
+def test_hedge_is_kept_unless_one_member_clearly_beats_it():
+    from skxfer.model_selection._few_labels import hedge_members, held_out_correctness
+
+    n = 24
+    y = np.r_[np.zeros(4, dtype=int), np.tile([0, 1], n // 2)]
+    sd = np.r_[np.ones(4, dtype=int), -np.ones(n, dtype=int)]
+    labelled = np.arange(4, 4 + n)
+    splits = [(np.arange(4), labelled)]
+    classes = np.array([0, 1])
+    truth = np.eye(2)[y[labelled]]
+
+    def out(name, proba):
+        return (name, [0.0], 0.0, None, (classes, proba))
+
+    def members(pick_proba, target_proba, balanced_proba):
+        results = [
+            out("ot", pick_proba),
+            out("target_only", target_proba),
+            out("domain_balanced", balanced_proba),
+        ]
+        correct = held_out_correctness(results, splits, y, sd, labelled)
+        return hedge_members("ot", results, splits, y, sd, labelled, correct)
+
+    # each member right on two thirds of the rows, wrong on different ones: the mean of
+    # their probabilities is right everywhere, and no member beats it
+    wrong = [np.arange(n) % 3 == k for k in range(3)]
+    probas = [np.where(w[:, None], 1 - truth, truth) * 0.6 + 0.2 for w in wrong]
+    assert members(*probas) == ["ot", "target_only", "domain_balanced"]
+    # target-only right everywhere, confident; the two others confidently wrong: the
+    # mean follows the wrong majority on every row, target-only alone is kept
+    sure_wrong = 1 - truth
+    assert members(sure_wrong, 0.1 + 0.8 * truth, sure_wrong) == ["target_only"]
+    # a member whose fits failed stays out; one left alone is the pick itself
+    failed = [
+        out("ot", probas[0]),
+        ("target_only", [np.nan], 0.0, "ValueError", None),
+    ]
+    correct = held_out_correctness(failed, splits, y, sd, labelled)
+    assert hedge_members("ot", failed, splits, y, sd, labelled, correct) == ["ot"]
+
+
+def test_few_label_selector_predicts_with_the_mean_of_its_members():
+    from skxfer.model_selection._few_labels import MeanProbaClassifier
+
+    X, y, sd, yt = make_task()
+    y_semi = y.copy()
+    target = np.flatnonzero(sd < 0)
+    labelled = np.concatenate([target[yt == c][:3] for c in range(3)])
+    y_semi[labelled] = yt[np.searchsorted(target, labelled)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # labelled target rows, on purpose
+        sel = TransferSelector(LogisticRegression(), strategies=["coral"]).fit(
+            X, y_semi, sample_domain=sd
+        )
+        assert {"target_only", "domain_balanced"} <= set(sel.report_.strategies)
+        # on this task no member beats the hedge clearly: all of them predict
+        assert sel.members_ == list(
+            dict.fromkeys([sel.selected_strategy_, "target_only", "domain_balanced"])
+        )
+        assert isinstance(sel.best_estimator_, MeanProbaClassifier)
+        each = [
+            clone(est).fit(X, y_semi, sample_domain=sd).predict_proba(X)
+            for _, est in sel.best_estimator_.members
+        ]
+        np.testing.assert_allclose(sel.predict_proba(X), np.mean(each, axis=0))
+    unsupervised = TransferSelector(LogisticRegression(), strategies=["coral"], cv=2).fit(X, y)
+    assert unsupervised.members_ == [unsupervised.selected_strategy_]

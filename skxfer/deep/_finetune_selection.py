@@ -9,6 +9,8 @@ linear model fitted on the labelled target rows alone, and keeps the best.
 import numpy as np
 from sklearn.linear_model import LogisticRegression, Ridge
 
+from ..utils._inner_validation import SWITCH_Z
+
 __all__ = [
     "ENSEMBLE",
     "SWITCH_Z",
@@ -25,9 +27,6 @@ __all__ = [
 
 #: name of the safety net's default choice: the mean of every candidate's outputs
 ENSEMBLE = "ensemble"
-#: a single candidate replaces the ensemble only if it beats it on the inner validation by
-#: more than this many standard errors of the paired per-row differences
-SWITCH_Z = 2.0
 
 
 def fit_input_scaling(X, sample_domain=None):

@@ -6,7 +6,6 @@ import warnings
 import numpy as np
 from scipy import stats
 from sklearn.base import clone, is_classifier
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d
 
 from .._domains import is_masked, validate_da_data
@@ -22,6 +21,14 @@ from ._compare import (
     _seeded,
     _splits,
     build_candidates,
+)
+from ._few_labels import (
+    MeanProbaClassifier,
+    few_label_baselines,
+    few_label_rows,
+    few_label_splits,
+    hedge_members,
+    held_out_correctness,
 )
 from ._scorers import get_da_scorer
 from ._source_selection import expand_sources
@@ -269,11 +276,19 @@ class TransferSelector(BaseDAMetaEstimator):
     they rule out what they can: every candidate whose held-out accuracy is
     significantly below the best one's (at level ``alpha``, a one-sided paired t-test
     over the labelled rows, :func:`gain_p_value`) is dropped, source-only included, and
-    ``rule`` decides among the rest with the unsupervised scorers. The target-only
-    baseline (the estimator on the labelled target rows alone, ``"target_only"``)
-    competes too. With many labels this is the best held-out
-    accuracy; with very few, the unsupervised choice. ``selection_mode_`` says which
-    mode was used: ``"unsupervised"``, ``"few_labels"`` or ``"no_target"``.
+    ``rule`` decides among the rest with the unsupervised scorers. Two no-transfer
+    baselines compete too: the estimator on the labelled target rows alone
+    (``"target_only"``) and on every labelled row with each domain weighing the same
+    (``"domain_balanced"``, for estimators whose ``fit`` takes ``sample_weight``). With
+    many labels this is the best held-out accuracy; with very few, the unsupervised
+    choice. A classifier then **hedges** the choice: it predicts with the mean
+    probability of the chosen candidate and the two baselines, unless one of them beats
+    that mean on the held-out labelled rows by more than two standard errors of the
+    paired differences (then it predicts alone); ``members_`` says which. (With three
+    labelled rows per class, the mean was better than the choice alone on the shared
+    benchmark tasks, whose figures chose this rule: ``benchmarks/bench_selection.py``.)
+    ``selection_mode_`` says which mode was used: ``"unsupervised"``, ``"few_labels"``
+    or ``"no_target"``.
 
     **Hyper-parameters.** A candidate can be a ``(strategy, param_grid)`` pair: every
     point of the grid becomes a candidate (``"ot(reg=0.1)"``), so the strategy's and
@@ -335,9 +350,14 @@ class TransferSelector(BaseDAMetaEstimator):
         Name of the chosen candidate (``"source_only"`` on fallback).
     selection_mode_ : {"unsupervised", "few_labels", "no_target"}
         How the choice was validated.
+    members_ : list of str
+        The candidates that predict: ``[selected_strategy_]``, or in few-label mode the
+        hedge (the chosen candidate, ``"target_only"`` and ``"domain_balanced"``, whose
+        mean probability predicts) or the one of them that clearly beats it.
     best_estimator_ : estimator
-        The chosen candidate refitted on all rows (also ``estimator_``, to which
-        prediction is delegated).
+        The candidate(s) of ``members_`` refitted on all rows (a
+        :class:`~skxfer.model_selection._few_labels.MeanProbaClassifier` for the
+        hedge); also ``estimator_``, to which prediction is delegated.
     report_ : ComparisonReport or None
         The cross-validation table of the first scorer (``None`` without target rows).
     reports_ : list of ComparisonReport
@@ -457,6 +477,7 @@ class TransferSelector(BaseDAMetaEstimator):
         if not np.any(sd < 0):
             self.selection_mode_ = "no_target"
             self.selected_strategy_ = SOURCE_ONLY
+            self.members_ = [SOURCE_ONLY]
             self.report_ = None
             self.reports_ = []
             self.scores_ = {}
@@ -467,16 +488,16 @@ class TransferSelector(BaseDAMetaEstimator):
             if self.source_selection:
                 candidates = expand_sources(candidates, sd)
                 explicit = sd
-            few = _few_label_rows(y, sd)
+            few = few_label_rows(y, sd)
             scoring = DEFAULT_SCORING if self.scoring is None else self.scoring
             if isinstance(scoring, str) or callable(scoring):
                 scoring = [scoring]
             if few is not None:
                 self.selection_mode_ = "few_labels"
                 explicit = sd
-                candidates[TARGET_ONLY] = LabelledOnly(clone(self.estimator), domains="target")
+                candidates.update(few_label_baselines(self.estimator))
                 scoring = ["supervised_target", *scoring]
-                splits = _few_label_splits(y, sd, few, self.n_label_repeats, self.random_state)
+                splits = few_label_splits(y, sd, few, self.n_label_repeats, self.random_state)
             else:
                 self.selection_mode_ = "unsupervised"
                 splits = _splits(self._default_cv(), X, y, sd)
@@ -484,18 +505,26 @@ class TransferSelector(BaseDAMetaEstimator):
                 candidates, scoring, X, y, explicit, splits, target_proba=few is not None
             )
             ratio = _test_ratio(splits)
-            correct = None if few is None else _held_out_correctness(results, splits, y, sd, few)
+            correct = None if few is None else held_out_correctness(results, splits, y, sd, few)
             name = self._decide(reports, ratio, correct=correct)
+            members = [name]
+            if few is not None and is_classifier(self.estimator):
+                members = hedge_members(name, results, splits, y, sd, few, correct)
             for report in reports:
                 report.selected = name
                 _add_gain_p_values(report, ratio)
             report = reports[0]
             self.selected_strategy_ = name
+            self.members_ = members
             self.reports_ = reports
             self.report_ = report
             self.scores_ = report.scores
             self.cv_results_ = report.to_dict()
-            best = candidates[name]
+            best = (
+                candidates[members[0]]
+                if len(members) == 1
+                else MeanProbaClassifier([(m, candidates[m]) for m in members])
+            )
         best = _seeded(clone(best), self.random_state)
         self.best_estimator_ = self.estimator_ = _fit(best, X, y, explicit)
         if hasattr(self.best_estimator_, "classes_"):
@@ -570,10 +599,6 @@ class TransferSelector(BaseDAMetaEstimator):
         return reports, results
 
 
-#: Candidate of the few-label mode: the estimator fitted on the labelled target rows alone.
-TARGET_ONLY = "target_only"
-
-
 #: Selector-level scorer name: agreement with the mean prediction of all candidates.
 ENSEMBLE = "ensemble"
 
@@ -606,32 +631,6 @@ def _ensemble_agreement(results, n_folds):
             )
             out.append((r[0], score, r[2], r[3]))
     return out
-
-
-def _held_out_correctness(results, splits, y, sd, labelled):
-    """Each candidate's mean held-out correctness on each labelled target row.
-
-    ``results`` are ``_fit_and_score(..., target_proba=True)`` tuples, candidate-major
-    over ``splits``; a labelled target row counts once per fold that holds it out
-    (once per repeat). Returns a dict of candidate name to an array over ``labelled``
-    (NaN for a candidate whose fits failed).
-    """
-    position = {row: k for k, row in enumerate(labelled)}
-    hits = {}
-    for k, r in enumerate(results):
-        _, test = splits[k % len(splits)]
-        total, count = hits.setdefault(r[0], (np.zeros(labelled.size), np.zeros(labelled.size)))
-        if r[4] is None:
-            total[:] = np.nan
-            continue
-        classes, proba = r[4]
-        target = test[sd[test] < 0]
-        pred = np.asarray(classes)[np.argmax(proba, axis=1)]
-        for row, p in zip(target, pred, strict=True):
-            if row in position:
-                total[position[row]] += p == y[row]
-                count[position[row]] += 1
-    return {name: total / np.maximum(count, 1) for name, (total, count) in hits.items()}
 
 
 def _plausible_by_labels(reports, correct, *, alpha):
@@ -667,49 +666,3 @@ def _plausible_by_labels(reports, correct, *, alpha):
         )
         for r in reports
     ]
-
-
-def _few_label_rows(y, sd):
-    """Labelled target rows when they give at least one row per class, else ``None``.
-
-    Classes are those of the labelled source rows; the labelled target rows must cover
-    at least two of them (a held-out accuracy needs more than one class).
-    """
-    rows = np.flatnonzero((sd < 0) & ~is_masked(y))
-    if rows.size == 0 or np.unique(y[rows]).size < 2:
-        return None
-    return rows
-
-
-def _few_label_splits(y, sd, rows, n_repeats, random_state, test_size=0.3):
-    """Repeated stratified K-fold over the labelled target rows.
-
-    ``K`` is the smallest class count (at least 2, at most 5); each fold holds out
-    ``1 / K`` of the labelled target rows of every class and, for the unsupervised
-    scorers, ``test_size`` of the source rows and of the unlabelled target rows (drawn
-    per fold), and trains on everything else.
-    """
-    from sklearn.model_selection import RepeatedStratifiedKFold
-
-    counts = np.unique(y[rows], return_counts=True)[1]
-    k = int(np.clip(counts.min(), 2, 5))
-    yl = y[rows]
-    if counts.min() < 2:  # a single labelled row of a class: plain repeated K-fold
-        from sklearn.model_selection import RepeatedKFold
-
-        cv = RepeatedKFold(
-            n_splits=min(k, rows.size), n_repeats=n_repeats, random_state=random_state
-        )
-    else:
-        cv = RepeatedStratifiedKFold(n_splits=k, n_repeats=n_repeats, random_state=random_state)
-    every = np.arange(y.shape[0])
-    others = [np.flatnonzero(sd > 0), np.setdiff1d(np.flatnonzero(sd < 0), rows)]
-    rng = check_random_state(random_state)
-    splits = []
-    for _, held in cv.split(rows.reshape(-1, 1), yl):
-        drawn = [
-            rng.choice(part, int(round(test_size * part.size)), replace=False) for part in others
-        ]
-        test = np.sort(np.concatenate([rows[held], *drawn]))
-        splits.append((np.setdiff1d(every, test), test))
-    return splits

@@ -1,8 +1,9 @@
 """Inner validation on the few labelled target rows: the folds, out-of-fold outputs and
 the conservative rules that decide whether another candidate replaces the default one.
 
-Used by :class:`~skxfer.deep.FineTuneClassifier` (its safety net) and
-:class:`~skxfer.RelationTransferClassifier` (``use_embedding="auto"``).
+Used by :class:`~skxfer.deep.FineTuneClassifier` (its safety net),
+:class:`~skxfer.RelationTransferClassifier` (``use_embedding="auto"``) and
+:class:`~skxfer.model_selection.TransferSelector` (its few-label hedge).
 """
 
 import numpy as np
@@ -10,6 +11,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 __all__ = [
     "MAX_INNER_FOLDS",
+    "SWITCH_Z",
     "inner_splits",
     "keep_unless_beaten",
     "keep_unless_clearly_beaten",
@@ -19,6 +21,9 @@ __all__ = [
 
 #: most folds of the inner validation (fewer when a class has fewer labelled rows)
 MAX_INNER_FOLDS = 3
+#: a single candidate replaces an ensemble only if it beats it on the labelled target rows
+#: by more than this many standard errors of the paired per-row differences
+SWITCH_Z = 2.0
 
 
 def inner_splits(y, is_classifier, seed):
