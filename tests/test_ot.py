@@ -229,3 +229,28 @@ def test_gaussian_map_in_the_low_rank_span_is_the_dense_map():
     np.testing.assert_allclose(A, _dense_gaussian_map(cs, ct), atol=1e-10)
     # it is the OT map: it carries the source covariance onto the target's
     np.testing.assert_allclose(A.T @ cs.dense_power(1.0) @ A, ct.dense_power(1.0), atol=1e-8)
+
+
+def test_isolated_rows_do_not_send_sinkhorn_to_the_log_domain(monkeypatch):
+    import ot
+
+    from skxfer.alignment.ot import _coupling
+
+    rng = np.random.RandomState(0)
+    M = rng.uniform(0.5, 1.5, size=(30, 25))
+    M[3] += 80.0  # a source row far from every target row: exp(-M / reg) underflows
+    M[:, 7] += 90.0  # and a target column far from every source row
+    a, b = np.full(30, 1 / 30), np.full(25, 1 / 25)
+    log_plan = ot.sinkhorn(a, b, M, 0.1, method="sinkhorn_log", numItermax=1000, stopThr=1e-9)
+    methods = []
+    sinkhorn = ot.sinkhorn
+
+    def spy(*args, method="sinkhorn", **kwargs):
+        methods.append(method)
+        return sinkhorn(*args, method=method, **kwargs)
+
+    monkeypatch.setattr(ot, "sinkhorn", spy)
+    plan = _coupling("sinkhorn", a, b, M, None, 0.1, 1.0, 1000)
+    assert methods == ["sinkhorn"]  # the plain iterations sufficed
+    np.testing.assert_allclose(plan, log_plan, atol=1e-6)
+    np.testing.assert_allclose(plan.sum(axis=1), a, atol=1e-6)

@@ -51,6 +51,20 @@ def _marginal_error(G, a, b, nx):
     )
 
 
+def _shift_cost(M, nx):
+    """``M`` minus its row minima, then minus its column minima.
+
+    With the marginals fixed, a constant added to a row or a column of the cost adds a
+    constant to the objective: the optimal plan, entropic or class-regularised, is the
+    same. Each row and column of the shifted cost has a zero, so ``exp(-M / reg)`` keeps
+    an entry of 1 in each and the plain (fast) Sinkhorn iterations do not underflow on a
+    row far from every other row (a rare document of 20 Newsgroups is 50-70 times the
+    median cost from its nearest neighbour in the other domain).
+    """
+    M = M - nx.min(M, axis=1, keepdims=True)
+    return M - nx.min(M, axis=0, keepdims=True)
+
+
 def _coupling(method, a, b, M, ys, reg, reg_class, max_iter):
     """The OT plan between the rows behind ``a`` and ``b`` for cost ``M`` (any backend)."""
     import ot
@@ -58,6 +72,7 @@ def _coupling(method, a, b, M, ys, reg, reg_class, max_iter):
     nx = ot.backend.get_backend(M)
     if method == "emd":
         return ot.emd(a, b, M, numItermax=max_iter)
+    M = _shift_cost(M, nx)
     if method == "sinkhorn":
         with warnings.catch_warnings():
             # underflow of exp(-M / reg) is detected below and handled in the log domain
@@ -125,10 +140,11 @@ class OTAligner(BaseAdapter):
     Parameters
     ----------
     method : {"emd", "sinkhorn", "lpl1", "l1l2", "linear"}, default="sinkhorn"
-        ``"emd"``: exact OT; ``"sinkhorn"``: entropic OT (stabilised: the plan is
-        recomputed with log-domain Sinkhorn when the plain one fails, i.e. when its
-        marginals are off by more than ``MAX_MARGINAL_ERROR``, as happens when
-        ``exp(-C / reg)`` underflows); ``"lpl1"`` /
+        ``"emd"``: exact OT; ``"sinkhorn"``: entropic OT (stabilised: the cost's row and
+        column minima are subtracted first, which leaves the plan unchanged and keeps
+        ``exp(-C / reg)`` from underflowing on an isolated row; the plan is recomputed
+        with the slower log-domain Sinkhorn if the plain one still fails, i.e. when its
+        marginals are off by more than ``MAX_MARGINAL_ERROR``); ``"lpl1"`` /
         ``"l1l2"``: entropic OT with a class regulariser on the source labels (group
         lasso, Courty et al. 2017); ``"linear"``: the closed-form map between Gaussian
         approximations of the two domains (regularised covariances).
