@@ -90,7 +90,7 @@ def parse_args():
         "--skip",
         nargs="+",
         default=[],
-        choices=["target_net", "source_only", "dann"],
+        choices=["target_net", "source_only", "finetune", "dann"],
         help="defaults suite: methods not to run (their columns stay empty)",
     )
     a = p.parse_args()
