@@ -65,14 +65,20 @@ def load(name, home, max_rows, seed=0):
     return ((Xs - mu) / sc).astype(np.float32), ys, ((Xt - mu) / sc).astype(np.float32), yt
 
 
+def draw_labelled(yt, k, seed):
+    """``(labelled, rest)``: ``k`` seeded target rows per class, and the other rows."""
+    rng = np.random.RandomState(1000 * seed + k)
+    classes = np.unique(yt)
+    lab = np.concatenate([rng.choice(np.flatnonzero(yt == c), k, replace=False) for c in classes])
+    return lab, np.setdiff1d(np.arange(len(yt)), lab)
+
+
 def run_one(name, Xs, ys, Xt, yt, k, seed, skip=()):
     from skxfer import RelationTransferClassifier
     from skxfer.deep import DANNClassifier, DeepDAClassifier, FineTuneClassifier
 
-    rng = np.random.RandomState(1000 * seed + k)
     classes = np.unique(yt)
-    lab = np.concatenate([rng.choice(np.flatnonzero(yt == c), k, replace=False) for c in classes])
-    rest = np.setdiff1d(np.arange(len(yt)), lab)
+    lab, rest = draw_labelled(yt, k, seed)
     Xl, yl, Xe, ye = Xt[lab], yt[lab], Xt[rest], yt[rest]
     same_labels = set(np.unique(ys)) >= set(classes)
     res, times = {}, {}
