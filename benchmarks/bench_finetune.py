@@ -35,10 +35,12 @@ fit a CPU budget), Office-Caltech DeCAF D <-> W, Amazon B <-> K and sklearn digi
 rows per class, several seeds: see ``benchmarks/_defaults_suite.py``. The defaults it
 measures were chosen on these tasks (not a held-out result): the fine-tuning recipe on flat
 MNIST-USPS, and :class:`FineTuneClassifier`'s input scaling and safety net (the ensemble
-of every candidate, replaced only by a candidate better by more than two paired standard
-errors out of fold) and :class:`RelationTransferClassifier`'s hedge with one labelled row
-per class on every task of the suite. ``--skip dann`` leaves out the DANN rows (whose code
-those choices do not touch).
+of every candidate, each temperature-scaled and weighted by its out-of-fold log loss,
+replaced only by a candidate better by more than two paired standard errors out of fold;
+the combination rules tried are compared by ``bench_ensemble_rules.py``) and
+:class:`RelationTransferClassifier`'s hedge with one labelled row per class on every task
+of the suite. ``--skip dann`` leaves out the DANN rows (whose code
+those choices do not touch); ``--skip finetune`` the fine-tuning rows.
 
 Example::
 
@@ -90,7 +92,7 @@ def parse_args():
         "--skip",
         nargs="+",
         default=[],
-        choices=["target_net", "source_only", "dann"],
+        choices=["target_net", "source_only", "finetune", "dann"],
         help="defaults suite: methods not to run (their columns stay empty)",
     )
     a = p.parse_args()

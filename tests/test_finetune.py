@@ -377,15 +377,24 @@ def test_safety_net_keeps_a_transfer_model_when_transfer_helps():
 
 def test_safety_net_falls_back_to_the_linear_model_when_transfer_hurts():
     # the target's rule (feature 2) has nothing to do with the source's: two epochs of
-    # fine-tuning cannot undo the source training, the linear model learns the rule and
-    # beats every other candidate, the ensemble included, by far more than the noise
+    # fine-tuning cannot undo the source training, and the linear model learns the rule.
+    # Either it replaces the ensemble, or the ensemble (calibrated members weighted by
+    # their out-of-fold log loss) leans on it: the members that know nothing of the rule
+    # are softened towards uniform and weigh least
     X, y, sd, y_true = _safety_net_task(lambda Xt: (Xt[:, 2] > 0).astype(int))
     clf = FineTuneClassifier(**SAFETY).fit(X, y, sample_domain=sd)
     scores = clf.validation_scores_
-    assert clf.selected_ == "target_only", scores
-    assert scores["target_only"] == max(scores.values())
+    assert scores["target_only"] == max(v for n, v in scores.items() if n != "ensemble")
     rest = slice(360, None)
-    np.testing.assert_array_equal(clf.predict(X[rest]), clf.target_only_estimator_.predict(X[rest]))
+    linear = clf.target_only_estimator_.predict(X[rest])
+    if clf.selected_ == "target_only":
+        np.testing.assert_array_equal(clf.predict(X[rest]), linear)
+    else:
+        assert clf.selected_ == "ensemble", scores
+        weights, temps = clf.ensemble_weights_, clf.ensemble_temperatures_
+        assert weights["target_only"] == max(weights.values()), weights
+        assert all(temps[n] > 1.0 for n in ("source", "head")), temps
+        assert np.mean(clf.predict(X[rest]) == linear) > 0.9
     assert clf.score(X[rest], y_true[rest]) > 0.9
     # without the safety net the fine-tuned network is kept, and it is worse
     plain = FineTuneClassifier(safety_net=False, **SAFETY).fit(X, y, sample_domain=sd)
@@ -409,9 +418,39 @@ def test_safety_net_averages_every_candidate_when_it_cannot_validate():
         members.append(torch.softmax(out, dim=1).numpy())
     clf.module_ = main
     np.testing.assert_allclose(clf.predict_proba(rows), np.mean(members, axis=0), atol=1e-5)
+    assert clf.ensemble_temperatures_ is None and clf.ensemble_weights_ is None
     # the source member is the source classifier as it is (not trained on target rows)
     assert not np.allclose(members[1], members[4])
     assert clf.predict_proba(rows).argmax(axis=1).tolist() == clf.predict(rows).tolist()
+
+
+def _member_probabilities(clf, rows):
+    """``{name: probabilities}`` of every member of a fitted ensemble, uncalibrated."""
+    out, main = {}, clf.module_
+    for name in clf.ensemble_:
+        if name == "target_only":
+            out[name] = clf.target_only_estimator_.predict_proba(rows)
+            continue
+        clf.module_ = clf._members.get(name, main)  # the main network is module_ itself
+        logits = torch.from_numpy(DeepDAClassifier._output(clf, rows)).double()
+        out[name] = torch.softmax(logits, dim=1).numpy()
+    clf.module_ = main
+    return out
+
+
+def test_validated_ensemble_is_the_weighted_mean_of_calibrated_members():
+    from skxfer.deep._finetune_selection import temper
+
+    X, y, sd = semi_task(n_labelled=12)  # every class has >= 2 labelled rows: inner CV
+    clf = FineTuneClassifier(**{**TINY, "safety_net": True}).fit(X, y, sample_domain=sd)
+    assert clf.validation_scores_ is not None and clf.selected_ == "ensemble"
+    temps, weights = clf.ensemble_temperatures_, clf.ensemble_weights_
+    assert set(temps) == set(weights) == set(clf.ensemble_)
+    assert abs(sum(weights.values()) - 1.0) < 1e-9 and min(weights.values()) > 0
+    rows = X[52:]
+    members = _member_probabilities(clf, rows)
+    expected = sum(weights[n] * temper(p, temps[n]) for n, p in members.items())
+    np.testing.assert_allclose(clf.predict_proba(rows), expected, atol=1e-5)
 
 
 def test_inputs_are_standardised_inside_when_the_backbone_is_pretrained_in_fit():

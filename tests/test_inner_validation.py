@@ -77,3 +77,34 @@ def test_input_scaling_weighs_domains_equally_and_floors_the_scale():
     assert scale[4] > 0.5 and scale[4] == scale.min()
     pooled_mean, _ = fit_input_scaling(X)  # no domains: every row weighs the same
     assert abs(pooled_mean[0] - X[:, 0].mean()) < 1e-5
+
+
+def test_members_are_calibrated_and_weighted_by_their_out_of_fold_log_loss():
+    pytest.importorskip("torch")
+    from skxfer.deep._finetune_selection import calibrate_members, ensemble_output, temper
+
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 3, 60)
+    onehot = np.eye(3)[y]
+    # right on 80 % of the rows but always sure of itself (1 % on the other classes)
+    sure = np.where(rng.rand(60, 1) < 0.8, onehot, np.roll(onehot, 1, axis=1))
+    sure = 0.97 * sure + 0.01
+    # right on every row but timid (40 % on the true class)
+    timid = 0.4 * onehot + 0.3 * (1 - onehot)
+    temps, weights = calibrate_members({"sure": sure, "timid": timid}, y)
+    # the overconfident member is softened, the timid one sharpened; neither ranking moves
+    assert temps["sure"] > 1.0 > temps["timid"]
+    for proba, t in ((sure, temps["sure"]), (timid, temps["timid"])):
+        np.testing.assert_array_equal(temper(proba, t).argmax(1), proba.argmax(1))
+        np.testing.assert_allclose(temper(proba, t).sum(1), 1.0)
+    np.testing.assert_allclose(temper(sure, 1.0), sure)
+    # the member with the lower calibrated log loss weighs more; weights sum to 1
+    assert weights["timid"] > weights["sure"] and abs(sum(weights.values()) - 1) < 1e-12
+    equal = calibrate_members({"sure": sure, "timid": timid}, y, weighted=False)[1]
+    assert equal == {"sure": 0.5, "timid": 0.5}
+    # the mean follows the weights: on a row where the two disagree, the timid one wins
+    row = np.flatnonzero(sure.argmax(1) != y)[:1]
+    calibrated = [temper(p[row], temps[n]) for n, p in (("sure", sure), ("timid", timid))]
+    mixed = ensemble_output(calibrated, True, [weights["sure"], weights["timid"]])
+    assert mixed.argmax(1)[0] == y[row][0]
+    assert np.mean([sure[row], timid[row]], axis=0).argmax(1)[0] != y[row][0]

@@ -42,6 +42,7 @@ from ._finetune_selection import (
     ENSEMBLE,
     SWITCH_Z,
     apply_input_scaling,
+    calibrate_members,
     candidate_output,
     ensemble_output,
     fit_input_scaling,
@@ -49,6 +50,7 @@ from ._finetune_selection import (
     linear_candidate,
     network_output,
     reinitialise,
+    temper,
     validation_summary,
 )
 from ._heads import find_head, is_under, output_layer, set_submodule
@@ -625,6 +627,7 @@ class _FineTuneBase(BaseDeepDA):
         self.validation_scores_ = None
         self.target_only_estimator_ = None
         self.ensemble_ = None
+        self.ensemble_temperatures_ = self.ensemble_weights_ = None
         self._members = {}
         if not (self.safety_net and transfer):
             return
@@ -638,7 +641,12 @@ class _FineTuneBase(BaseDeepDA):
                 splits,
                 len(y),
             )
-            oof[ENSEMBLE] = np.mean([oof[name] for name in names], axis=0)
+            if clf:  # calibrated members, weighted by their out-of-fold log loss
+                temps, weights = calibrate_members(oof, y)
+                self.ensemble_temperatures_, self.ensemble_weights_ = temps, weights
+                oof[ENSEMBLE] = np.sum([weights[n] * temper(oof[n], temps[n]) for n in names], 0)
+            else:
+                oof[ENSEMBLE] = np.mean([oof[name] for name in names], axis=0)
             self.validation_scores_ = validation_summary(oof, y, clf)
             rows = {name: row_scores(out, y, clf) for name, out in oof.items()}
             self.selected_ = keep_unless_clearly_beaten(rows, ENSEMBLE, z=SWITCH_Z)
@@ -674,18 +682,24 @@ class _FineTuneBase(BaseDeepDA):
         check_is_fitted(self)
         X, sd = super()._validate_X(X, sample_domain, reset=False)  # not scaled
         clf = self._is_classifier
+        names = self.ensemble_ if sel == ENSEMBLE else ["target_only"]
         outs = []
-        for name in self.ensemble_ if sel == ENSEMBLE else ["target_only"]:
+        for name in names:
             if name == "target_only":
                 outs.append(candidate_output(self.target_only_estimator_, flat(X), clf))
-                continue
-            main = self.module_
-            self.module_ = self._members.get(name, main)
-            try:
-                outs.append(network_output(self._network_output(self._scale_inputs(X), sd), clf))
-            finally:
-                self.module_ = main
-        return ensemble_output(outs, clf)
+            else:
+                main = self.module_
+                self.module_ = self._members.get(name, main)
+                try:
+                    out = self._network_output(self._scale_inputs(X), sd)
+                finally:
+                    self.module_ = main
+                outs.append(network_output(out, clf))
+        temps = getattr(self, "ensemble_temperatures_", None)
+        if sel != ENSEMBLE or temps is None:
+            return ensemble_output(outs, clf)
+        outs = [temper(out, temps[name]) for name, out in zip(names, outs, strict=True)]
+        return ensemble_output(outs, clf, [self.ensemble_weights_[n] for n in names])
 
     def partial_fit(self, X, y=None, classes=None, sample_domain=None, **fit_params):
         """Fine-tune further on the labelled target rows (the first call is ``fit``).
@@ -807,12 +821,17 @@ class FineTuneClassifier(DeepClassifierMixin, _FineTuneBase):
     mean of all their probabilities (predictions for regression; ``"ensemble"``). The
     ensemble is the default: when every target class has at least two labelled rows, an
     inner stratified cross-validation (at most 3 folds) of the labelled target rows gives
-    each candidate's out-of-fold outputs, and the candidate with the best out-of-fold
-    accuracy (squared error for regression) replaces the ensemble only if it beats it by
-    more than two standard errors of the paired per-row differences. With a single
-    labelled row in some class nothing can be validated, and the ensemble is kept
-    (``validation_scores_ = None``). The choice is ``selected_``; this rule was chosen on
-    the tasks of ``benchmarks/bench_finetune.py --suite defaults`` (not a held-out result).
+    each candidate's out-of-fold outputs; for classification each member is then
+    calibrated by temperature scaling on its out-of-fold probabilities (an overconfident
+    network no longer outvotes a better calibrated member; class rankings are unchanged)
+    and weighs the inverse of its calibrated out-of-fold log loss
+    (``ensemble_temperatures_``, ``ensemble_weights_``). The candidate with the best
+    out-of-fold accuracy (squared error for regression) replaces the ensemble only if it
+    beats it by more than two standard errors of the paired per-row differences. With a
+    single labelled row in some class nothing can be validated, and the ensemble is the
+    plain mean (``validation_scores_ = None``). The choice is ``selected_``; these rules
+    were chosen on the tasks of ``benchmarks/bench_finetune.py --suite defaults`` (not a
+    held-out result).
     Each network candidate is trained once per inner fold, and the ensemble's members
     once more on every labelled target row.
 
@@ -912,6 +931,11 @@ class FineTuneClassifier(DeepClassifierMixin, _FineTuneBase):
         too few.
     ensemble_ : list of str or None
         The candidates averaged when ``selected_ == "ensemble"``.
+    ensemble_temperatures_, ensemble_weights_ : dict or None
+        Per member of the ensemble: the temperature its probabilities are divided by (in
+        log space) and its weight in the mean, both fitted on the inner validation's
+        out-of-fold probabilities; ``None`` (plain mean) without an inner validation or
+        for regression.
     target_only_estimator_ : estimator or None
         The linear model on the labelled target rows (``"target_only"`` or a member of
         the ensemble).

@@ -1,0 +1,159 @@
+"""How FineTuneClassifier's safety net should combine its members (issue 16): rules compared.
+
+On the tasks of ``bench_finetune.py --suite defaults`` (same loading, same seeded draws of
+``k`` labelled target rows per class), ``FineTuneClassifier(random_state=seed)`` is
+fitted once with the ensemble forced (every member trained on all labelled rows); each
+member's inner out-of-fold probabilities and its probabilities on the remaining target
+rows are kept, and every rule below combines the same members (then the switching rule of
+the safety net, z = 2 paired standard errors on out-of-fold accuracy, runs on top):
+
+- ``mean``: the plain mean (the safety net before issue 16's calibration step);
+- ``ts``: each member temperature-scaled on its out-of-fold probabilities, plain mean;
+- ``ts_invnll`` (the default now): temperature-scaled, weighted by the inverse of the
+  calibrated out-of-fold log loss;
+- ``invnll``: inverse out-of-fold log loss weights, no temperature;
+- ``stack``, ``ts_stack``: convex weights minimising the out-of-fold log loss of the
+  mixture (Nelder-Mead on softmax weights), without / with temperatures.
+
+With one labelled row per class (k = 1) nothing is validated: every rule is the plain
+mean. The rules were compared on the suite's own tasks: not a held-out result.
+
+Example::
+
+    python benchmarks/bench_ensemble_rules.py --tasks decaf_d2w amazon_k2b --ks 5 10
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _defaults_suite import TASKS, draw_labelled, load  # noqa: E402
+from _harness import data_home  # noqa: E402
+
+RULES = ["mean", "ts", "ts_invnll", "invnll", "stack", "ts_stack"]
+
+
+def member_probabilities(name, Xs, ys, Xt, yt, k, seed):
+    """Each member's out-of-fold (or None) and test probabilities, and the codes."""
+    import skxfer.deep._finetune as ftmod
+    from skxfer.deep import FineTuneClassifier
+
+    captured = {}
+    original, switch_z = ftmod.out_of_fold, ftmod.SWITCH_Z
+
+    def capture(*args):
+        captured["oof"] = original(*args)
+        return captured["oof"]
+
+    lab, rest = draw_labelled(yt, k, seed)
+    X = np.concatenate([Xs, Xt[lab]])
+    y = np.concatenate([ys, yt[lab]])
+    sd = np.r_[np.ones(len(Xs), dtype=np.int64), -np.ones(len(lab), dtype=np.int64)]
+    ftmod.out_of_fold, ftmod.SWITCH_Z = capture, np.inf  # keep the ensemble: every member
+    try:
+        ft = FineTuneClassifier(random_state=seed).fit(X, y, sample_domain=sd)
+    finally:
+        ftmod.out_of_fold, ftmod.SWITCH_Z = original, switch_z
+    names = list(ft.ensemble_)
+    ft.ensemble_temperatures_ = None  # members' own probabilities
+    test = {}
+    for m in names:
+        ft.ensemble_ = [m]
+        test[m] = ft.predict_proba(Xt[rest])
+    oof = captured.get("oof")
+    oof = None if oof is None else {m: oof[m] for m in names}
+    enc = ft.label_encoder_
+    return oof, test, enc.transform(yt[lab]), enc.transform(yt[rest])
+
+
+def _nll(p, y):
+    return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))))
+
+
+def _stack_weights(probas, y):
+    def loss(a):
+        w = np.exp(a - a.max())
+        return _nll(sum(wi * p for wi, p in zip(w / w.sum(), probas, strict=True)), y)
+
+    a = minimize(loss, np.zeros(len(probas)), method="Nelder-Mead", options={"maxiter": 400}).x
+    w = np.exp(a - a.max())
+    return w / w.sum()
+
+
+def combine(rule, oof, test, y):
+    """Test probabilities of ``rule`` (then the safety net's switching rule)."""
+    from skxfer.deep._finetune_selection import SWITCH_Z, calibrate_members, temper
+    from skxfer.utils._inner_validation import keep_unless_clearly_beaten, row_scores
+
+    names = list(test)
+    if oof is None:
+        return np.mean([test[n] for n in names], axis=0)
+    temps = {n: 1.0 for n in names}
+    if rule.startswith("ts"):
+        temps = calibrate_members(oof, y)[0]
+    o = [temper(oof[n], temps[n]) for n in names]
+    t = [temper(test[n], temps[n]) for n in names]
+    if rule in ("ts_invnll", "invnll"):
+        w = 1.0 / np.maximum([_nll(p, y) for p in o], 1e-3)
+        w = w / w.sum()
+    elif rule in ("stack", "ts_stack"):
+        w = _stack_weights(o, y)
+    else:
+        w = np.full(len(names), 1.0 / len(names))
+    rows = {n: row_scores(oof[n], y, True) for n in names}
+    rows["ensemble"] = row_scores(sum(wi * p for wi, p in zip(w, o, strict=True)), y, True)
+    chosen = keep_unless_clearly_beaten(rows, "ensemble", z=SWITCH_Z)
+    if chosen != "ensemble":
+        return test[chosen]
+    return sum(wi * p for wi, p in zip(w, t, strict=True))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data-home", default=None)
+    p.add_argument("--tasks", nargs="+", default=list(TASKS))
+    p.add_argument("--ks", nargs="+", type=int, default=[1, 5, 10, 50])
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    p.add_argument("--raw-max-rows", type=int, default=2000)
+    a = p.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    warnings.filterwarnings("ignore")
+    acc, t0 = defaultdict(list), time.time()
+    for name in a.tasks:
+        Xs, ys, Xt, yt = load(name, data_home(a.data_home), a.raw_max_rows)
+        min_count = int(np.bincount(yt - yt.min()).min())
+        for k in [k for k in a.ks if k < min_count]:
+            for seed in a.seeds:
+                oof, test, y_in, y_test = member_probabilities(name, Xs, ys, Xt, yt, k, seed)
+                for rule in RULES:
+                    proba = combine(rule, oof, test, y_in)
+                    acc[name, k, rule].append(100.0 * np.mean(proba.argmax(1) == y_test))
+                for m, proba in test.items():
+                    acc[name, k, m].append(100.0 * np.mean(proba.argmax(1) == y_test))
+            members = sorted({key[2] for key in acc if key[:2] == (name, k)} - set(RULES))
+            print(
+                f"{name} k={k}: "
+                + ", ".join(f"{r} {np.mean(acc[name, k, r]):.2f}" for r in RULES)
+                + " | members: "
+                + ", ".join(f"{m} {np.mean(acc[name, k, m]):.2f}" for m in members),
+                flush=True,
+            )
+    cases = sorted({key[:2] for key in acc})
+    print(f"\nmean over the {len(cases)} (task, k) cases of (rule - mean), worst, best:")
+    for rule in RULES:
+        d = [np.mean(acc[c + (rule,)]) - np.mean(acc[c + ("mean",)]) for c in cases]
+        print(f"  {rule}: {np.mean(d):+.2f} (worst {min(d):+.2f}, best {max(d):+.2f})")
+    print(f"(total wall {time.time() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
