@@ -29,6 +29,7 @@ from ._few_labels import (
     few_label_splits,
     hedge_members,
     held_out_correctness,
+    mean_probabilities,
 )
 from ._scorers import get_da_scorer
 from ._source_selection import expand_sources
@@ -609,26 +610,21 @@ def _ensemble_agreement(results, n_folds):
     ``results`` are ``_fit_and_score(..., target_proba=True)`` tuples, candidate-major
     (``n_folds`` per candidate). Failed fits score NaN and stay out of the mean.
     """
-    classes = np.unique(np.concatenate([r[4][0] for r in results if r[4] is not None]))
     by_fold = [[] for _ in range(n_folds)]
     for k, r in enumerate(results):
         by_fold[k % n_folds].append(r)
     out = []
     for fold in by_fold:
-        probas = {}
+        fitted = [r[4] for r in fold if r[4] is not None]
+        pseudo = None
+        if fitted:
+            classes, mean = mean_probabilities(fitted)
+            pseudo = classes[np.argmax(mean, axis=1)]
         for r in fold:
+            score = np.nan
             if r[4] is not None:
                 own, p = r[4]
-                full = np.zeros((p.shape[0], classes.size))
-                full[:, np.searchsorted(classes, own)] = p
-                probas[r[0]] = full
-        pseudo = np.argmax(np.mean(list(probas.values()), axis=0), axis=1) if probas else None
-        for r in fold:
-            score = (
-                float(np.mean(np.argmax(probas[r[0]], axis=1) == pseudo))
-                if r[0] in probas
-                else np.nan
-            )
+                score = float(np.mean(np.asarray(own)[np.argmax(p, axis=1)] == pseudo))
             out.append((r[0], score, r[2], r[3]))
     return out
 
