@@ -164,7 +164,9 @@ def bench_relation(home, ks=(5, 10, 20), n_seeds=5):
                 y = np.r_[ys, yt[lab]]
                 sd = np.r_[np.ones(len(ys), int), -np.ones(len(lab), int)]
                 rel = RelationTransferClassifier(
-                    FrozenEstimator(source), LogisticRegression(max_iter=1000)
+                    FrozenEstimator(source),
+                    LogisticRegression(max_iter=1000),
+                    use_embedding=False,
                 )
                 rel.fit(X, y, sample_domain=sd)
                 rel_emb = RelationTransferClassifier(
