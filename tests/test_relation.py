@@ -5,7 +5,7 @@ import pytest
 from scipy import sparse
 from sklearn.decomposition import PCA
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skxfer import RelationTransferClassifier, get_da_tags, get_strategy
@@ -56,7 +56,10 @@ def test_disjoint_label_sets_beat_target_only():
     gains = []
     for seed in range(2):
         X, y, sd, Xt, yt, lab = _topics_to_sentiment(seed=seed)
-        clf = RelationTransferClassifier(LogisticRegression(), LogisticRegression())
+        # the relation features alone: the source topics carry the target task
+        clf = RelationTransferClassifier(
+            LogisticRegression(), LogisticRegression(), use_embedding=False
+        )
         clf.fit(X, y, sample_domain=sd)
         assert clf.source_classes_.tolist() == [0, 1, 2, 3]
         assert clf.classes_.tolist() == [0, 1]
@@ -64,6 +67,10 @@ def test_disjoint_label_sets_beat_target_only():
         acc_tgt = np.mean(LogisticRegression().fit(Xt[lab], yt[lab]).predict(Xt) == yt)
         gains.append(acc_rel - acc_tgt)
         assert acc_rel > 0.9
+        # the default ("auto") cannot tell from 8 labelled rows: it hedges, never below
+        # the target-only model
+        auto = RelationTransferClassifier().fit(X, y, sample_domain=sd)
+        assert np.mean(auto.predict(Xt) == yt) >= acc_tgt - 0.01
     assert np.mean(gains) > 0.05
 
 
@@ -125,20 +132,30 @@ def test_auto_representation_does_not_lose_to_target_only_when_relations_say_lit
     auto = RelationTransferClassifier().fit(Xa, ya, sample_domain=sd)
     assert alone.score(X[rest], y[rest]) < target_only - 0.2
     assert auto.representation_ in ("relation+features", "features")
-    assert set(auto.validation_scores_) == {"relation", "relation+features", "features"}
+    assert set(auto.validation_scores_) == {"hedge", "relation", "relation+features", "features"}
     assert auto.score(X[rest], y[rest]) >= target_only - 0.01
 
 
-def test_auto_representation_keeps_the_relation_features_when_they_carry_the_task():
-    X, y, sd, Xt, yt, _ = _topics_to_sentiment(seed=0)
+def test_auto_moves_to_the_relation_features_alone_only_when_they_win_every_fold():
+    # 80 labelled rows: the relation features alone win every inner fold -> chosen
+    X, y, sd, Xt, yt, _ = _topics_to_sentiment(k_per_topic=20, seed=2)
     clf = RelationTransferClassifier().fit(X, y, sample_domain=sd)
-    assert clf.representation_ == "relation"
-    assert np.mean(clf.predict(Xt) == yt) > 0.9
+    assert clf.representation_ == "relation" and clf.target_only_estimator_ is None
+    assert clf.validation_scores_["relation"] > clf.validation_scores_["hedge"]
+    assert np.mean(clf.predict(Xt) == yt) > 0.95
+    # 20 labelled rows: the relation features alone score higher on average but only tie
+    # on one fold -> the hedge (relation + features, averaged with target-only) is kept
+    X, y, sd, Xt, yt, _ = _topics_to_sentiment(k_per_topic=5, seed=0)
+    clf = RelationTransferClassifier().fit(X, y, sample_domain=sd)
+    assert clf.validation_scores_["relation"] > clf.validation_scores_["hedge"]
+    assert clf.representation_ == "relation+features"
+    assert clf.target_only_estimator_ is not None
 
 
 def test_auto_hedges_with_a_target_only_model_when_it_cannot_validate():
     # one labelled row per target class: no inner validation is possible, so "auto"
-    # averages the relation model with the same estimator on the features alone
+    # keeps its start: the relation model averaged with the same estimator on the
+    # features alone
     X, y, sd, Xt, yt, lab = _topics_to_sentiment(seed=0)
     n_source = int(np.sum(sd > 0))
     one_per_class = [n_source + lab[yt[lab] == c][0] for c in (0, 1)]
@@ -149,10 +166,20 @@ def test_auto_hedges_with_a_target_only_model_when_it_cannot_validate():
     expected = (clf.estimator_.predict_proba(Z) + clf.target_only_estimator_.predict_proba(Xt)) / 2
     np.testing.assert_allclose(clf.predict_proba(Xt), expected)
     np.testing.assert_array_equal(clf.predict(Xt), clf.classes_[expected.argmax(axis=1)])
-    # with a fixed representation, or enough rows to validate, there is no hedge
+    # the decision function is the averaged probabilities' log-odds: it agrees with predict
+    np.testing.assert_allclose(
+        clf.decision_function(Xt), np.log(expected[:, 1]) - np.log(expected[:, 0])
+    )
+    # with a fixed representation there is no hedge
     fixed = RelationTransferClassifier(use_embedding=True).fit(
         X[keep], y[keep], sample_domain=sd[keep]
     )
     assert fixed.target_only_estimator_ is None
-    full = RelationTransferClassifier().fit(X, y, sample_domain=sd)
-    assert full.validation_scores_ is not None and full.target_only_estimator_ is None
+    # nor with an estimator without probabilities: "auto" starts from relation + features
+    no_proba = RelationTransferClassifier(estimator=RidgeClassifier())
+    no_proba.fit(X, y, sample_domain=sd)
+    assert set(no_proba.validation_scores_) == {"relation", "relation+features", "features"}
+    assert no_proba.target_only_estimator_ is None
+    no_proba.fit(X[keep], y[keep], sample_domain=sd[keep])
+    assert no_proba.representation_ == "relation+features"
+    assert no_proba.target_only_estimator_ is None
