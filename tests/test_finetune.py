@@ -439,7 +439,7 @@ def _member_probabilities(clf, rows):
 
 
 def test_validated_ensemble_is_the_weighted_mean_of_calibrated_members():
-    from skxfer.deep._finetune_selection import temper
+    from skxfer.utils._inner_validation import temper
 
     X, y, sd = semi_task(n_labelled=12)  # every class has >= 2 labelled rows: inner CV
     clf = FineTuneClassifier(**{**TINY, "safety_net": True}).fit(X, y, sample_domain=sd)

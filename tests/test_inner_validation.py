@@ -81,7 +81,8 @@ def test_input_scaling_weighs_domains_equally_and_floors_the_scale():
 
 def test_members_are_calibrated_and_weighted_by_their_out_of_fold_log_loss():
     pytest.importorskip("torch")
-    from skxfer.deep._finetune_selection import calibrate_members, ensemble_output, temper
+    from skxfer.deep._finetune_selection import ensemble_output
+    from skxfer.utils._inner_validation import calibrate_members, temper
 
     rng = np.random.RandomState(0)
     y = rng.randint(0, 3, 60)

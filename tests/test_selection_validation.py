@@ -463,7 +463,7 @@ def test_few_label_folds_hold_out_each_labelled_row_and_a_share_of_the_rest():
         assert np.setdiff1d(te[sd[te] < 0], labelled).size == 14  # 30 % of 48 unlabelled
 
 
-def test_hedge_is_kept_unless_one_member_clearly_beats_it():
+def test_hedge_is_calibrated_weighted_and_kept_unless_one_member_clearly_beats_it():
     from skxfer.model_selection._few_labels import hedge_members, held_out_correctness
 
     n = 24
@@ -471,40 +471,43 @@ def test_hedge_is_kept_unless_one_member_clearly_beats_it():
     sd = np.r_[np.ones(4, dtype=int), -np.ones(n, dtype=int)]
     labelled = np.arange(4, 4 + n)
     splits = [(np.arange(4), labelled)]
-    classes = np.array([0, 1])
     truth = np.eye(2)[y[labelled]]
 
-    def out(name, proba):
-        return (name, [0.0], 0.0, None, (classes, proba))
-
-    def members(pick_proba, target_proba, balanced_proba):
+    def hedge(pick_out, target_out, balanced_out):
         results = [
-            out("ot", pick_proba),
-            out("target_only", target_proba),
-            out("domain_balanced", balanced_proba),
+            ("ot", [0.0], 0.0, None, pick_out),
+            ("target_only", [0.0], 0.0, None, target_out),
+            ("domain_balanced", [0.0], 0.0, None, balanced_out),
         ]
         correct = held_out_correctness(results, splits, y, sd, labelled)
         return hedge_members("ot", results, splits, y, sd, labelled, correct)
 
-    # each member right on two thirds of the rows, wrong on different ones: the mean of
-    # their probabilities is right everywhere, and no member beats it
+    two = np.array([0, 1])
+    # each member right on two thirds of the rows, wrong on different ones: the mean is
+    # right everywhere, no member beats it, and by symmetry they weigh the same
     wrong = [np.arange(n) % 3 == k for k in range(3)]
-    probas = [np.where(w[:, None], 1 - truth, truth) * 0.6 + 0.2 for w in wrong]
-    assert members(*probas) == ["ot", "target_only", "domain_balanced"]
-    # target-only right everywhere, confident; the two others confidently wrong: the
-    # mean follows the wrong majority on every row, target-only alone is kept
-    sure_wrong = 1 - truth
-    assert members(sure_wrong, 0.1 + 0.8 * truth, sure_wrong) == ["target_only"]
+    outs = [(two, np.where(w[:, None], 1 - truth, truth) * 0.6 + 0.2) for w in wrong]
+    members, temperatures, weights = hedge(*outs)
+    assert members == ["ot", "target_only", "domain_balanced"]
+    np.testing.assert_allclose(list(weights.values()), [1 / 3] * 3)
+    # target-only right everywhere, the two others confidently wrong: calibration softens
+    # them and their log loss makes them weigh little, so the hedge follows target-only
+    sure_wrong = (two, 0.05 + 0.9 * (1 - truth))
+    members, temperatures, weights = hedge(sure_wrong, (two, 0.1 + 0.8 * truth), sure_wrong)
+    assert len(members) == 3 and weights["target_only"] > 0.9
+    assert temperatures["ot"] > 1 > temperatures["target_only"]
+    # members that do not know the same classes are not calibrated: the plain mean
+    # follows the wrong majority, and target-only, clearly better, predicts alone
+    three = np.array([0, 1, 2])
+    wrong3 = (three, np.c_[0.05 + 0.9 * (1 - truth), np.zeros(n)])
+    assert hedge(wrong3, (two, 0.1 + 0.8 * truth), wrong3) == (["target_only"], None, None)
     # a member whose fits failed stays out; one left alone is the pick itself
-    failed = [
-        out("ot", probas[0]),
-        ("target_only", [np.nan], 0.0, "ValueError", None),
-    ]
+    failed = [("ot", [0.0], 0.0, None, outs[0]), ("target_only", [np.nan], 0.0, "E", None)]
     correct = held_out_correctness(failed, splits, y, sd, labelled)
-    assert hedge_members("ot", failed, splits, y, sd, labelled, correct) == ["ot"]
+    assert hedge_members("ot", failed, splits, y, sd, labelled, correct) == (["ot"], None, None)
 
 
-def test_few_label_selector_predicts_with_the_mean_of_its_members():
+def test_few_label_selector_predicts_with_the_weighted_mean_of_its_members():
     from skxfer.model_selection._few_labels import MeanProbaClassifier
 
     X, y, sd, yt = make_task()
@@ -523,10 +526,19 @@ def test_few_label_selector_predicts_with_the_mean_of_its_members():
             dict.fromkeys([sel.selected_strategy_, "target_only", "domain_balanced"])
         )
         assert isinstance(sel.best_estimator_, MeanProbaClassifier)
+        from skxfer.utils._inner_validation import temper
+
+        hedge = sel.best_estimator_
         each = [
-            clone(est).fit(X, y_semi, sample_domain=sd).predict_proba(X)
-            for _, est in sel.best_estimator_.members
+            hedge.weights[name]
+            * temper(
+                clone(est).fit(X, y_semi, sample_domain=sd).predict_proba(X),
+                hedge.temperatures[name],
+            )
+            for name, est in hedge.members
         ]
-        np.testing.assert_allclose(sel.predict_proba(X), np.mean(each, axis=0))
+        assert sel.member_weights_ == hedge.weights
+        assert sum(hedge.weights.values()) == pytest.approx(1.0)
+        np.testing.assert_allclose(sel.predict_proba(X), np.sum(each, axis=0))
     unsupervised = TransferSelector(LogisticRegression(), strategies=["coral"], cv=2).fit(X, y)
     assert unsupervised.members_ == [unsupervised.selected_strategy_]

@@ -30,19 +30,20 @@ from torch import nn
 from .._domains import check_classes, is_masked, validate_da_data
 from ..base import DATags
 from ..utils._inner_validation import (
+    SWITCH_Z,
+    calibrate_members,
     inner_splits,
     keep_unless_clearly_beaten,
     out_of_fold,
     row_scores,
+    temper,
 )
 from ._base import BaseDeepDA, DeepClassifierMixin, DeepRegressorMixin, label_loss
 from ._data import DomainBatchesMixin, DomainDataset, check_device
 from ._feature_cache import cached_head_inputs
 from ._finetune_selection import (
     ENSEMBLE,
-    SWITCH_Z,
     apply_input_scaling,
-    calibrate_members,
     candidate_output,
     ensemble_output,
     fit_input_scaling,
@@ -50,7 +51,6 @@ from ._finetune_selection import (
     linear_candidate,
     network_output,
     reinitialise,
-    temper,
     validation_summary,
 )
 from ._heads import find_head, is_under, output_layer, set_submodule

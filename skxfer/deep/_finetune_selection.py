@@ -11,14 +11,9 @@ out-of-fold log loss, and a single member replaces the mean only when clearly be
 import numpy as np
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from ..utils._inner_validation import SWITCH_Z
-
 __all__ = [
     "ENSEMBLE",
-    "SWITCH_Z",
-    "TEMPERATURES",
     "apply_input_scaling",
-    "calibrate_members",
     "candidate_output",
     "ensemble_output",
     "fit_input_scaling",
@@ -26,15 +21,11 @@ __all__ = [
     "linear_candidate",
     "network_output",
     "reinitialise",
-    "temper",
     "validation_summary",
 ]
 
 #: name of the safety net's default choice: the mean of every candidate's outputs
 ENSEMBLE = "ensemble"
-#: temperatures tried when a member's probabilities are calibrated on its out-of-fold
-#: probabilities (``1`` leaves them as they are; below 1 sharpens, above 1 softens)
-TEMPERATURES = np.exp(np.linspace(np.log(0.05), np.log(20.0), 121))
 
 
 def fit_input_scaling(X, sample_domain=None):
@@ -116,45 +107,6 @@ def ensemble_output(outputs, is_classifier, weights=None):
     if is_classifier:
         return np.log(np.clip(mean, 1e-12, None)).astype(np.float32)
     return mean.astype(np.float32)
-
-
-def temper(proba, temperature):
-    """Probabilities ``softmax(log(proba) / temperature)``: the class ranking of every row
-    is unchanged, only the confidence moves (``temperature=1`` returns ``proba``)."""
-    logp = np.log(np.clip(np.asarray(proba, dtype=np.float64), 1e-12, None)) / temperature
-    logp -= logp.max(axis=1, keepdims=True)
-    p = np.exp(logp)
-    return p / p.sum(axis=1, keepdims=True)
-
-
-def _log_loss(proba, y):
-    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], 1e-12, None))))
-
-
-def calibrate_members(oof, y, weighted=True):
-    """Temperatures and ensemble weights of the members from their out-of-fold
-    probabilities ``{name: (n_rows, n_classes)}`` on the labelled rows ``y`` (codes).
-
-    Each member gets the temperature (from :data:`TEMPERATURES`) that minimises the log
-    loss of its out-of-fold probabilities (temperature scaling, Guo et al. 2017): a
-    network that is sure of wrong answers is softened, so it does not outvote a better
-    calibrated member in the mean. With ``weighted``, each member then weighs the inverse
-    of its calibrated out-of-fold log loss (normalised to sum to 1); otherwise every
-    member weighs the same.
-
-    Returns
-    -------
-    temperatures, weights : dict, dict
-    """
-    y = np.asarray(y)
-    temperatures, losses = {}, {}
-    for name, proba in oof.items():
-        loss = [_log_loss(temper(proba, t), y) for t in TEMPERATURES]
-        best = int(np.argmin(loss))
-        temperatures[name], losses[name] = float(TEMPERATURES[best]), loss[best]
-    inv = {n: 1.0 / max(v, 1e-3) if weighted else 1.0 for n, v in losses.items()}
-    total = sum(inv.values())
-    return temperatures, {n: v / total for n, v in inv.items()}
 
 
 def validation_summary(oof, y, is_classifier):

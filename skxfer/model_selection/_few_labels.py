@@ -3,9 +3,11 @@
 When some target rows carry labels, they validate the candidates (held out by a repeated
 stratified K-fold), two no-transfer baselines compete (the estimator on the labelled
 target rows alone, and on every labelled row with the domains weighing the same), and
-the selector's pick is hedged: it predicts with the mean probability of the pick and the
-two baselines unless one of them is clearly better on the held-out labelled rows (the
-rule of :class:`~skxfer.deep.FineTuneClassifier`'s safety net,
+the selector's pick is hedged: it predicts with the weighted mean probability of the
+pick and the two baselines (each calibrated and weighted on the held-out labelled rows)
+unless one of them is clearly better there (the rules of
+:class:`~skxfer.deep.FineTuneClassifier`'s safety net,
+:func:`~skxfer.utils._inner_validation.calibrate_members` and
 :func:`~skxfer.utils._inner_validation.keep_unless_clearly_beaten`).
 """
 
@@ -16,7 +18,12 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from .._domains import is_masked
 from ..pipeline import LabelledOnly
-from ..utils._inner_validation import SWITCH_Z, keep_unless_clearly_beaten
+from ..utils._inner_validation import (
+    SWITCH_Z,
+    calibrate_members,
+    keep_unless_clearly_beaten,
+    temper,
+)
 from ._compare import _fit, _seeded
 
 #: Candidate of the few-label mode: the estimator fitted on the labelled target rows alone.
@@ -109,30 +116,42 @@ def held_out_correctness(results, splits, y, sd, labelled):
     return {name: total / np.maximum(count, 1) for name, (total, count) in hits.items()}
 
 
-def mean_probabilities(outputs):
-    """Mean of ``(classes, proba)`` pairs over the union of their classes.
+def mean_probabilities(outputs, weights=None):
+    """Weighted mean (equal weights by default) of ``(classes, proba)`` pairs over the
+    union of their classes.
 
     A member that never saw a class gives it probability 0.
     """
+    weights = np.full(len(outputs), 1.0 / len(outputs)) if weights is None else weights
     classes = np.unique(np.concatenate([np.asarray(c) for c, _ in outputs]))
     total = np.zeros((outputs[0][1].shape[0], classes.size))
-    for own, proba in outputs:
-        total[:, np.searchsorted(classes, own)] += proba
-    return classes, total / len(outputs)
+    for (own, proba), weight in zip(outputs, weights, strict=True):
+        total[:, np.searchsorted(classes, own)] += weight * np.asarray(proba)
+    return classes, total / np.sum(weights)
 
 
 def hedge_members(pick, results, splits, y, sd, labelled, correct):
-    """Candidates whose mean probability predicts, after the few-label choice ``pick``.
+    """Candidates that predict after the few-label choice ``pick``, with their weights.
 
     The members are ``pick``, ``"target_only"`` and ``"domain_balanced"`` (those that
-    were cross-validated without failing). Their mean is held out like any candidate
-    (the mean of the members' probabilities on each fold); it is kept unless one member
-    beats it by more than :data:`~skxfer.utils._inner_validation.SWITCH_Z` standard
-    errors of the paired differences over the labelled target rows, in which case that
-    member alone predicts.
+    were cross-validated without failing). As in
+    :class:`~skxfer.deep.FineTuneClassifier`'s safety net, each member is calibrated by
+    temperature scaling on its held-out probabilities of the labelled target rows and
+    weighs the inverse of its calibrated held-out log loss
+    (:func:`~skxfer.utils._inner_validation.calibrate_members`; equal weights and no
+    temperature when the members do not all know the same classes). Their weighted
+    mean is held out like any candidate; it is kept unless one member beats it by more
+    than :data:`~skxfer.utils._inner_validation.SWITCH_Z` standard errors of the paired
+    differences over the labelled target rows, in which case that member alone predicts.
 
     ``correct`` is :func:`held_out_correctness` of the candidates, with the same
     ``results`` (candidate-major, ``len(splits)`` per candidate).
+
+    Returns
+    -------
+    members : list of str
+    temperatures, weights : dict or None
+        Per member (``None`` when one member predicts alone).
     """
     members = [
         name
@@ -140,32 +159,65 @@ def hedge_members(pick, results, splits, y, sd, labelled, correct):
         if name in correct and np.all(np.isfinite(correct[name]))
     ]
     if len(members) < 2:
-        return [pick]
+        return [pick], None, None
     n_folds = len(splits)
     by_name = {}
     for k, r in enumerate(results):
         by_name.setdefault(r[0], [None] * n_folds)[k % n_folds] = r[4]
+    # held-out probabilities of the labelled target rows, folds stacked
+    targets = [test[sd[test] < 0] for _, test in splits]
+    is_held = [np.isin(target, labelled) for target in targets]
+    truth = y[np.concatenate([t[h] for t, h in zip(targets, is_held, strict=True)])]
+    classes = np.asarray(by_name[members[0]][0][0])
+    temperatures = dict.fromkeys(members, 1.0)
+    weights = dict.fromkeys(members, 1.0 / len(members))
+    same = all(np.array_equal(np.asarray(out[0]), classes) for m in members for out in by_name[m])
+    if same and np.isin(truth, classes).all():
+        held = {
+            m: np.concatenate(
+                [np.asarray(o[1])[h] for o, h in zip(by_name[m], is_held, strict=True)]
+            )
+            for m in members
+        }
+        temperatures, weights = calibrate_members(held, np.searchsorted(classes, truth))
     hedge = [
-        (HEDGE, np.nan, np.nan, np.nan, mean_probabilities([by_name[m][f] for m in members]))
+        (
+            HEDGE,
+            np.nan,
+            np.nan,
+            np.nan,
+            mean_probabilities(
+                [(by_name[m][f][0], temper(by_name[m][f][1], temperatures[m])) for m in members],
+                [weights[m] for m in members],
+            ),
+        )
         for f in range(n_folds)
     ]
     scores = {m: correct[m] for m in members}
     scores[HEDGE] = held_out_correctness(hedge, splits, y, sd, labelled)[HEDGE]
     kept = keep_unless_clearly_beaten(scores, HEDGE, z=SWITCH_Z)
-    return members if kept == HEDGE else [kept]
+    if kept != HEDGE:
+        return [kept], None, None
+    return members, temperatures, weights
 
 
 class MeanProbaClassifier(ClassifierMixin, BaseEstimator):
     """Mean class probabilities of DA candidates, each fitted on the same rows.
 
     What :class:`~skxfer.model_selection.TransferSelector` predicts with in few-label
-    mode when the hedge is kept.
+    mode when the hedge is kept (members calibrated and weighted on the held-out
+    labelled target rows).
 
     Parameters
     ----------
     members : list of (str, estimator)
         Named candidates; each is fitted on ``X, y, sample_domain`` and must have
         ``predict_proba``.
+    temperatures : dict or None, default=None
+        Per member name, the temperature its probabilities are divided by (in log
+        space) before averaging; ``None``: 1 for every member.
+    weights : dict or None, default=None
+        Per member name, its weight in the mean; ``None``: equal weights.
     random_state : int or None, default=None
         Given to every member parameter ending in ``random_state`` that is ``None``.
 
@@ -189,8 +241,10 @@ class MeanProbaClassifier(ClassifierMixin, BaseEstimator):
     [1.0, 1.0]
     """
 
-    def __init__(self, members, random_state=None):
+    def __init__(self, members, temperatures=None, weights=None, random_state=None):
         self.members = members
+        self.temperatures = temperatures
+        self.weights = weights
         self.random_state = random_state
 
     def fit(self, X, y, sample_domain=None):
@@ -215,9 +269,16 @@ class MeanProbaClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X):
-        """Mean of the members' class probabilities (columns ``classes_``)."""
+        """Weighted mean of the members' calibrated class probabilities (columns
+        ``classes_``)."""
         check_is_fitted(self)
-        return mean_probabilities([(e.classes_, e.predict_proba(X)) for _, e in self.members_])[1]
+        temperatures = self.temperatures or {}
+        outputs = [
+            (est.classes_, temper(est.predict_proba(X), temperatures.get(name, 1.0)))
+            for name, est in self.members_
+        ]
+        weights = None if self.weights is None else [self.weights[n] for n, _ in self.members_]
+        return mean_probabilities(outputs, weights)[1]
 
     def predict(self, X):
         """Class with the highest mean probability."""

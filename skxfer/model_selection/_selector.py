@@ -282,10 +282,13 @@ class TransferSelector(BaseDAMetaEstimator):
     (``"target_only"``) and on every labelled row with each domain weighing the same
     (``"domain_balanced"``, for estimators whose ``fit`` takes ``sample_weight``). With
     many labels this is the best held-out accuracy; with very few, the unsupervised
-    choice. A classifier then **hedges** the choice: it predicts with the mean
-    probability of the chosen candidate and the two baselines, unless one of them beats
-    that mean on the held-out labelled rows by more than two standard errors of the
-    paired differences (then it predicts alone); ``members_`` says which. (With three
+    choice. A classifier then **hedges** the choice: it predicts with the weighted mean
+    probability of the chosen candidate and the two baselines (each calibrated by
+    temperature scaling on the held-out labelled rows and weighted by the inverse of its
+    calibrated held-out log loss, as :class:`~skxfer.deep.FineTuneClassifier`'s safety
+    net does), unless one of them beats that mean on the held-out labelled rows by more
+    than two standard errors of the paired differences (then it predicts alone);
+    ``members_`` and ``member_weights_`` say which. (With three
     labelled rows per class, the mean was better than the choice alone on the shared
     benchmark tasks, whose figures chose this rule: ``benchmarks/bench_selection.py``.)
     ``selection_mode_`` says which mode was used: ``"unsupervised"``, ``"few_labels"``
@@ -354,7 +357,10 @@ class TransferSelector(BaseDAMetaEstimator):
     members_ : list of str
         The candidates that predict: ``[selected_strategy_]``, or in few-label mode the
         hedge (the chosen candidate, ``"target_only"`` and ``"domain_balanced"``, whose
-        mean probability predicts) or the one of them that clearly beats it.
+        weighted mean probability predicts) or the one of them that clearly beats it.
+    member_weights_ : dict or None
+        The hedge's weight of each member (inverse of its calibrated held-out log loss);
+        ``None`` when one candidate predicts alone.
     best_estimator_ : estimator
         The candidate(s) of ``members_`` refitted on all rows (a
         :class:`~skxfer.model_selection._few_labels.MeanProbaClassifier` for the
@@ -479,6 +485,7 @@ class TransferSelector(BaseDAMetaEstimator):
             self.selection_mode_ = "no_target"
             self.selected_strategy_ = SOURCE_ONLY
             self.members_ = [SOURCE_ONLY]
+            self.member_weights_ = None
             self.report_ = None
             self.reports_ = []
             self.scores_ = {}
@@ -508,15 +515,18 @@ class TransferSelector(BaseDAMetaEstimator):
             ratio = _test_ratio(splits)
             correct = None if few is None else held_out_correctness(results, splits, y, sd, few)
             name = self._decide(reports, ratio, correct=correct)
-            members = [name]
+            members, temperatures, weights = [name], None, None
             if few is not None and is_classifier(self.estimator):
-                members = hedge_members(name, results, splits, y, sd, few, correct)
+                members, temperatures, weights = hedge_members(
+                    name, results, splits, y, sd, few, correct
+                )
             for report in reports:
                 report.selected = name
                 _add_gain_p_values(report, ratio)
             report = reports[0]
             self.selected_strategy_ = name
             self.members_ = members
+            self.member_weights_ = weights
             self.reports_ = reports
             self.report_ = report
             self.scores_ = report.scores
@@ -524,7 +534,9 @@ class TransferSelector(BaseDAMetaEstimator):
             best = (
                 candidates[members[0]]
                 if len(members) == 1
-                else MeanProbaClassifier([(m, candidates[m]) for m in members])
+                else MeanProbaClassifier(
+                    [(m, candidates[m]) for m in members], temperatures, weights
+                )
             )
         best = _seeded(clone(best), self.random_state)
         self.best_estimator_ = self.estimator_ = _fit(best, X, y, explicit)

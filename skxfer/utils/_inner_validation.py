@@ -12,11 +12,14 @@ from sklearn.model_selection import KFold, StratifiedKFold
 __all__ = [
     "MAX_INNER_FOLDS",
     "SWITCH_Z",
+    "TEMPERATURES",
+    "calibrate_members",
     "inner_splits",
     "keep_unless_beaten",
     "keep_unless_clearly_beaten",
     "out_of_fold",
     "row_scores",
+    "temper",
 ]
 
 #: most folds of the inner validation (fewer when a class has fewer labelled rows)
@@ -24,6 +27,9 @@ MAX_INNER_FOLDS = 3
 #: a single candidate replaces an ensemble only if it beats it on the labelled target rows
 #: by more than this many standard errors of the paired per-row differences
 SWITCH_Z = 2.0
+#: temperatures tried when a member's probabilities are calibrated on its out-of-fold
+#: probabilities (``1`` leaves them as they are; below 1 sharpens, above 1 softens)
+TEMPERATURES = np.exp(np.linspace(np.log(0.05), np.log(20.0), 121))
 
 
 def inner_splits(y, is_classifier, seed):
@@ -100,3 +106,42 @@ def keep_unless_clearly_beaten(scores, default, z=1.0):
         return default
     se = float(np.std(diff, ddof=1)) / np.sqrt(len(diff))
     return best if float(np.mean(diff)) > z * se else default
+
+
+def temper(proba, temperature):
+    """Probabilities ``softmax(log(proba) / temperature)``: the class ranking of every row
+    is unchanged, only the confidence moves (``temperature=1`` returns ``proba``)."""
+    logp = np.log(np.clip(np.asarray(proba, dtype=np.float64), 1e-12, None)) / temperature
+    logp -= logp.max(axis=1, keepdims=True)
+    p = np.exp(logp)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _log_loss(proba, y):
+    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], 1e-12, None))))
+
+
+def calibrate_members(oof, y, weighted=True):
+    """Temperatures and ensemble weights of the members from their out-of-fold
+    probabilities ``{name: (n_rows, n_classes)}`` on the labelled rows ``y`` (codes).
+
+    Each member gets the temperature (from :data:`TEMPERATURES`) that minimises the log
+    loss of its out-of-fold probabilities (temperature scaling, Guo et al. 2017): a
+    network that is sure of wrong answers is softened, so it does not outvote a better
+    calibrated member in the mean. With ``weighted``, each member then weighs the inverse
+    of its calibrated out-of-fold log loss (normalised to sum to 1); otherwise every
+    member weighs the same.
+
+    Returns
+    -------
+    temperatures, weights : dict, dict
+    """
+    y = np.asarray(y)
+    temperatures, losses = {}, {}
+    for name, proba in oof.items():
+        loss = [_log_loss(temper(proba, t), y) for t in TEMPERATURES]
+        best = int(np.argmin(loss))
+        temperatures[name], losses[name] = float(TEMPERATURES[best]), loss[best]
+    inv = {n: 1.0 / max(v, 1e-3) if weighted else 1.0 for n, v in losses.items()}
+    total = sum(inv.values())
+    return temperatures, {n: v / total for n, v in inv.items()}
