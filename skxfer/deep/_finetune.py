@@ -695,7 +695,7 @@ class _FineTuneBase(BaseDeepDA):
                 finally:
                     self.module_ = main
                 outs.append(network_output(out, clf))
-        temps = getattr(self, "ensemble_temperatures_", None)
+        temps = self.ensemble_temperatures_
         if sel != ENSEMBLE or temps is None:
             return ensemble_output(outs, clf)
         outs = [temper(out, temps[name]) for name, out in zip(names, outs, strict=True)]
