@@ -84,6 +84,28 @@ def test_splitters_keep_both_domains(splitter, explicit):
             assert set(y[test][y[test] >= 0]) == {0, 1, 2}
 
 
+@pytest.mark.parametrize("splitter_cls", [DomainShuffleSplit, StratifiedDomainShuffleSplit])
+def test_train_size_caps_each_domain_of_the_training_fold(splitter_cls):
+    X, y, sd, _ = make_task()
+    n = {d: int(np.sum(sd == d)) for d in (1, -1)}  # 120 source, 90 target rows
+    for train_size, expect in ((40, lambda m: 40), (0.5, lambda m: m // 2), (None, None)):
+        cv = splitter_cls(3, test_size=0.3, train_size=train_size, random_state=0)
+        for train, test in cv.split(X, y, sample_domain=sd):
+            assert np.intersect1d(train, test).size == 0
+            for d, m in n.items():
+                n_test = int(np.sum(sd[test] == d))
+                assert abs(n_test - 0.3 * m) <= 3  # the cap never shrinks validation
+                want = m - n_test if expect is None else expect(m)
+                assert abs(int(np.sum(sd[train] == d)) - want) <= 3
+    # a cap above a domain's size leaves it whole
+    big = splitter_cls(2, train_size=10_000, random_state=0)
+    plain = splitter_cls(2, random_state=0)
+    for (tr, te), (tr0, te0) in zip(
+        big.split(X, y, sample_domain=sd), plain.split(X, y, sample_domain=sd), strict=True
+    ):
+        assert tr.size == tr0.size and te.size == te0.size
+
+
 def test_splitter_needs_domains():
     with pytest.raises(ValueError, match="sample_domain"):
         next(DomainShuffleSplit().split(np.zeros((4, 1))))

@@ -58,21 +58,24 @@ class _DomainSplitter(_MetadataRequester):
         return sd
 
 
-def _n_test(n, test_size, train_size):
-    if isinstance(test_size, Real) and not isinstance(test_size, Integral):
-        n_test = int(np.ceil(test_size * n))
-    else:
-        n_test = int(test_size)
-    if train_size is not None:
-        if isinstance(train_size, Real) and not isinstance(train_size, Integral):
-            n_train = int(np.floor(train_size * n))
-        else:
-            n_train = int(train_size)
-        n_test = min(n_test, n - n_train)
-    # both sides keep the domain as soon as it has two rows
-    if n >= 2:
-        n_test = min(max(n_test, 1), n - 1)
-    return n_test
+def _count(size, n, round_up):
+    """``size`` rows of ``n``: a fraction of them (rounded up or down), or a count."""
+    if isinstance(size, Real) and not isinstance(size, Integral):
+        return int(np.ceil(size * n) if round_up else np.floor(size * n))
+    return int(size)
+
+
+def _n_test(n, test_size):
+    """Rows of a domain in the validation fold; both sides keep a domain of two rows."""
+    n_test = _count(test_size, n, round_up=True)
+    return min(max(n_test, 1), n - 1) if n >= 2 else n_test
+
+
+def _n_train(n, n_test, train_size):
+    """Rows of a domain in the training fold: ``train_size`` of them, at most the rest."""
+    if train_size is None:
+        return n - n_test
+    return min(max(_count(train_size, n, round_up=False), 1), n - n_test)
 
 
 def _check_sizes(test_size):
@@ -81,6 +84,16 @@ def _check_sizes(test_size):
             raise ValueError(f"test_size must be in (0, 1) as a fraction; got {test_size}.")
     elif not (isinstance(test_size, Integral) and test_size > 0):
         raise ValueError(f"test_size must be a positive int or a fraction; got {test_size!r}.")
+
+
+def _shuffle_split(rows, test_size, train_size, rng):
+    """Shuffle ``rows`` and split them into ``train_size`` and ``test_size`` parts."""
+    n_test = _n_test(rows.size, test_size)
+    perm = rng.permutation(rows)
+    if rows.size < 2:
+        return perm, perm[:0]
+    n_train = _n_train(rows.size, n_test, train_size)
+    return perm[n_test : n_test + n_train], perm[:n_test]
 
 
 class DomainShuffleSplit(_DomainSplitter):
@@ -98,8 +111,10 @@ class DomainShuffleSplit(_DomainSplitter):
     test_size : float or int, default=0.3
         Fraction (or count) of each domain's rows in the validation fold.
     train_size : float, int or None, default=None
-        Fraction (or count) of each domain's rows in the training fold; the complement of
-        ``test_size`` when ``None``.
+        Fraction (or count) of each domain's rows in the training fold, drawn from the
+        rows left after the validation fold (at most all of them); all of them when
+        ``None``. An int caps the training rows of large domains, e.g. to bound the cost
+        of candidates quadratic in the number of rows.
     random_state : int, RandomState or None, default=None
         Controls the shuffling.
 
@@ -155,14 +170,7 @@ class DomainShuffleSplit(_DomainSplitter):
             yield np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
     def _split_domain(self, rows, y, domain, rng):
-        n_test = _n_test(rows.size, self.test_size, self.train_size)
-        perm = rng.permutation(rows)
-        if rows.size < 2:
-            return perm, perm[:0]
-        n_train = rows.size - n_test
-        if self.train_size is not None:
-            n_train = min(n_train, rows.size - n_test)
-        return perm[n_test : n_test + n_train], perm[:n_test]
+        return _shuffle_split(rows, self.test_size, self.train_size, rng)
 
 
 class SourceTargetShuffleSplit(DomainShuffleSplit):
@@ -224,11 +232,19 @@ class StratifiedDomainShuffleSplit(DomainShuffleSplit):
             return super()._split_domain(rows, y, domain, rng)
         yd = np.asarray(y)[rows]
         masked = is_masked(yd)
+        # counts (ints) are shares of the whole domain, split over its groups
+        test_share, train_share = self.test_size, self.train_size
+        if isinstance(test_share, Integral):
+            test_share = _n_test(rows.size, test_share) / rows.size
+        if isinstance(train_share, Integral):
+            n_test = _n_test(rows.size, self.test_size)
+            n_train = _n_train(rows.size, n_test, train_share)
+            train_share = None if n_train == rows.size - n_test else n_train / rows.size
         train, test = [], []
         groups = [rows[masked]] + [rows[~masked & (yd == c)] for c in np.unique(yd[~masked])]
         for g in groups:
             if g.size:
-                tr, te = super()._split_domain(g, None, domain, rng)
+                tr, te = _shuffle_split(g, test_share, train_share, rng)
                 train.append(tr)
                 test.append(te)
         return np.concatenate(train), np.concatenate(test)
