@@ -89,6 +89,20 @@ def test_subspace_alignment_maps_source_basis_onto_target():
         SubspaceAligner(n_components=10).fit(X, y)
 
 
+@pytest.mark.parametrize("n_rows", [60, 8])  # more rows than features, then fewer
+def test_subspace_directions_are_the_exact_principal_directions(n_rows):
+    from sklearn.decomposition import PCA
+
+    rng = np.random.RandomState(0)
+    Xs, Xt = rng.randn(n_rows, 12) * np.arange(1, 13), rng.randn(n_rows, 12)
+    X, y, sd = merge_domains(Xs, rng.randint(0, 2, n_rows), Xt)
+    sa = SubspaceAligner(n_components=4).fit(X, y, sample_domain=sd)
+    for fitted, rows in ((sa.source_pca_, Xs), (sa.target_pca_, Xt)):
+        exact = PCA(4, svd_solver="full").fit(rows)
+        np.testing.assert_allclose(np.abs(fitted.components_), np.abs(exact.components_), atol=1e-8)
+        np.testing.assert_allclose(fitted.explained_variance_, exact.explained_variance_)
+
+
 @pytest.mark.parametrize("adapter", [CORALAligner(), SubspaceAligner(n_components=5)], ids=repr)
 def test_beats_source_only_on_covariate_shift(adapter):
     Xs, ys, Xt, yt = _covariate_shift()
