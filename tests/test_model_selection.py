@@ -1,4 +1,5 @@
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -329,6 +330,36 @@ def test_selector_reports_gain_p_values():
         assert min(r.extra[sel.selected_strategy_]["p_gain"] for r in sel.reports_) < 0.05
     with pytest.raises(ValueError, match="alpha"):
         TransferSelector(LogisticRegression(), strategies=["coral"], alpha=0).fit(X, y)
+
+
+class _RowCounter(LogisticRegression):
+    """Records how many rows each fit sees."""
+
+    seen = []
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).seen.append(X.shape[0])
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("few_labels", [False, True])
+def test_selector_caps_the_rows_its_folds_train_on_and_refits_on_all(few_labels):
+    X, y, sd, labels = make_task()  # 120 source rows
+    y = y.copy()
+    if few_labels:
+        y[np.flatnonzero(sd < 0)[:6]] = labels[:6]
+    _RowCounter.seen = []
+    sel = TransferSelector(_RowCounter(), strategies=[], max_train_rows=40, cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # labelled target rows, on purpose
+        sel.fit(X, y, sample_domain=sd)
+    assert sel.selection_mode_ == ("few_labels" if few_labels else "unsupervised")
+    n_refits = len(sel.members_)  # the pick, or the hedge's members, refitted on all rows
+    folds, refits = _RowCounter.seen[:-n_refits], _RowCounter.seen[-n_refits:]
+    # a fold's fit sees the capped source rows (+ the labelled target rows it trains on)
+    assert max(folds) <= 40 + 6 and max(refits) > 100
+    with pytest.raises(ValueError, match="max_train_rows"):
+        TransferSelector(LogisticRegression(), max_train_rows=0).fit(X, y, sample_domain=sd)
 
 
 def test_selector_without_target_is_plain_estimator():

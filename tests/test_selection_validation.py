@@ -461,6 +461,12 @@ def test_few_label_folds_hold_out_each_labelled_row_and_a_share_of_the_rest():
         assert np.intersect1d(tr, te).size == 0 and tr.size + te.size == 160
         assert np.sum(sd[te] > 0) == 30  # 30 % of the source rows
         assert np.setdiff1d(te[sd[te] < 0], labelled).size == 14  # 30 % of 48 unlabelled
+    capped = few_label_splits(y, sd, labelled, n_repeats=2, random_state=0, max_train_rows=20)
+    assert np.array_equal(capped[0][1], splits[0][1])  # the cap draws after validation
+    for tr, te in capped:
+        assert np.intersect1d(tr, te).size == 0 and np.sum(sd[te] > 0) == 30
+        assert np.isin(np.setdiff1d(labelled, te), tr).all()  # labelled rows always train
+        assert np.sum(sd[tr] > 0) == 20 and np.setdiff1d(tr[sd[tr] < 0], labelled).size == 20
 
 
 def test_hedge_is_calibrated_weighted_and_kept_unless_one_member_clearly_beats_it():

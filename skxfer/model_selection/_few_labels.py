@@ -58,13 +58,15 @@ def few_label_rows(y, sd):
     return rows
 
 
-def few_label_splits(y, sd, rows, n_repeats, random_state, test_size=0.3):
+def few_label_splits(y, sd, rows, n_repeats, random_state, test_size=0.3, max_train_rows=None):
     """Repeated stratified K-fold over the labelled target rows.
 
     ``K`` is the smallest class count (at least 2, at most 5); each fold holds out
     ``1 / K`` of the labelled target rows of every class and, for the unsupervised
-    scorers, ``test_size`` of the source rows and of the unlabelled target rows (drawn
-    per fold), and trains on everything else.
+    scorers, ``test_size`` of each source domain's rows and of the unlabelled target
+    rows (drawn per fold), and trains on everything else: every other labelled target
+    row, and at most ``max_train_rows`` (``None``: all) of each of the other parts,
+    drawn per fold.
     """
     from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 
@@ -77,16 +79,23 @@ def few_label_splits(y, sd, rows, n_repeats, random_state, test_size=0.3):
         )
     else:
         cv = RepeatedStratifiedKFold(n_splits=k, n_repeats=n_repeats, random_state=random_state)
-    every = np.arange(y.shape[0])
-    others = [np.flatnonzero(sd > 0), np.setdiff1d(np.flatnonzero(sd < 0), rows)]
+    others = [np.flatnonzero(sd == d) for d in np.unique(sd[sd > 0])]
+    others.append(np.setdiff1d(np.flatnonzero(sd < 0), rows))
     rng = check_random_state(random_state)
     splits = []
-    for _, held in cv.split(rows.reshape(-1, 1), yl):
+    for kept, held in cv.split(rows.reshape(-1, 1), yl):
         drawn = [
             rng.choice(part, int(round(test_size * part.size)), replace=False) for part in others
         ]
-        test = np.sort(np.concatenate([rows[held], *drawn]))
-        splits.append((np.setdiff1d(every, test), test))
+        train = [rows[kept]]
+        for part, test in zip(others, drawn, strict=True):
+            rest = np.setdiff1d(part, test)
+            if max_train_rows is not None and rest.size > max_train_rows:
+                rest = rng.choice(rest, max_train_rows, replace=False)
+            train.append(rest)
+        splits.append(
+            (np.sort(np.concatenate(train)), np.sort(np.concatenate([rows[held], *drawn])))
+        )
     return splits
 
 

@@ -317,7 +317,8 @@ class TransferSelector(BaseDAMetaEstimator):
         :class:`EnsembleAgreementScorer`). In few-label mode they decide among the
         candidates the labelled target rows cannot rule out.
     cv : int, splitter or iterable, default=None
-        ``None``: ``DomainShuffleSplit(5, test_size=0.3, random_state=random_state)``.
+        ``None``: ``DomainShuffleSplit(5, test_size=0.3, train_size=max_train_rows,
+        random_state=random_state)``.
     fallback : {"source_only", None}, default="source_only"
         What to do when no candidate is credibly better: keep source-only, or (``None``)
         take the best-scoring candidate anyway.
@@ -343,6 +344,13 @@ class TransferSelector(BaseDAMetaEstimator):
         fitted on that source and the target), next to their union.
     n_label_repeats : int, default=2
         Repeats of the stratified K-fold over the labelled target rows (few-label mode).
+    max_train_rows : int or None, default=1500
+        Most rows of each domain a cross-validation fit trains on: larger domains are
+        subsampled afresh in each fold (the default splitter's ``train_size``; in
+        few-label mode, every labelled target row still trains). It bounds the cost of
+        the candidates that grow with the square of the rows (OT, KMM, kernel methods)
+        on large data; the chosen candidate is refitted on all rows. ``None``: no cap.
+        A splitter given as ``cv`` is used as it is.
     n_jobs : int, default=None
         Parallel candidate fits through joblib.
     random_state : int, default=0
@@ -417,6 +425,7 @@ class TransferSelector(BaseDAMetaEstimator):
         alpha=0.05,
         source_selection=False,
         n_label_repeats=2,
+        max_train_rows=1500,
         n_jobs=None,
         random_state=0,
     ):
@@ -432,6 +441,7 @@ class TransferSelector(BaseDAMetaEstimator):
         self.alpha = alpha
         self.source_selection = source_selection
         self.n_label_repeats = n_label_repeats
+        self.max_train_rows = max_train_rows
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -466,6 +476,12 @@ class TransferSelector(BaseDAMetaEstimator):
             isinstance(self.alpha, numbers.Real) and 0 < self.alpha <= 1
         ):
             raise ValueError(f"alpha must be None or in (0, 1]; got {self.alpha!r}.")
+        if self.max_train_rows is not None and not (
+            isinstance(self.max_train_rows, numbers.Integral) and self.max_train_rows >= 1
+        ):
+            raise ValueError(
+                f"max_train_rows must be None or a positive int; got {self.max_train_rows!r}."
+            )
         y = column_or_1d(y, warn=True)
         X, y, sd = validate_da_data(
             self,
@@ -505,7 +521,14 @@ class TransferSelector(BaseDAMetaEstimator):
                 explicit = sd
                 candidates.update(few_label_baselines(self.estimator))
                 scoring = ["supervised_target", *scoring]
-                splits = few_label_splits(y, sd, few, self.n_label_repeats, self.random_state)
+                splits = few_label_splits(
+                    y,
+                    sd,
+                    few,
+                    self.n_label_repeats,
+                    self.random_state,
+                    max_train_rows=self.max_train_rows,
+                )
             else:
                 self.selection_mode_ = "unsupervised"
                 splits = _splits(self._default_cv(), X, y, sd)
@@ -548,7 +571,11 @@ class TransferSelector(BaseDAMetaEstimator):
         """``cv``, an int or ``None`` made a :class:`DomainShuffleSplit`."""
         cv = self.cv
         if cv is None or isinstance(cv, numbers.Integral):
-            cv = DomainShuffleSplit(5 if cv is None else cv, random_state=self.random_state)
+            cv = DomainShuffleSplit(
+                5 if cv is None else cv,
+                train_size=self.max_train_rows,
+                random_state=self.random_state,
+            )
         return cv
 
     def _decide(self, reports, test_ratio, correct=None):
