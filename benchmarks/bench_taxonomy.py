@@ -9,9 +9,10 @@
     X3, X4, with k labelled documents per class. Compared with target-only learning on
     the same k labels. Rows L2-normalised; LogisticRegression. Columns: target-only,
     relation features alone, relation + features, and the default
-    ``use_embedding="auto"`` (starts from relation + features averaged with target-only;
-    an inner CV of the labelled rows moves to one of the three alone only if it wins every
-    fold).
+    ``use_embedding="auto"`` (the shared calibrated hedge: relation + features and
+    target-only, each temperature-scaled on its out-of-fold probabilities of the labelled
+    rows, averaged; one representation alone replaces the mean only if it beats it by
+    more than two paired standard errors out of fold).
 (c) Source-free adaptation (SHOT) USPS -> MNIST: a LeNet trained on USPS train (16x16),
     adapted on MNIST test rows (downsampled to 16x16, subsampled) without any USPS row;
     compared with the unadapted source model and with DANNClassifier (which uses the
