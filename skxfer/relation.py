@@ -123,7 +123,7 @@ class RelationTransferClassifier(
         stays near or above the better of its two members. (The members, the equal
         weights and the 5 folds were chosen on ``benchmarks/bench_taxonomy.py --parts b``
         and ``benchmarks/bench_finetune.py --suite defaults --tasks digits_0to4_5to9``,
-        not held out.)
+        not held out; ``benchmarks/bench_relation_hedge.py`` compares the variants.)
     source_output : {"proba", "log_proba"}, default="proba"
         Representation of the source model's output: class probabilities (bounded, the
         better default with few target labels), or their logarithm (clipped at
