@@ -18,15 +18,37 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._domains import check_classes, is_masked, score_known_labels, validate_da_data
 from .base import DATags, DomainAwareMixin
-from .utils._inner_validation import inner_splits, keep_unless_beaten
+from .utils._inner_validation import (
+    SWITCH_Z,
+    calibrate_members,
+    calibrated_mean,
+    inner_splits,
+    keep_unless_clearly_beaten,
+    out_of_fold,
+    row_scores,
+)
 
 __all__ = ["RelationTransferClassifier"]
 
 _EPS = 1e-6
-#: the single representations ``"auto"`` validates, from most to least transfer
+#: the single representations ``"auto"`` validates, from most to least transfer; each may
+#: replace its default on its own
 _SINGLE = ("relation", "relation+features", "features")
-#: ``"auto"``'s start: relation + features, probabilities averaged with a target-only model's
+#: ``"auto"``'s default without ``predict_proba``, and the representation of
+#: ``estimator_`` when the hedge is kept
+_START = "relation+features"
+#: the members of ``"auto"``'s hedge: transfer, and no transfer (a target-only model)
+_MEMBERS = ("relation+features", "features")
+#: name of the hedge in ``validation_scores_``
 _HEDGE = "hedge"
+#: most folds of ``"auto"``'s inner validation: the members are cheap to refit, and with a
+#: few labelled rows every row withheld from a fold's model makes it weaker than the one
+#: fitted on all of them (3 folds: two-thirds of the rows; 5 folds: four-fifths)
+_INNER_FOLDS = 5
+#: the hedge's members weigh the same (their temperatures still come from their
+#: out-of-fold log loss): weights by the inverse log loss of a few rows can hand a member
+#: nearly all the weight on noise, past the paired test that guards a switch to it
+_WEIGHTED = False
 
 
 def _default(estimator):
@@ -76,25 +98,32 @@ class RelationTransferClassifier(
         ``False``: the source model's output only. ``True``: concatenated with the
         original features. A transformer (``fit``/``transform``, e.g. ``PCA``): fitted on
         every row of ``X`` (source and target, labels unused) and its embedding is
-        concatenated. ``"auto"``: starts from the hedge between transfer and no
-        transfer: ``estimator`` on the source output with the original features, its
-        probabilities averaged with those of the same estimator on the original features
-        alone (``target_only_estimator_``, a target-only model). Neither member needs to
-        be the better one: the average's log loss is at most the mean of theirs, and it
-        is what ``"auto"`` can trust without evidence. An inner stratified
-        cross-validation of the labelled target rows (at most 3 folds; needs two labelled
-        rows per target class) then moves to the source output alone, to the source
-        output with the original features, then to the original features alone, each
-        only if it scores higher than the current choice on every fold (a few labelled
-        rows make noisy folds). With a single labelled row in some class nothing is
-        validated and the hedge is kept. When ``estimator`` has no ``predict_proba``
-        there is no average: the start is the source output with the original features.
-        Relation features alone can lose badly to a target-only model when the source
-        classes say little about the target ones (digits 0-4 -> 5-9, 20 Newsgroups
-        top categories), and the source output with the features leans on the few
-        relation columns; on those tasks the hedge stays near the better of the two.
-        (The start and the rule were chosen on ``benchmarks/bench_taxonomy.py --parts b``
-        and ``benchmarks/bench_finetune.py --suite defaults``, not held out.)
+        concatenated. ``"auto"``: a hedge between transfer and no transfer, by the rule
+        :class:`~skxfer.deep.FineTuneClassifier`'s safety net and
+        :class:`~skxfer.model_selection.TransferSelector`'s few-label hedge share
+        (:mod:`skxfer.utils._inner_validation`). Its two members are ``estimator`` on
+        the source output with the original features (transfer) and ``estimator`` on
+        the original features alone (a target-only model). An inner stratified
+        cross-validation of the labelled target rows (at most 5 folds; needs two
+        labelled rows per target class) gives each member's out-of-fold probabilities;
+        each member is calibrated on them by temperature scaling (an overconfident
+        member is softened, so it does not outvote the other on rows it gets wrong), and
+        :meth:`predict_proba` is the mean of the calibrated members, with equal weights.
+        One representation alone (either member, or the source output alone) replaces
+        the mean only if it beats it out of fold by more than two standard errors of
+        the paired per-row differences. With a single labelled
+        row in some class nothing is validated: the plain mean of the two members. When
+        ``estimator`` has no ``predict_proba`` there is no mean: the source output with
+        the original features, replaced by the source output alone or the original
+        features alone only if one of them beats it out of fold by more than two paired
+        standard errors. Relation features alone can lose badly to a target-only model
+        when the source classes say little about the target ones (digits 0-4 -> 5-9, 20
+        Newsgroups top categories), and the source output with the features leans on
+        the few relation columns and is often overconfident; on those tasks the hedge
+        stays near or above the better of its two members. (The members, the equal
+        weights and the 5 folds were chosen on ``benchmarks/bench_taxonomy.py --parts b``
+        and ``benchmarks/bench_finetune.py --suite defaults --tasks digits_0to4_5to9``,
+        not held out; ``benchmarks/bench_relation_hedge.py`` compares the variants.)
     source_output : {"proba", "log_proba"}, default="proba"
         Representation of the source model's output: class probabilities (bounded, the
         better default with few target labels), or their logarithm (clipped at
@@ -113,13 +142,23 @@ class RelationTransferClassifier(
         What ``estimator_`` learns on: the source output, with the original features or
         the embedding, or the original features alone (chosen by ``"auto"``).
     validation_scores_ : dict or None
-        Mean inner-validation accuracy of each candidate tried by ``"auto"``: the
-        representations and ``"hedge"`` (``None`` otherwise, or when the labelled target
-        rows are too few).
-    target_only_estimator_ : classifier or None
-        ``estimator`` fitted on the original features of the labelled target rows, whose
-        probabilities :meth:`predict` averages in when ``"auto"`` keeps the hedge
-        (``None`` otherwise).
+        Mean out-of-fold accuracy on the labelled target rows of each candidate ``"auto"``
+        validated: ``"relation"``, ``"relation+features"``, ``"features"`` and, when
+        ``estimator`` has ``predict_proba``, ``"hedge"`` (the calibrated mean of the
+        members). ``None`` otherwise, or when the labelled target rows are too few.
+    ensemble_ : list of str or None
+        When ``"auto"`` keeps its hedge, the representations whose models' calibrated
+        probabilities :meth:`predict_proba` averages: ``["relation+features",
+        "features"]``; ``None`` when ``estimator_`` predicts alone.
+    ensemble_estimators_ : dict or None
+        Per member of ``ensemble_``, ``estimator`` fitted on the labelled target rows in
+        that representation (``estimator_`` is the ``"relation+features"`` one).
+    ensemble_temperatures_ : dict or None
+        Per member, the temperature its probabilities are divided by (in log space)
+        before averaging, fitted on its out-of-fold probabilities (``1.0`` when nothing
+        was validated).
+    ensemble_weights_ : dict or None
+        Per member, its weight in the mean (equal: ``0.5`` each).
     source_classes_ : ndarray
         Classes of the source task.
     classes_ : ndarray
@@ -152,6 +191,10 @@ class RelationTransferClassifier(
     >>> clf = RelationTransferClassifier(LogisticRegression(), LogisticRegression())
     >>> clf.fit(X, y, sample_domain=sd).predict([[0.2, 0.1], [4.1, 3.8]]).tolist()
     [0, 1]
+    >>> clf.ensemble_                               # "auto" kept its hedge: both predict
+    ['relation+features', 'features']
+    >>> clf.ensemble_weights_
+    {'relation+features': 0.5, 'features': 0.5}
     """
 
     _da_tags = DATags(
@@ -234,57 +277,74 @@ class RelationTransferClassifier(
         y_target = y[target]
         check_classes(self, y_target)
         ue = self.use_embedding
-        hedge = False
+        self.ensemble_ = self.ensemble_weights_ = self.ensemble_temperatures_ = None
+        self.ensemble_estimators_ = None
         if isinstance(ue, str):  # "auto"
-            self.representation_, hedge = self._choose_representation(X[target], y_target)
-        elif ue is True or ue is False:
+            self._fit_auto(X[target], y_target)
+            return self
+        if ue is True or ue is False:
             self.representation_ = "relation+features" if ue else "relation"
         else:
             self.embedding_ = clone(ue).fit(X)
             self.representation_ = "relation+embedding"
-        Z = self._relation_features(X[target])
-        self.estimator_ = clone(_default(self.estimator)).fit(Z, y_target)
+        self.estimator_ = self._fit_on(self.representation_, X[target], y_target)
         self.classes_ = getattr(self.estimator_, "classes_", np.unique(y_target))
-        self.target_only_estimator_ = None
-        if hedge:  # averaged with the same estimator on the original features alone
-            self.target_only_estimator_ = clone(_default(self.estimator)).fit(X[target], y_target)
         return self
 
-    def _choose_representation(self, X, y):
-        """Inner validation of the labelled target rows (see ``use_embedding="auto"``).
+    def _fit_on(self, representation, X, y):
+        """``estimator`` fitted on the labelled target rows in ``representation``."""
+        return clone(_default(self.estimator)).fit(self._represent(X, representation), y)
 
-        Returns the representation of ``estimator_`` and whether its probabilities are
-        averaged with a target-only model's (the hedge).
-        """
-        est = _default(self.estimator)
-        can_hedge = hasattr(est, "predict_proba")
-        splits = inner_splits(y, True, 0)
-        if splits is None:  # too few rows to tell: the start, which cannot lose much
-            return "relation+features", can_hedge
-        start = _HEDGE if can_hedge else "relation+features"
-        names = [start, *(n for n in _SINGLE if n != start)]
-        Z = {}
-        for name in _SINGLE:
-            self.representation_ = name
-            Z[name] = self._relation_features(X)
-        scores = {name: [] for name in names}
-        for train, valid in splits:
-            proba = {}
-            for name in _SINGLE:
-                model = clone(est).fit(Z[name][train], y[train])
-                scores[name].append(score_known_labels(y[valid], model.predict(Z[name][valid])))
-                if can_hedge:
-                    proba[name] = model.predict_proba(Z[name][valid])
-            if can_hedge:  # same training rows, so the same classes_ in the same order
-                mean = (proba["relation+features"] + proba["features"]) / 2.0
-                pred = model.classes_[np.argmax(mean, axis=1)]
-                scores[_HEDGE].append(score_known_labels(y[valid], pred))
-        self.validation_scores_ = {n: float(np.mean(v)) for n, v in scores.items()}
-        best = keep_unless_beaten(scores)
-        return ("relation+features", True) if best == _HEDGE else (best, False)
+    def _fit_auto(self, X, y):
+        """``use_embedding="auto"``: the calibrated hedge of the shared rule
+        (:mod:`skxfer.utils._inner_validation`), or one representation alone."""
+        can_hedge = hasattr(_default(self.estimator), "predict_proba")
+        default = _HEDGE if can_hedge else _START
+        classes, codes = np.unique(y, return_inverse=True)
+        splits = inner_splits(codes, True, 0, max_folds=_INNER_FOLDS)
+        temps = dict.fromkeys(_MEMBERS, 1.0)  # nothing validated: the plain mean
+        weights = dict.fromkeys(_MEMBERS, 1.0 / len(_MEMBERS))
+        kept = default
+        if splits is not None:
+            Z = {name: self._represent(X, name) for name in _SINGLE}
+            oof = out_of_fold(
+                lambda name, tr, ev: self._candidate_output(Z[name], codes, tr, ev),
+                _SINGLE,
+                splits,
+                len(codes),
+            )
+            if can_hedge:  # the shared rule: calibrated members, then their mean
+                members = {n: oof[n] for n in _MEMBERS}
+                temps, weights = calibrate_members(members, codes, weighted=_WEIGHTED)
+                oof[_HEDGE] = calibrated_mean(members, temps, weights)
+            rows = {n: row_scores(p, codes, True) for n, p in oof.items()}
+            self.validation_scores_ = {n: float(np.mean(v)) for n, v in rows.items()}
+            kept = keep_unless_clearly_beaten(rows, default, z=SWITCH_Z)
+        self.representation_ = _START if kept == _HEDGE else kept
+        self.estimator_ = self._fit_on(self.representation_, X, y)
+        self.classes_ = getattr(self.estimator_, "classes_", classes)
+        if kept == _HEDGE:
+            self.ensemble_ = list(_MEMBERS)
+            self.ensemble_temperatures_, self.ensemble_weights_ = temps, weights
+            self.ensemble_estimators_ = {
+                n: self.estimator_ if n == _START else self._fit_on(n, X, y) for n in _MEMBERS
+            }
 
-    def _relation_features(self, X):
-        if self.representation_ == "features":
+    def _candidate_output(self, Z, codes, train, valid):
+        """Out-of-fold class probabilities (one-hot predictions for an estimator without
+        ``predict_proba``) of ``estimator`` on the representation ``Z``."""
+        model = clone(_default(self.estimator)).fit(Z[train], codes[train])
+        if hasattr(model, "predict_proba"):
+            return model.predict_proba(Z[valid])
+        return np.eye(codes.max() + 1)[np.asarray(model.predict(Z[valid]), dtype=int)]
+
+    def _represent_as_fitted(self, X):
+        """``X`` in the representation of ``estimator_``."""
+        return self._represent(X, self.representation_)
+
+    def _represent(self, X, representation):
+        """``X`` in ``representation`` (see ``representation_``)."""
+        if representation == "features":
             return X
         src = self.source_estimator_
         if hasattr(src, "predict_proba"):
@@ -295,9 +355,9 @@ class RelationTransferClassifier(
             P = np.asarray(src.decision_function(X), dtype=float)
             if P.ndim == 1:
                 P = P[:, None]
-        if self.representation_ == "relation+features":
+        if representation == "relation+features":
             extra = X
-        elif self.representation_ == "relation+embedding":
+        elif representation == "relation+embedding":
             extra = self.embedding_.transform(X)
         else:
             return P
@@ -323,7 +383,7 @@ class RelationTransferClassifier(
         -------
         Z : ndarray or sparse matrix of shape (n_samples, n_relation_features)
         """
-        return self._relation_features(self._validate_X(X))
+        return self._represent_as_fitted(self._validate_X(X))
 
     def predict(self, X, sample_domain=None):
         """Predict target classes.
@@ -338,25 +398,29 @@ class RelationTransferClassifier(
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        if getattr(self, "target_only_estimator_", None) is not None:
+        if getattr(self, "ensemble_", None) is not None:
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         Z = self.transform(X)
         return self.estimator_.predict(Z)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X, sample_domain=None):
-        """Target class probabilities from ``estimator_`` on the relation features
-        (averaged with ``target_only_estimator_``'s when there is one)."""
+        """Target class probabilities from ``estimator_`` on the relation features; when
+        ``"auto"`` kept its hedge, the weighted mean of the members' calibrated
+        probabilities (``ensemble_``, ``ensemble_temperatures_``, ``ensemble_weights_``)."""
         X = self._validate_X(X)
-        proba = self.estimator_.predict_proba(self._relation_features(X))
-        if getattr(self, "target_only_estimator_", None) is not None:
-            proba = (proba + self.target_only_estimator_.predict_proba(X)) / 2.0
-        return proba
+        if getattr(self, "ensemble_", None) is None:
+            return self.estimator_.predict_proba(self._represent_as_fitted(X))
+        proba = {
+            n: est.predict_proba(self._represent(X, n))
+            for n, est in self.ensemble_estimators_.items()
+        }
+        return calibrated_mean(proba, self.ensemble_temperatures_, self.ensemble_weights_)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, sample_domain=None):
         """Log target class probabilities (see :meth:`predict_proba`)."""
-        if getattr(self, "target_only_estimator_", None) is not None:
+        if getattr(self, "ensemble_", None) is not None:
             return self._hedge_log_proba(X)
         Z = self.transform(X)
         return self.estimator_.predict_log_proba(Z)
@@ -367,10 +431,9 @@ class RelationTransferClassifier(
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X, sample_domain=None):
         """Decision function of ``estimator_`` on the relation features; when
-        :meth:`predict` averages in ``target_only_estimator_``, the log of the averaged
-        probabilities instead (binary: their log-odds), so that it agrees with
-        :meth:`predict`."""
-        if getattr(self, "target_only_estimator_", None) is not None:
+        :meth:`predict` uses the hedge (``ensemble_``), the log of its mean probabilities
+        instead (binary: their log-odds), so that it agrees with :meth:`predict`."""
+        if getattr(self, "ensemble_", None) is not None:
             log_proba = self._hedge_log_proba(X)
             return log_proba[:, 1] - log_proba[:, 0] if len(self.classes_) == 2 else log_proba
         Z = self.transform(X)

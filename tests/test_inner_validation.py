@@ -54,6 +54,11 @@ def test_out_of_fold_outputs_come_from_models_that_did_not_see_the_row():
         row_scores(np.array([[1.0], [3.0]]), np.array([1.0, 1.0]), False), [0.0, -4.0]
     )
     assert inner_splits(np.array([0, 1, 1]), True, seed=0) is None  # a class with one row
+    # at most max_folds folds (3 by default), fewer when a class has fewer rows
+    y = np.repeat([0, 1], 6)
+    assert len(inner_splits(y, True, seed=0)) == 3
+    assert len(inner_splits(y, True, seed=0, max_folds=5)) == 5
+    assert len(inner_splits(np.r_[y, 2, 2], True, seed=0, max_folds=5)) == 2
 
 
 def test_input_scaling_weighs_domains_equally_and_floors_the_scale():
@@ -109,3 +114,18 @@ def test_members_are_calibrated_and_weighted_by_their_out_of_fold_log_loss():
     mixed = ensemble_output(calibrated, True, [weights["sure"], weights["timid"]])
     assert mixed.argmax(1)[0] == y[row][0]
     assert np.mean([sure[row], timid[row]], axis=0).argmax(1)[0] != y[row][0]
+    # calibrated_mean is that weighted mean of the tempered members, over every row
+    from skxfer.utils._inner_validation import calibrated_mean
+
+    both = {"sure": sure, "timid": timid}
+    expected = sum(weights[n] * temper(p, temps[n]) for n, p in both.items())
+    np.testing.assert_allclose(calibrated_mean(both, temps, weights), expected)
+    np.testing.assert_allclose(
+        np.exp(
+            ensemble_output(
+                [temper(p, temps[n]) for n, p in both.items()], True, [weights[n] for n in both]
+            )
+        ),
+        expected,
+        rtol=1e-5,
+    )

@@ -3,12 +3,14 @@
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.decomposition import PCA
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skxfer import RelationTransferClassifier, get_da_tags, get_strategy
+from skxfer.utils._inner_validation import temper
 
 MASK_CONFLICT = {
     "check_classifiers_classes": (
@@ -136,34 +138,140 @@ def test_auto_representation_does_not_lose_to_target_only_when_relations_say_lit
     assert auto.score(X[rest], y[rest]) >= target_only - 0.01
 
 
-def test_auto_moves_to_the_relation_features_alone_only_when_they_win_every_fold():
-    # 80 labelled rows: the relation features alone win every inner fold -> chosen
-    X, y, sd, Xt, yt, _ = _topics_to_sentiment(k_per_topic=20, seed=2)
-    clf = RelationTransferClassifier().fit(X, y, sample_domain=sd)
-    assert clf.representation_ == "relation" and clf.target_only_estimator_ is None
-    assert clf.validation_scores_["relation"] > clf.validation_scores_["hedge"]
-    assert np.mean(clf.predict(Xt) == yt) > 0.95
-    # 20 labelled rows: the relation features alone score higher on average but only tie
-    # on one fold -> the hedge (relation + features, averaged with target-only) is kept
-    X, y, sd, Xt, yt, _ = _topics_to_sentiment(k_per_topic=5, seed=0)
-    clf = RelationTransferClassifier().fit(X, y, sample_domain=sd)
+class _LabelAndFlag(ClassifierMixin, BaseEstimator):
+    """Test-only source model: four "source classes", one per (label, flag) pair read
+    from columns 0 and 1, so that every representation carries both."""
+
+    def fit(self, X, y):
+        self.classes_ = np.arange(4)
+        return self
+
+    def predict_proba(self, X):
+        label, flag = np.asarray(X[:, 0], int), np.asarray(X[:, 1], int)
+        return np.eye(4)[label + 2 * flag]
+
+
+class _Scripted(ClassifierMixin, BaseEstimator):
+    """Test-only target model whose output is scripted per representation (told apart by
+    the number of columns): ``script[name] = (p, p_flagged)``, the probability it gives
+    the true label on unflagged and on flagged rows. Training only sets ``classes_``, so
+    out-of-fold and final outputs are the same."""
+
+    def __init__(self, script=None, n_features=3):
+        self.script = script
+        self.n_features = n_features
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        X = np.asarray(X, dtype=float)
+        if X.shape[1] == 4:  # the source output alone: decode (label, flag)
+            name, label, flag = "relation", X[:, 1] + X[:, 3], X[:, 2] + X[:, 3]
+        else:
+            name = "features" if X.shape[1] == self.n_features else "relation+features"
+            label, flag = X[:, -self.n_features], X[:, -self.n_features + 1]
+        p, p_flagged = self.script[name]
+        p_true = np.where(flag > 0.5, p_flagged, p)
+        p1 = np.where(label > 0.5, p_true, 1.0 - p_true)
+        return np.c_[1.0 - p1, p1]
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _scripted_task(script, flagged, n=40, seed=0):
+    """Labelled source rows, ``n`` labelled target rows (half per class) of which
+    ``flagged`` carry the flag, and ``n`` unlabelled target rows alike."""
+    rng = np.random.RandomState(seed)
+
+    def rows(m, n_flagged):
+        label = np.arange(m) % 2
+        flag = np.zeros(m, int)
+        flag[rng.permutation(m)[:n_flagged]] = 1
+        return np.c_[label, flag, rng.randn(m)], label
+
+    Xs, _ = rows(20, 10)
+    ys = np.arange(20) % 4
+    Xl, yl = rows(n, flagged)
+    Xt, yt = rows(n, n // 2)
+    X = np.vstack([Xs, Xl])
+    sd = np.r_[np.ones(20, int), -np.ones(n, int)]
+    clf = RelationTransferClassifier(_LabelAndFlag(), _Scripted(script), use_embedding="auto")
+    return clf.fit(X, np.r_[ys, yl], sample_domain=sd), Xt, yt
+
+
+def test_auto_hedge_softens_a_member_confidently_wrong_out_of_fold():
+    # the target-only member is sure of the wrong label on the flagged rows (60 %); the
+    # transfer member is right everywhere, without much confidence
+    script = {"relation": (0.6, 0.6), "relation+features": (0.7, 0.7), "features": (0.95, 0.05)}
+    clf, Xt, yt = _scripted_task(script, flagged=24)
+    assert clf.ensemble_ == ["relation+features", "features"]
+    temps, weights = clf.ensemble_temperatures_, clf.ensemble_weights_
+    assert temps["features"] > 1.0 > temps["relation+features"]
+    assert weights == {"relation+features": 0.5, "features": 0.5}
+    # predict_proba is the weighted mean of the members' calibrated probabilities
+    members = {
+        n: est.predict_proba(clf._represent(Xt, n)) for n, est in clf.ensemble_estimators_.items()
+    }
+    expected = sum(weights[n] * temper(p, temps[n]) for n, p in members.items())
+    np.testing.assert_allclose(clf.predict_proba(Xt), expected)
+    np.testing.assert_array_equal(clf.predict(Xt), clf.classes_[expected.argmax(axis=1)])
+    # so the confidently wrong member no longer outvotes the other: right on every row,
+    # where the plain mean of the two is wrong on the flagged rows
+    plain = (members["relation+features"] + members["features"]) / 2.0
+    flagged = Xt[:, 1] == 1
+    assert np.all(plain[flagged].argmax(axis=1) != yt[flagged])
+    assert np.all(clf.predict(Xt) == yt)
+
+
+def test_auto_switches_to_one_representation_only_when_it_clearly_beats_the_hedge():
+    # both members are sure of the wrong label on the flagged rows, the source output
+    # alone is right everywhere
+    script = {"relation": (0.8, 0.8), "relation+features": (0.9, 0.1), "features": (0.9, 0.1)}
+    # 16 flagged rows of 40: far more than two paired standard errors -> switch
+    clf, Xt, yt = _scripted_task(script, flagged=16)
+    assert clf.representation_ == "relation" and clf.ensemble_ is None
+    assert clf.ensemble_weights_ is None and clf.ensemble_estimators_ is None
+    np.testing.assert_allclose(
+        clf.predict_proba(Xt), clf.estimator_.predict_proba(clf.transform(Xt))
+    )
+    assert np.all(clf.predict(Xt) == yt)
+    # one flagged row of 40: better on average, but within the noise -> the hedge stays
+    clf, Xt, yt = _scripted_task(script, flagged=1)
     assert clf.validation_scores_["relation"] > clf.validation_scores_["hedge"]
     assert clf.representation_ == "relation+features"
-    assert clf.target_only_estimator_ is not None
+    assert clf.ensemble_ == ["relation+features", "features"]
+
+
+def test_auto_moves_to_the_relation_features_alone_when_they_clearly_win():
+    # 160 labelled rows on real estimators: the source output alone is right out of fold
+    # where the hedge is not, clearly enough to replace it
+    X, y, sd, Xt, yt, _ = _topics_to_sentiment(k_per_topic=40, seed=2)
+    clf = RelationTransferClassifier().fit(X, y, sample_domain=sd)
+    assert clf.representation_ == "relation" and clf.ensemble_ is None
+    assert clf.validation_scores_["relation"] > clf.validation_scores_["hedge"]
+    assert np.mean(clf.predict(Xt) == yt) > 0.95
 
 
 def test_auto_hedges_with_a_target_only_model_when_it_cannot_validate():
     # one labelled row per target class: no inner validation is possible, so "auto"
-    # keeps its start: the relation model averaged with the same estimator on the
-    # features alone
+    # keeps the plain mean of the relation model and the same estimator on the
+    # features alone (no temperature, equal weights)
     X, y, sd, Xt, yt, lab = _topics_to_sentiment(seed=0)
     n_source = int(np.sum(sd > 0))
     one_per_class = [n_source + lab[yt[lab] == c][0] for c in (0, 1)]
     keep = np.r_[np.arange(n_source), one_per_class]
     clf = RelationTransferClassifier().fit(X[keep], y[keep], sample_domain=sd[keep])
-    assert clf.validation_scores_ is None and clf.target_only_estimator_ is not None
+    assert clf.validation_scores_ is None
+    assert clf.ensemble_ == ["relation+features", "features"]
+    assert clf.ensemble_temperatures_ == {"relation+features": 1.0, "features": 1.0}
+    assert clf.ensemble_weights_ == {"relation+features": 0.5, "features": 0.5}
+    target_only = clf.ensemble_estimators_["features"]
+    assert clf.ensemble_estimators_["relation+features"] is clf.estimator_
     Z = clf.transform(Xt)
-    expected = (clf.estimator_.predict_proba(Z) + clf.target_only_estimator_.predict_proba(Xt)) / 2
+    expected = (clf.estimator_.predict_proba(Z) + target_only.predict_proba(Xt)) / 2
     np.testing.assert_allclose(clf.predict_proba(Xt), expected)
     np.testing.assert_array_equal(clf.predict(Xt), clf.classes_[expected.argmax(axis=1)])
     # the decision function is the averaged probabilities' log-odds: it agrees with predict
@@ -174,12 +282,12 @@ def test_auto_hedges_with_a_target_only_model_when_it_cannot_validate():
     fixed = RelationTransferClassifier(use_embedding=True).fit(
         X[keep], y[keep], sample_domain=sd[keep]
     )
-    assert fixed.target_only_estimator_ is None
+    assert fixed.ensemble_ is None and fixed.ensemble_estimators_ is None
     # nor with an estimator without probabilities: "auto" starts from relation + features
     no_proba = RelationTransferClassifier(estimator=RidgeClassifier())
     no_proba.fit(X, y, sample_domain=sd)
     assert set(no_proba.validation_scores_) == {"relation", "relation+features", "features"}
-    assert no_proba.target_only_estimator_ is None
+    assert no_proba.ensemble_ is None
     no_proba.fit(X[keep], y[keep], sample_domain=sd[keep])
     assert no_proba.representation_ == "relation+features"
-    assert no_proba.target_only_estimator_ is None
+    assert no_proba.ensemble_ is None

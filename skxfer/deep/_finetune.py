@@ -32,6 +32,7 @@ from ..base import DATags
 from ..utils._inner_validation import (
     SWITCH_Z,
     calibrate_members,
+    calibrated_mean,
     inner_splits,
     keep_unless_clearly_beaten,
     out_of_fold,
@@ -644,7 +645,7 @@ class _FineTuneBase(BaseDeepDA):
             if clf:  # calibrated members, weighted by their out-of-fold log loss
                 temps, weights = calibrate_members(oof, y)
                 self.ensemble_temperatures_, self.ensemble_weights_ = temps, weights
-                oof[ENSEMBLE] = np.sum([weights[n] * temper(oof[n], temps[n]) for n in names], 0)
+                oof[ENSEMBLE] = calibrated_mean(oof, temps, weights)
             else:
                 oof[ENSEMBLE] = np.mean([oof[name] for name in names], axis=0)
             self.validation_scores_ = validation_summary(oof, y, clf)

@@ -14,8 +14,8 @@ __all__ = [
     "SWITCH_Z",
     "TEMPERATURES",
     "calibrate_members",
+    "calibrated_mean",
     "inner_splits",
-    "keep_unless_beaten",
     "keep_unless_clearly_beaten",
     "out_of_fold",
     "row_scores",
@@ -32,15 +32,16 @@ SWITCH_Z = 2.0
 TEMPERATURES = np.exp(np.linspace(np.log(0.05), np.log(20.0), 121))
 
 
-def inner_splits(y, is_classifier, seed):
+def inner_splits(y, is_classifier, seed, max_folds=MAX_INNER_FOLDS):
     """Inner cross-validation folds of the labelled target rows, or ``None`` when too few.
 
     Classification needs two labelled rows in every class (stratified, at most
-    :data:`MAX_INNER_FOLDS` folds); regression needs six rows.
+    ``max_folds`` folds, fewer when a class has fewer rows); regression needs six rows
+    (:data:`MAX_INNER_FOLDS` folds).
     """
     if is_classifier:
         _, counts = np.unique(np.asarray(y), return_counts=True)
-        n_splits = min(MAX_INNER_FOLDS, int(counts.min())) if len(counts) > 1 else 0
+        n_splits = min(max_folds, int(counts.min())) if len(counts) > 1 else 0
         if n_splits < 2:
             return None
         cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
@@ -49,21 +50,6 @@ def inner_splits(y, is_classifier, seed):
             return None
         cv = KFold(n_splits=MAX_INNER_FOLDS, shuffle=True, random_state=seed)
     return list(cv.split(np.zeros((len(y), 1)), y))
-
-
-def keep_unless_beaten(fold_scores):
-    """Name of the candidate to keep, given ``{name: [score per fold]}`` in order.
-
-    The first candidate is kept unless a later one scores higher on *every* fold (then
-    that one becomes the candidate to beat): a few labelled rows make noisy folds, and a
-    comparison of means would switch away from transfer on noise.
-    """
-    names = list(fold_scores)
-    best = names[0]
-    for name in names[1:]:
-        if all(a > b for a, b in zip(fold_scores[name], fold_scores[best], strict=True)):
-            best = name
-    return best
 
 
 def out_of_fold(fit_output, names, splits, n_rows):
@@ -145,3 +131,14 @@ def calibrate_members(oof, y, weighted=True):
     inv = {n: 1.0 / max(v, 1e-3) if weighted else 1.0 for n, v in losses.items()}
     total = sum(inv.values())
     return temperatures, {n: v / total for n, v in inv.items()}
+
+
+def calibrated_mean(proba, temperatures, weights):
+    """Weighted mean of the members' calibrated probabilities.
+
+    ``proba`` maps each member's name to its class probabilities (same rows, same
+    columns); the mean runs over the members named in ``weights``:
+    ``sum(weights[n] * temper(proba[n], temperatures[n]))`` (see
+    :func:`calibrate_members`, whose output it takes).
+    """
+    return np.sum([w * temper(proba[n], temperatures[n]) for n, w in weights.items()], axis=0)
