@@ -360,8 +360,33 @@ def test_rank_rule_outvotes_one_blind_scorer_and_keeps_the_fallback():
     )
 
 
+def test_rank_rule_counts_only_gains_above_the_fold_noise_with_agreement_alpha():
+    from skxfer.model_selection import ComparisonReport
+    from skxfer.model_selection._selector import choose_by_rank
+
+    base = np.array([0.50, 0.52, 0.49, 0.51, 0.50])
+
+    def report(gains):
+        scores = {"source_only": base, "a": base + np.asarray(gains)}
+        return ComparisonReport(scores=scores, fit_times={}, metric="score")
+
+    steady = report([0.04, 0.05, 0.04, 0.05, 0.04])
+    flat = report([0.004, -0.006, 0.005, -0.003, 0.002])  # a higher mean, within noise
+    against = report([-0.03, -0.04, -0.02, -0.03, -0.03])
+    # two of three scorers have a higher mean for "a"; only one sees a gain above noise
+    reports = [steady, flat, against]
+    assert choose_by_rank(reports) == "a"
+    assert choose_by_rank(reports, agreement_alpha=0.25, test_ratio=0.3 / 0.7) == "source_only"
+    assert choose_by_rank([steady, steady, against], agreement_alpha=0.25) == "a"
+
+
 @pytest.mark.parametrize(
-    "params, match", [({"rule": "vote"}, "rule"), ({"min_agreement": 2}, "min_agreement")]
+    "params, match",
+    [
+        ({"rule": "vote"}, "rule"),
+        ({"min_agreement": 2}, "min_agreement"),
+        ({"agreement_alpha": 0}, "agreement_alpha"),
+    ],
 )
 def test_selector_rejects_bad_rule_parameters(params, match):
     X, y, _, _ = make_task()

@@ -175,14 +175,20 @@ def choose(
     return max(agreed, key=agreed.get) if agreed else SOURCE_ONLY
 
 
-def choose_by_rank(reports, *, min_agreement=0.5, fallback="source_only"):
+def choose_by_rank(
+    reports, *, min_agreement=0.5, agreement_alpha=None, test_ratio=0.0, fallback="source_only"
+):
     """Strategy a :class:`TransferSelector` with ``rule="rank"`` picks.
 
     Each report (one per scorer) ranks the candidates by their mean score (ties share
     their mean rank; a candidate that failed ranks last). The candidate with the best
-    rank averaged over the scorers is kept if it beats source-only's mean score under at
-    least ``min_agreement`` of the scorers; otherwise source-only (with
-    ``fallback=None``, the best-ranked candidate whatever the baseline).
+    rank averaged over the scorers is kept if it beats source-only under at least
+    ``min_agreement`` of the scorers; otherwise source-only (with ``fallback=None``, the
+    best-ranked candidate whatever the baseline). A scorer agrees when the pick's mean
+    score is higher than source-only's, or, with ``agreement_alpha``, when the gain is
+    also larger than the folds' noise: :func:`gain_p_value` (paired over the folds,
+    corrected for their overlap by ``test_ratio``) below ``agreement_alpha``. Scorers
+    nearly flat across the candidates then stop voting for a gain they cannot see.
 
     Averaging ranks rather than scores puts scorers of different units on one scale,
     and lets scorers with different blind spots (importance weights that collapse when
@@ -194,6 +200,11 @@ def choose_by_rank(reports, *, min_agreement=0.5, fallback="source_only"):
     reports : ComparisonReport or list of ComparisonReport
     min_agreement : float, default=0.5
         Share of the scorers under which the pick must beat source-only.
+    agreement_alpha : float or None, default=None
+        Level below which a scorer's p-value of "no gain" counts as agreement; ``None``:
+        any higher mean.
+    test_ratio : float, default=0.0
+        ``n_validation / n_train`` of the folds, for the variance correction.
     fallback : {"source_only", None}, default="source_only"
 
     Returns
@@ -225,9 +236,16 @@ def choose_by_rank(reports, *, min_agreement=0.5, fallback="source_only"):
     pick = names[int(np.argmax(ranks))]
     if fallback is None or pick == SOURCE_ONLY or SOURCE_ONLY not in names:
         return pick
-    so, p = names.index(SOURCE_ONLY), names.index(pick)
-    agree = float(np.mean(means[:, p] > means[:, so]))
-    return pick if agree >= min_agreement else SOURCE_ONLY
+    if agreement_alpha is None:
+        so, p = names.index(SOURCE_ONLY), names.index(pick)
+        votes = means[:, p] > means[:, so]
+    else:
+        votes = [
+            gain_p_value(r.scores[pick], r.scores[SOURCE_ONLY], test_ratio=test_ratio)
+            < agreement_alpha
+            for r in reports
+        ]
+    return pick if float(np.mean(votes)) >= min_agreement else SOURCE_ONLY
 
 
 def _add_gain_p_values(report, test_ratio):
@@ -253,8 +271,9 @@ class TransferSelector(BaseDAMetaEstimator):
 
     - ``rule="rank"`` (default, :func:`choose_by_rank`): every scorer ranks the
       candidates by mean score; the best average rank wins, and is kept if it beats
-      source-only under at least ``min_agreement`` of the scorers. Scorers with
-      different blind spots outvote each other;
+      source-only under at least ``min_agreement`` of the scorers, by more than the
+      folds' noise (``agreement_alpha``). Scorers with different blind spots outvote
+      each other;
     - ``rule="consensus"`` (:func:`choose`): the best candidate is kept only if it is
       *credibly* better than source-only: under every scorer its mean score exceeds
       source-only's by more than ``margin`` and it wins on at least ``min_win_rate`` of
@@ -327,6 +346,12 @@ class TransferSelector(BaseDAMetaEstimator):
     min_agreement : float, default=0.5
         ``rule="rank"``: share of the scorers under which the pick must beat
         source-only.
+    agreement_alpha : float or None, default=0.25
+        ``rule="rank"``: a scorer agrees that the pick beats source-only only if its
+        gain is larger than the folds' noise, i.e. the one-sided p-value of "no gain"
+        (paired over the folds, corrected for their overlap, :func:`gain_p_value`) is
+        below ``agreement_alpha``; ``None``: any higher mean score agrees. A loose
+        level: it silences scorers nearly flat across the candidates, not real gains.
     margin : float, default=0.005
         ``rule="consensus"``: minimum mean-score gain over source-only (in the scorer's
         units); so are ``min_win_rate`` and ``alpha``.
@@ -420,6 +445,7 @@ class TransferSelector(BaseDAMetaEstimator):
         fallback="source_only",
         rule="rank",
         min_agreement=0.5,
+        agreement_alpha=0.25,
         margin=0.005,
         min_win_rate=0.8,
         alpha=0.05,
@@ -436,6 +462,7 @@ class TransferSelector(BaseDAMetaEstimator):
         self.fallback = fallback
         self.rule = rule
         self.min_agreement = min_agreement
+        self.agreement_alpha = agreement_alpha
         self.margin = margin
         self.min_win_rate = min_win_rate
         self.alpha = alpha
@@ -468,6 +495,12 @@ class TransferSelector(BaseDAMetaEstimator):
             raise ValueError(f"rule must be 'rank' or 'consensus'; got {self.rule!r}.")
         if not (isinstance(self.min_agreement, numbers.Real) and 0 <= self.min_agreement <= 1):
             raise ValueError(f"min_agreement must be in [0, 1]; got {self.min_agreement!r}.")
+        if self.agreement_alpha is not None and not (
+            isinstance(self.agreement_alpha, numbers.Real) and 0 < self.agreement_alpha <= 1
+        ):
+            raise ValueError(
+                f"agreement_alpha must be None or in (0, 1]; got {self.agreement_alpha!r}."
+            )
         if self.fallback not in ("source_only", None):
             raise ValueError(f"fallback must be 'source_only' or None; got {self.fallback!r}.")
         if not isinstance(self.margin, numbers.Real):
@@ -588,7 +621,13 @@ class TransferSelector(BaseDAMetaEstimator):
         if correct is not None:
             reports = _plausible_by_labels(reports[1:], correct, alpha=self.alpha)
         if self.rule == "rank":
-            return choose_by_rank(reports, min_agreement=self.min_agreement, fallback=self.fallback)
+            return choose_by_rank(
+                reports,
+                min_agreement=self.min_agreement,
+                agreement_alpha=self.agreement_alpha,
+                test_ratio=test_ratio,
+                fallback=self.fallback,
+            )
         return choose(
             reports,
             margin=self.margin,
