@@ -33,7 +33,9 @@ class DANNClassifier(_GaninTraining, DeepDAClassifier):
     learning rate is annealed as in the paper, ``lr / (1 + 10 p) ** 0.75``
     (:class:`GaninLRAnnealing`, default callback ``"lr_annealing"``). Every
     minibatch holds source and target rows; target labels are used only for rows that
-    ``sample_domain`` marks as labelled target rows. All parameters are those of
+    ``sample_domain`` marks as labelled target rows, and those rows weigh as much in
+    total in the label loss as the source rows (``balance_label_loss``). All parameters
+    are those of
     :class:`DeepDAClassifier` (``alignment__hidden_units`` sizes the discriminator); the
     coefficient reaches the full ``alignment_weight`` at the last step of ``fit`` whatever
     ``max_epochs`` is (``alignment_schedule``). On flat inputs the default
