@@ -39,8 +39,9 @@ of every candidate, each temperature-scaled and weighted by its out-of-fold log 
 replaced only by a candidate better by more than two paired standard errors out of fold;
 the combination rules tried are compared by ``bench_ensemble_rules.py``) and
 :class:`RelationTransferClassifier`'s hedge with one labelled row per class on every task
-of the suite. ``--skip dann`` leaves out the DANN rows (whose code
-those choices do not touch); ``--skip finetune`` the fine-tuning rows.
+of the suite, and DANN's balanced label loss (``balance_label_loss=True``) and base
+learning rate (``lr=None``: 3e-3 for the default MLP) on flat MNIST-USPS. ``--skip dann``
+leaves out the DANN rows; ``--skip finetune`` the fine-tuning rows.
 
 Example::
 

@@ -321,3 +321,22 @@ def test_balanced_label_loss_only_acts_on_labelled_target_rows():
     assert not np.allclose(proba(y, True), proba(y, False))
     clf = DeepDAClassifier(max_epochs=1).fit(X, unsup, sample_domain=sd)
     assert clf.label_loss_weights_ is None
+
+
+def test_dann_base_learning_rate_depends_on_the_default_network():
+    from sklearn.base import clone
+
+    from skxfer.deep import GaninLRAnnealing
+
+    def base_lr(clf, X, y):
+        annealing = dict(clf.fit(X, y).callbacks_)["lr_annealing"]
+        assert isinstance(annealing, GaninLRAnnealing)
+        return annealing.base_lrs_[0]
+
+    flat, y = make_contract_task()[:2]
+    images = np.random.RandomState(0).rand(len(y), 1, 10, 10).astype(np.float32)
+    # lr=None: 3e-3 for the default MLP (annealed, about 1e-3 on average), 1e-3 otherwise
+    assert base_lr(DANNClassifier(max_epochs=1), flat, y) == 3e-3
+    assert base_lr(DANNClassifier(max_epochs=1), images, y) == 1e-3
+    assert base_lr(DANNClassifier(max_epochs=1, lr=0.02), flat, y) == 0.02
+    assert clone(DANNClassifier(lr=0.1)).get_params()["lr"] == 0.1
