@@ -40,9 +40,10 @@ replaced only by a candidate better by more than two paired standard errors out 
 the combination rules tried are compared by ``bench_ensemble_rules.py``) and
 :class:`RelationTransferClassifier`'s ``"auto"`` hedge (its two members, their equal
 weights after temperature scaling, its 5 inner folds; chosen on this suite's
-digits 0-4 -> 5-9 task and ``bench_taxonomy.py --parts b``). ``--skip dann`` leaves out
-the DANN rows (whose code those choices do not touch); ``--skip finetune`` the
-fine-tuning rows.
+digits 0-4 -> 5-9 task and ``bench_taxonomy.py --parts b``), and DANN's balanced label
+loss (``balance_label_loss=True``) and base learning rate (``lr=None``: 3e-3 for the
+default MLP) on flat MNIST-USPS. ``--skip dann`` leaves out the DANN rows;
+``--skip finetune`` the fine-tuning rows.
 
 Example::
 

@@ -6,6 +6,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
+from skxfer import config_context, mask_target_labels  # noqa: E402
 from skxfer.deep import (  # noqa: E402
     ADDAClassifier,
     CORALCriterion,
@@ -260,3 +261,82 @@ def test_source_only_twin_keeps_the_source_statistics_for_target_rows():
     ).fit(X, y)
     assert sorted(clf.module_.domain_statistics) == ["source"]
     assert clf.predict(X[n:]).shape == (n,)
+
+
+def _semi_supervised_task(n_source=90, n_target=60, n_labelled=4, seed=0):
+    """Source rows, then ``n_labelled`` labelled and the other, unlabelled target rows."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_source + n_target, 3).astype(np.float32)
+    X[n_source:] += 1.0
+    y = (X[:, 0] > 0.5).astype(int)
+    # mask every target label but the first n_labelled ones
+    keep = np.r_[np.ones(n_source + n_labelled), -np.ones(n_target - n_labelled)]
+    y = mask_target_labels(y, keep)
+    sd = np.r_[np.ones(n_source, dtype=int), -np.ones(n_target, dtype=int)]
+    return X, y, sd
+
+
+def test_label_loss_gives_the_labelled_target_rows_the_total_weight_of_the_source():
+    from skxfer._domains import is_masked
+    from skxfer.deep._data import DomainDataset
+
+    X, y, sd = _semi_supervised_task()
+    with config_context(allow_labelled_target=True):
+        clf = DANNClassifier(max_epochs=1, batch_size=16, random_state=0)
+        clf.fit(X, y, sample_domain=sd)
+    weights = clf.label_loss_weights_
+    # the weight the batches give each side in total, over many epochs of draws
+    labelled = ~is_masked(y, regression=False)
+    iterator = clf.get_iterator(DomainDataset(X, y, sd), training=True)
+    total = {"source": 0.0, "target": 0.0}
+    for _ in range(200):
+        for source, target in iterator.batches:
+            total["source"] += weights["source"] * labelled[source].sum()
+            total["target"] += weights["target"] * labelled[target].sum()
+    assert total["target"] / total["source"] == pytest.approx(1.0, rel=0.1)
+    # 4 labelled target rows against 90 source rows: each weighs far more than a source row
+    assert weights["target"] > 10 * weights["source"]
+    # the loss of one batch is that weighted sum of the per-row losses
+    out = torch.randn(5, 2)
+    yb = torch.tensor([0, 1, 1, 0, -1])
+    is_source = torch.tensor([True, True, False, False, False])
+    ce = torch.nn.functional.cross_entropy(out[:4], yb[:4], reduction="none")
+    expected = weights["source"] * ce[:2].sum() + weights["target"] * ce[2:].sum()
+    assert float(clf._label_loss(out, yb, is_source)) == pytest.approx(float(expected))
+
+
+def test_balanced_label_loss_only_acts_on_labelled_target_rows():
+    X, y, sd = _semi_supervised_task()
+    unsup = np.where(sd > 0, y, -1)
+
+    def proba(labels, balance):
+        clf = DeepDAClassifier(
+            alignment="coral", max_epochs=2, balance_label_loss=balance, random_state=0
+        )
+        with config_context(allow_labelled_target=True):
+            return clf.fit(X, labels, sample_domain=sd).predict_proba(X)
+
+    # without labelled target rows the label loss is the plain mean: nothing changes
+    assert np.array_equal(proba(unsup, True), proba(unsup, False))
+    assert not np.allclose(proba(y, True), proba(y, False))
+    clf = DeepDAClassifier(max_epochs=1).fit(X, unsup, sample_domain=sd)
+    assert clf.label_loss_weights_ is None
+
+
+def test_dann_base_learning_rate_depends_on_the_default_network():
+    from sklearn.base import clone
+
+    from skxfer.deep import GaninLRAnnealing
+
+    def base_lr(clf, X, y):
+        annealing = dict(clf.fit(X, y).callbacks_)["lr_annealing"]
+        assert isinstance(annealing, GaninLRAnnealing)
+        return annealing.base_lrs_[0]
+
+    flat, y = make_contract_task()[:2]
+    images = np.random.RandomState(0).rand(len(y), 1, 10, 10).astype(np.float32)
+    # lr=None: 3e-3 for the default MLP (annealed, about 1e-3 on average), 1e-3 otherwise
+    assert base_lr(DANNClassifier(max_epochs=1), flat, y) == 3e-3
+    assert base_lr(DANNClassifier(max_epochs=1), images, y) == 1e-3
+    assert base_lr(DANNClassifier(max_epochs=1, lr=0.02), flat, y) == 0.02
+    assert clone(DANNClassifier(lr=0.1)).get_params()["lr"] == 0.1

@@ -18,6 +18,7 @@ from .._domains import (
     check_classes,
     check_domains_agree,
     check_sample_domain,
+    domain_balanced_weights,
     infer_sample_domain,
     is_masked,
     score_known_labels,
@@ -235,11 +236,23 @@ class BaseDeepDA(DomainAwareMixin, DomainBatchesMixin, NeuralNet):
             return yb >= 0
         return ~torch.isnan(yb.reshape(len(yb), -1)).any(1)
 
-    def _label_loss(self, out, yb):
+    def _label_loss(self, out, yb, is_source=None):
         keep = self._labelled(yb)
         if not bool(keep.any()):
             return out.sum() * 0.0
-        return label_loss(self.criterion_, out[keep], yb[keep], regression=not self._is_classifier)
+        regression = not self._is_classifier
+        weights = getattr(self, "label_loss_weights_", None)
+        if weights is None or is_source is None:
+            return label_loss(self.criterion_, out[keep], yb[keep], regression=regression)
+        # the sum of each side's labelled rows times that side's per-row weight (the
+        # criterion's mean times the number of rows: any mean-reducing criterion works)
+        loss = out.sum() * 0.0
+        for side, rows in (("source", keep & is_source), ("target", keep & ~is_source)):
+            n = int(rows.sum())
+            if n:
+                part = label_loss(self.criterion_, out[rows], yb[rows], regression=regression)
+                loss = loss + weights[side] * n * part
+        return loss
 
     # ------------------------------------------------------------------ inference
     def _by_domain(self, fn, xb, sample_domain):
@@ -418,6 +431,7 @@ class BaseAlignmentDA(BaseDeepDA):
         "alignment",
         "alignment_weight",
         "alignment_schedule",
+        "balance_label_loss",
         "feature_layer",
     }
 
@@ -428,6 +442,7 @@ class BaseAlignmentDA(BaseDeepDA):
         alignment=None,
         alignment_weight=1.0,
         alignment_schedule="ganin",
+        balance_label_loss=True,
         feature_layer=None,
         criterion=None,
         optimizer=torch.optim.Adam,
@@ -445,6 +460,7 @@ class BaseAlignmentDA(BaseDeepDA):
         self.alignment = alignment
         self.alignment_weight = alignment_weight
         self.alignment_schedule = alignment_schedule
+        self.balance_label_loss = balance_label_loss
         self.feature_layer = feature_layer
         super().__init__(
             module=module,
@@ -561,7 +577,40 @@ class BaseAlignmentDA(BaseDeepDA):
         iterator = super().get_iterator(dataset, training=training)
         if training:  # the progress p of the schedules runs over the whole of fit
             self.n_total_steps_ = max(1, self.max_epochs * len(iterator))
+            if isinstance(dataset, DomainDataset):
+                self.label_loss_weights_ = self._balanced_label_weights(
+                    dataset.y, dataset.sample_domain, iterator.batches
+                )
         return iterator
+
+    def _balanced_label_weights(self, y, sample_domain, batches):
+        """Per-row weights of the label loss that give both sides equal total weight.
+
+        ``None`` (the plain mean over the labelled rows of a batch) unless
+        ``balance_label_loss`` is on and both the source and the target have labelled
+        rows. Otherwise the labelled source rows and the labelled target rows weigh the
+        same in total (:func:`~skxfer._domains.domain_balanced_weights` of their sides),
+        and each row's weight is divided by the rate at which the batches draw its side
+        (``batches.n_source`` of the source rows, ``batches.n_target`` of the target
+        rows per step): averaged over batches, the label loss is the domain-balanced mean
+        over every labelled row, however few labelled target rows a batch holds.
+        """
+        if not self.balance_label_loss:
+            return None
+        labelled = ~is_masked(y, regression=not self._is_classifier)
+        side = np.where(np.asarray(sample_domain) > 0, 1, -1)
+        if len(np.unique(side[labelled])) < 2:
+            return None
+        balanced = domain_balanced_weights(side[labelled])  # mean 1 over labelled rows
+        weights = {}
+        for name, value, per_batch in (
+            ("source", 1, batches.n_source),
+            ("target", -1, batches.n_target),
+        ):
+            on_side = side[labelled] == value
+            draw_rate = per_batch / np.sum(side == value)
+            weights[name] = float(balanced[on_side][0] / (labelled.sum() * draw_rate))
+        return weights
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         super().on_batch_begin(net, batch=batch, training=training, **kwargs)
@@ -576,7 +625,7 @@ class BaseAlignmentDA(BaseDeepDA):
         align = self.module_.alignment
         if align is None:  # source-only twin: unlabelled target rows are not used
             keep = is_source | self._labelled(yb)
-            xb, yb = xb[keep], yb[keep]
+            xb, yb, is_source = xb[keep], yb[keep], is_source[keep]
         ns, nt = int(is_source.sum()), len(xb) - int(is_source.sum())
         xb = xb.to(device=self.device, non_blocking=True)
         yb = yb.to(self.device)
@@ -592,7 +641,7 @@ class BaseAlignmentDA(BaseDeepDA):
                     parts.append(self.module_(part, return_features=True))
         out = torch.cat([o for o, _ in parts])
         feats = torch.cat([f for _, f in parts])
-        loss = self._label_loss(out, yb)
+        loss = self._label_loss(out, yb, is_source.to(self.device))
         step = {}
         if align is not None and nt:
             weight = self.alignment_weight_
@@ -663,6 +712,15 @@ class DeepDAClassifier(DeepClassifierMixin, BaseAlignmentDA):
         ``p`` and returns the factor. The weight used at each step is recorded in
         ``history_`` (batch key ``"alignment_weight"``); it is set by the default
         callback ``"alignment_schedule"`` (:class:`~skxfer.deep.AlignmentSchedule`).
+    balance_label_loss : bool, default=True
+        With labelled target rows (semi-supervised DA), weigh the label loss so that the
+        labelled target rows count as much in total as the labelled source rows, however
+        few they are (each row's weight is also divided by the rate at which the
+        domain-balanced batches draw its domain, so the loss averaged over batches is
+        that balanced mean). The weights are in ``label_loss_weights_``. ``False``: the
+        plain mean over the labelled rows of each batch, where a few labelled target
+        rows among many unlabelled ones are a tiny share. Without labelled target rows
+        both are the same.
     feature_layer : str, default=None
         Submodule whose *input* is the feature vector; by default ``head`` or the
         last ``nn.Linear``.
@@ -698,6 +756,9 @@ class DeepDAClassifier(DeepClassifierMixin, BaseAlignmentDA):
     history_ : skorch.History
         Per-epoch ``train_loss``, ``train_alignment_loss``, ``train_target_entropy``,
         ``dur``; per batch also ``alignment_weight`` (the scheduled weight).
+    label_loss_weights_ : dict or None
+        Weight of each labelled ``"source"`` and ``"target"`` row in the label loss of
+        a batch (``balance_label_loss``); ``None`` when the loss is the plain mean.
     n_features_in_ : int
 
     Examples

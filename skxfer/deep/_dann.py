@@ -2,6 +2,7 @@
 
 from ..base import DATags
 from ._base import DeepDAClassifier, DeepDARegressor
+from ._modules import MLP
 from ._schedules import GaninLRAnnealing
 
 __all__ = [
@@ -16,11 +17,28 @@ _ADV = DATags(family="adversarial", kind="estimator", requires_target=True, uses
 
 
 class _GaninTraining:
-    """Mixin: the paper's learning-rate annealing as a default callback."""
+    """Mixin: the paper's learning-rate annealing as a default callback, and its base ``lr``.
+
+    ``lr=None`` (the default) starts the default MLP (flat inputs) at 3e-3 and any other
+    network at 1e-3. The annealing ``lr / (1 + 10 p) ** 0.75`` averages about a third of
+    the base over ``fit``: from 1e-3 the default MLP, which has no batch normalisation,
+    under-trained on flat MNIST-USPS (``benchmarks/bench_finetune.py --suite defaults``),
+    while the LeNet's batch normalisation makes 1e-3 the better start on raw digits.
+    """
+
+    def __init__(self, module=None, *, lr=None, **kwargs):
+        super().__init__(module=module, lr=lr, **kwargs)
 
     @property
     def _default_callbacks(self):
         return [*super()._default_callbacks, ("lr_annealing", GaninLRAnnealing())]
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if kwargs.get("lr") is None:  # lr=None: the base learning rate of the network
+            default_mlp = self.module is None and isinstance(self.module_.backbone, MLP)
+            kwargs["lr"] = 3e-3 if default_mlp else 1e-3
+        return args, kwargs
 
 
 class DANNClassifier(_GaninTraining, DeepDAClassifier):
@@ -33,11 +51,16 @@ class DANNClassifier(_GaninTraining, DeepDAClassifier):
     learning rate is annealed as in the paper, ``lr / (1 + 10 p) ** 0.75``
     (:class:`GaninLRAnnealing`, default callback ``"lr_annealing"``). Every
     minibatch holds source and target rows; target labels are used only for rows that
-    ``sample_domain`` marks as labelled target rows. All parameters are those of
+    ``sample_domain`` marks as labelled target rows, and those rows weigh as much in
+    total in the label loss as the source rows (``balance_label_loss``). All parameters
+    are those of
     :class:`DeepDAClassifier` (``alignment__hidden_units`` sizes the discriminator); the
     coefficient reaches the full ``alignment_weight`` at the last step of ``fit`` whatever
-    ``max_epochs`` is (``alignment_schedule``). On flat inputs the default
-    :class:`~skxfer.deep.MLP` uses dropout 0.5 (``module__dropout=0.0`` turns it off).
+    ``max_epochs`` is (``alignment_schedule``). ``lr=None`` (the default) starts the
+    annealing at 3e-3 for the default :class:`~skxfer.deep.MLP` (flat inputs; it then
+    averages about 1e-3 over ``fit``) and at 1e-3 for any other network; a number is
+    used as is. On flat inputs the default MLP uses dropout 0.5 (``module__dropout=0.0``
+    turns it off).
 
     Examples
     --------
@@ -59,7 +82,8 @@ class DANNClassifier(_GaninTraining, DeepDAClassifier):
 class DANNRegressor(_GaninTraining, DeepDARegressor):
     """Domain-adversarial neural network regressor (Ganin et al. 2016).
 
-    :class:`DeepDARegressor` with ``alignment="dann"``; masked target values are NaN.
+    :class:`DeepDARegressor` with ``alignment="dann"`` and the paper's learning-rate
+    annealing (``lr=None`` as in :class:`DANNClassifier`); masked target values are NaN.
 
     Examples
     --------
