@@ -134,7 +134,9 @@ def run_task(X, y, sd, yt, k, timed, label_repeats=None, full=False, peer=None):
     }
     default = TransferSelector(est, strategies=CANDIDATES)
     splits = list(default._default_cv().split(X, y))
-    out["selected"] = default._decide([reports[s] for s in DEFAULT_SCORING], _test_ratio(splits))
+    out["selected"] = default._decide(
+        [reports[s] for s in DEFAULT_SCORING], _test_ratio(splits), candidates
+    )
     out["selector_s"] = np.nan
     if timed:
         start = time.perf_counter()

@@ -378,6 +378,31 @@ def test_rank_rule_counts_only_gains_above_the_fold_noise_with_agreement_alpha()
     assert choose_by_rank(reports) == "a"
     assert choose_by_rank(reports, agreement_alpha=0.25, test_ratio=0.3 / 0.7) == "source_only"
     assert choose_by_rank([steady, steady, against], agreement_alpha=0.25) == "a"
+    # a no-transfer variant of source-only needs every scorer
+    assert choose_by_rank([steady, steady, against], baselines={"a"}) == "source_only"
+    assert choose_by_rank([steady, steady, steady], baselines={"a"}) == "a"
+
+
+def test_selector_treats_grid_points_of_source_only_as_baselines():
+    from skxfer.model_selection import ComparisonReport, TransferSelector
+    from skxfer.model_selection._compare import build_candidates
+    from skxfer.model_selection._selector import no_transfer_variants
+
+    sel = TransferSelector(LogisticRegression(), strategies=[(None, {"C": [0.1]}), "coral"])
+    candidates = build_candidates(sel.strategies, sel.estimator)
+    assert no_transfer_variants(candidates) == {"source_only(C=0.1)"}
+    base = np.array([0.50, 0.52, 0.49, 0.51, 0.50])
+
+    def report(c_gain, coral_gain):
+        scores = {"source_only": base, "source_only(C=0.1)": base + c_gain}
+        scores["coral(reg='auto')"] = base + coral_gain
+        return ComparisonReport(scores=scores, fit_times={}, metric="score")
+
+    up, down = np.array([0.04, 0.05, 0.04, 0.05, 0.04]), np.full(5, -0.05)
+    # the C grid point leads under two scorers of three: a transfer pick would stay
+    reports = [report(up, 0.0 * up), report(up, 0.0 * up), report(down, 0.5 * up)]
+    assert sel._decide(reports, 0.3 / 0.7, candidates) == "source_only"
+    assert sel._decide([report(up, 0.0 * up)] * 3, 0.3 / 0.7, candidates) == "source_only(C=0.1)"
 
 
 @pytest.mark.parametrize(

@@ -176,7 +176,13 @@ def choose(
 
 
 def choose_by_rank(
-    reports, *, min_agreement=0.5, agreement_alpha=None, test_ratio=0.0, fallback="source_only"
+    reports,
+    *,
+    min_agreement=0.5,
+    agreement_alpha=None,
+    test_ratio=0.0,
+    baselines=(),
+    fallback="source_only",
 ):
     """Strategy a :class:`TransferSelector` with ``rule="rank"`` picks.
 
@@ -189,6 +195,13 @@ def choose_by_rank(
     also larger than the folds' noise: :func:`gain_p_value` (paired over the folds,
     corrected for their overlap by ``test_ratio``) below ``agreement_alpha``. Scorers
     nearly flat across the candidates then stop voting for a gain they cannot see.
+
+    A pick among ``baselines`` (no-transfer variants of source-only, e.g. its grid
+    points over the classifier's ``C``) must beat source-only under *every* scorer:
+    changing only the classifier's parameters moves the confidence of all its
+    predictions, which the confidence-based scorers read as a change of quality (soft
+    neighbourhood density favours soft predictions, entropy sharp ones), so most of the
+    scorers can agree on a worse baseline.
 
     Averaging ranks rather than scores puts scorers of different units on one scale,
     and lets scorers with different blind spots (importance weights that collapse when
@@ -205,6 +218,8 @@ def choose_by_rank(
         any higher mean.
     test_ratio : float, default=0.0
         ``n_validation / n_train`` of the folds, for the variance correction.
+    baselines : collection of str, default=()
+        Candidates that are no-transfer variants of source-only.
     fallback : {"source_only", None}, default="source_only"
 
     Returns
@@ -245,7 +260,15 @@ def choose_by_rank(
             < agreement_alpha
             for r in reports
         ]
-    return pick if float(np.mean(votes)) >= min_agreement else SOURCE_ONLY
+    needed = 1.0 if pick in baselines else min_agreement
+    return pick if float(np.mean(votes)) >= needed else SOURCE_ONLY
+
+
+def no_transfer_variants(candidates):
+    """Names of the candidates that transfer nothing, source-only itself excepted: its
+    grid points and, in few-label mode, the labelled-rows baselines
+    (:class:`~skxfer.pipeline.LabelledOnly` estimators)."""
+    return {n for n, c in candidates.items() if isinstance(c, LabelledOnly) and n != SOURCE_ONLY}
 
 
 def _add_gain_p_values(report, test_ratio):
@@ -272,8 +295,9 @@ class TransferSelector(BaseDAMetaEstimator):
     - ``rule="rank"`` (default, :func:`choose_by_rank`): every scorer ranks the
       candidates by mean score; the best average rank wins, and is kept if it beats
       source-only under at least ``min_agreement`` of the scorers, by more than the
-      folds' noise (``agreement_alpha``). Scorers with different blind spots outvote
-      each other;
+      folds' noise (``agreement_alpha``); a no-transfer variant of source-only (a grid
+      point of the classifier's ``C``, say) under every scorer. Scorers with different
+      blind spots outvote each other;
     - ``rule="consensus"`` (:func:`choose`): the best candidate is kept only if it is
       *credibly* better than source-only: under every scorer its mean score exceeds
       source-only's by more than ``margin`` and it wins on at least ``min_win_rate`` of
@@ -570,7 +594,7 @@ class TransferSelector(BaseDAMetaEstimator):
             )
             ratio = _test_ratio(splits)
             correct = None if few is None else held_out_correctness(results, splits, y, sd, few)
-            name = self._decide(reports, ratio, correct=correct)
+            name = self._decide(reports, ratio, candidates, correct=correct)
             members, temperatures, weights = [name], None, None
             if few is not None and is_classifier(self.estimator):
                 members, temperatures, weights = hedge_members(
@@ -611,13 +635,14 @@ class TransferSelector(BaseDAMetaEstimator):
             )
         return cv
 
-    def _decide(self, reports, test_ratio, correct=None):
+    def _decide(self, reports, test_ratio, candidates, correct=None):
         """The rule applied to the cross-validation reports (one per scorer).
 
         ``correct`` (few-label mode): each candidate's held-out correctness on each
         labelled target row; ``reports[0]`` is then the labels' report and the rule runs
         on the others, kept to the candidates the labels do not rule out.
         """
+        baselines = no_transfer_variants(candidates)
         if correct is not None:
             reports = _plausible_by_labels(reports[1:], correct, alpha=self.alpha)
         if self.rule == "rank":
@@ -626,6 +651,7 @@ class TransferSelector(BaseDAMetaEstimator):
                 min_agreement=self.min_agreement,
                 agreement_alpha=self.agreement_alpha,
                 test_ratio=test_ratio,
+                baselines=baselines,
                 fallback=self.fallback,
             )
         return choose(
