@@ -55,7 +55,7 @@ from sklearn.linear_model import LogisticRegression
 import skxfer.datasets
 from skxfer import LabelledOnly
 from skxfer.model_selection import TransferSelector, compare_strategies
-from skxfer.model_selection._compare import build_candidates
+from skxfer.model_selection._compare import _seeded, build_candidates
 from skxfer.model_selection._selector import DEFAULT_SCORING, _test_ratio
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -171,12 +171,12 @@ def run_task(X, y, sd, yt, k, timed, label_repeats=None, full=False, peer=None):
         out["few_scores"] = {n: few.report_.scores[n].tolist() for n in names}
         if full:  # every candidate fitted with the labelled target rows, scored on the rest
             out["few_acc"] = {
-                n: _acc(clone(c).fit(X, y_semi, sample_domain=sd), X, rows, y_rest)
+                n: _acc(_seeded(clone(c), 0).fit(X, y_semi, sample_domain=sd), X, rows, y_rest)
                 for n, c in candidates.items()
             }
     out["few_target_only"] = _acc(_estimator().fit(X[target[picked]], yt[picked]), X, rows, y_rest)
     out["few_source_only"] = _acc(LabelledOnly(_estimator()).fit(X, y), X, rows, y_rest)
-    best = candidates[oracle].fit(X, y)
+    best = _seeded(clone(candidates[oracle]), 0).fit(X, y)
     out["few_oracle"] = _acc(best, X, rows, y_rest)
     return out
 
