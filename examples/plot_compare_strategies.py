@@ -20,7 +20,7 @@ penalises the label-shift correction, which in truth gains 1.7 points: an
 importance-weighted *source* accuracy cannot reward a correction that is right only for
 the target's class proportions. Every unsupervised scorer has such blind spots — read
 the report with the shift you expect in mind, or combine scorers (``TransferSelector``
-requires two to agree).
+requires half of its scorers to see a gain above the folds' noise).
 
 Run: ``python examples/plot_compare_strategies.py [--quick] [--out DIR]``
 """
