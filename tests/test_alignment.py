@@ -89,12 +89,15 @@ def test_subspace_alignment_maps_source_basis_onto_target():
         SubspaceAligner(n_components=10).fit(X, y)
 
 
-@pytest.mark.parametrize("n_rows", [60, 8])  # more rows than features, then fewer
-def test_subspace_directions_are_the_exact_principal_directions(n_rows):
+# each route of _exact_pca: more rows than features; fewer, with 4 directions at most a
+# tenth of the rows (Lanczos); fewer, with more directions (the SVD)
+@pytest.mark.parametrize("n_rows, n_features", [(60, 12), (40, 60), (8, 12)])
+def test_subspace_directions_are_the_exact_principal_directions(n_rows, n_features):
     from sklearn.decomposition import PCA
 
     rng = np.random.RandomState(0)
-    Xs, Xt = rng.randn(n_rows, 12) * np.arange(1, 13), rng.randn(n_rows, 12)
+    scale = np.arange(1, n_features + 1)
+    Xs, Xt = rng.randn(n_rows, n_features) * scale, rng.randn(n_rows, n_features)
     X, y, sd = merge_domains(Xs, rng.randint(0, 2, n_rows), Xt)
     sa = SubspaceAligner(n_components=4).fit(X, y, sample_domain=sd)
     for fitted, rows in ((sa.source_pca_, Xs), (sa.target_pca_, Xt)):
