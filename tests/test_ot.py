@@ -231,6 +231,21 @@ def test_gaussian_map_in_the_low_rank_span_is_the_dense_map():
     np.testing.assert_allclose(A.T @ cs.dense_power(1.0) @ A, ct.dense_power(1.0), atol=1e-8)
 
 
+def test_dense_gaussian_map_is_the_closed_form():
+    from scipy.linalg import sqrtm
+
+    from skxfer.alignment._covariance import _dense_gaussian_map, spectral_covariance
+
+    rng = np.random.RandomState(1)
+    cs = spectral_covariance(rng.normal(size=(80, 6)) @ rng.normal(size=(6, 6)), reg=0.1)
+    ct = spectral_covariance(rng.normal(size=(70, 6)) @ rng.normal(size=(6, 6)), reg=0.2)
+    Cs, Ct = cs.dense_power(1.0), ct.dense_power(1.0)
+    Cs12 = np.real(sqrtm(Cs))
+    Cs_12 = np.linalg.inv(Cs12)
+    expected = Cs_12 @ np.real(sqrtm(Cs12 @ Ct @ Cs12)) @ Cs_12
+    np.testing.assert_allclose(_dense_gaussian_map(cs, ct), expected, atol=1e-8)
+
+
 def test_isolated_rows_do_not_send_sinkhorn_to_the_log_domain(monkeypatch):
     import ot
 

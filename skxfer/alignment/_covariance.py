@@ -134,13 +134,24 @@ def _restricted(cov, Q):
 
 
 def _dense_gaussian_map(cs, ct):
-    """``Cs^{-1/2} (Cs^{1/2} Ct Cs^{1/2})^{1/2} Cs^{-1/2}`` with dense matrices."""
-    Cs12 = cs.dense_power(0.5)
-    Cs_12 = cs.dense_power(-0.5)
-    mid = Cs12 @ ct.dense_power(1.0) @ Cs12
-    w, V = linalg.eigh((mid + mid.T) / 2.0)
-    mid12 = (V * np.sqrt(np.clip(w, 0.0, None))) @ V.T
-    return Cs_12 @ mid12 @ Cs_12
+    """``Cs^{-1/2} (Cs^{1/2} Ct Cs^{1/2})^{1/2} Cs^{-1/2}`` with dense matrices.
+
+    Worked in ``Cs``'s eigenbasis ``U`` (``Cs = U diag(s) U^T``): with
+    ``Z diag(w) Z^T`` the eigendecomposition of ``diag(s^1/2) U^T Ct U diag(s^1/2)``,
+    the map is ``P diag(w^1/2) P^T`` for ``P = U diag(s^-1/2) Z``: one ``d x d``
+    eigendecomposition and four products instead of eight.
+    """
+    s, U = cs.values, cs.vectors
+    if U.shape[1] < U.shape[0]:  # "floor + low rank": complete the eigenbasis
+        s, U = linalg.eigh(cs.dense_power(1.0))
+        s = np.clip(s, cs.floor, None)
+    W = U.T @ ct.vectors
+    inner = ct.floor * np.eye(U.shape[1]) + (W * (ct.values - ct.floor)) @ W.T
+    root = np.sqrt(s)
+    mid = root[:, None] * inner * root[None, :]
+    w, Z = linalg.eigh((mid + mid.T) / 2.0)
+    P = (U / root) @ Z
+    return (P * np.sqrt(np.clip(w, 0.0, None))) @ P.T
 
 
 def gaussian_map(cs, ct):
