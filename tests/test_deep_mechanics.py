@@ -17,6 +17,7 @@ from skxfer.deep import (  # noqa: E402
     DeepDAClassifier,
     DeepJDOTClassifier,
     DomainAdversarialCriterion,
+    FineTuneClassifier,
     JDOTCriterion,
     MMDCriterion,
     ganin_schedule,
@@ -340,3 +341,22 @@ def test_dann_base_learning_rate_depends_on_the_default_network():
     assert base_lr(DANNClassifier(max_epochs=1), images, y) == 1e-3
     assert base_lr(DANNClassifier(max_epochs=1, lr=0.02), flat, y) == 0.02
     assert clone(DANNClassifier(lr=0.1)).get_params()["lr"] == 0.1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda split: DANNClassifier(max_epochs=1, train_split=split),
+        lambda split: ADDAClassifier(max_epochs=2, train_split=split),
+        lambda split: FineTuneClassifier(max_epochs=1, pretrain_epochs=1, train_split=split),
+    ],
+    ids=["dann", "adda", "finetune"],
+)
+@pytest.mark.filterwarnings("ignore:FineTuneClassifier. no labelled target row")
+def test_an_internal_validation_split_is_an_error_not_silently_ignored(make):
+    from skorch.dataset import ValidSplit
+
+    X, y, sd = make_contract_task()
+    y = mask_target_labels(y, sd)
+    with pytest.raises(ValueError, match="train_split=.*Leave train_split=None"):
+        make(ValidSplit(5)).fit(X, y, sample_domain=sd)

@@ -735,8 +735,9 @@ class DeepDAClassifier(DeepClassifierMixin, BaseAlignmentDA):
     callbacks : list of skorch callbacks, default=None
         E.g. ``ProgressBar()``, ``EarlyStopping(monitor="train_target_entropy")``,
         ``LRScheduler``, ``Checkpoint``.
-    train_split : callable, default=None
-        skorch's internal validation split; off by default.
+    train_split : None, default=None
+        Must stay ``None``: every row trains (a split raises ``ValueError``); validate
+        with :class:`~skxfer.model_selection.DomainShuffleSplit` and the DA scorers.
     warm_start : bool, default=False
     verbose : int, default=0
     device : str, default="cpu"

@@ -185,6 +185,13 @@ class DomainBatchesMixin:
         raise NotImplementedError(f"{type(self).__name__} must define _batch_seed()")
 
     def get_split_datasets(self, X, y=None, **fit_params):
+        if self.train_split is not None:
+            raise ValueError(
+                f"{type(self).__name__} trains on every row and has no internal validation "
+                f"split; got train_split={self.train_split!r}. Leave train_split=None and "
+                "validate with skxfer.model_selection (DomainShuffleSplit and the DA "
+                "scorers, or TransferSelector), which hold out rows of each domain."
+            )
         return self.get_dataset(X, y), None
 
     def get_iterator(self, dataset, training=False):

@@ -900,8 +900,8 @@ class FineTuneClassifier(DeepClassifierMixin, _FineTuneBase):
         ``max_epochs``, default 100, counts fine-tuning epochs over the labelled target
         rows: a few labelled rows make short epochs).
     train_split, warm_start, verbose, device : skorch parameters
-        skorch parameters (cross-entropy and Adam by default; ``max_epochs`` counts
-        fine-tuning epochs).
+        As in :class:`~skxfer.deep.DeepDAClassifier` (``train_split`` must stay
+        ``None``).
     random_state : int, RandomState or None, default=None
         Seeds pre-training, the new head and batch order locally.
     **kwargs : dict
