@@ -28,12 +28,14 @@ from skxfer.model_selection import (
     EnsembleAgreementScorer,
     LeaveOneDomainOut,
     MixValScorer,
+    NeighborhoodAgreementScorer,
     SourceTargetShuffleSplit,
     SupervisedTargetScorer,
     TransferSelector,
     get_da_scorer,
 )
 from skxfer.model_selection._compare import build_candidates, resolve_param
+from skxfer.model_selection._selector import DEFAULT_SCORING
 from skxfer.utils.estimator_checks import check_da_contract, check_row_order_invariance
 
 from .test_model_selection import NoiseAligner, make_task
@@ -51,6 +53,7 @@ NEW_SCORERS = [
     MixValScorer(),
     CircularValidationScorer(balanced=True),
     EnsembleAgreementScorer(committee=["source_only", "coral"]),
+    NeighborhoodAgreementScorer(metric="euclidean"),  # 2-D blobs, one at the origin
 ]
 
 
@@ -96,6 +99,37 @@ def test_mixval_scores_target_consistency():
     assert intra > 0.95 and 0.5 < inter <= intra
     with pytest.raises(ValueError, match="lam"):
         MixValScorer(lam=0.4)(good, X, y)
+
+
+class _Rule:
+    """A fitted "model" predicting ``rule(X)``."""
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def predict(self, X):
+        return self.rule(np.asarray(X.toarray() if hasattr(X, "toarray") else X))
+
+
+def test_neighborhood_agreement_rewards_predictions_that_follow_the_target_clusters():
+    from scipy import sparse
+
+    rng = np.random.RandomState(0)
+    # two target clusters along the first feature; the second feature is noise
+    Xt = np.r_[rng.randn(80, 2) + [4, 0], rng.randn(80, 2) - [4, 0]]
+    X = np.r_[rng.randn(20, 2), Xt]
+    y = np.r_[rng.randint(0, 2, 20), -np.ones(160, dtype=int)]
+    scorer = NeighborhoodAgreementScorer(metric="euclidean")
+    by_cluster = scorer(_Rule(lambda Z: np.where(Z[:, 0] > 0, "a", "b")), X, y)
+    across = scorer(_Rule(lambda Z: np.where(Z[:, 1] > 0, "a", "b")), X, y)  # cuts both
+    noise = scorer(_Rule(lambda Z: rng.randint(0, 2, len(Z))), X, y)
+    assert by_cluster == pytest.approx(1.0)
+    assert across < by_cluster - 0.2 and abs(noise) < 0.1
+    assert scorer(_Rule(lambda Z: np.zeros(len(Z))), X, y) == 0.0  # one class: chance
+    # the neighbourhoods come from the target rows alone, sparse or dense alike
+    sparse_score = scorer(_Rule(lambda Z: np.where(Z[:, 0] > 0, 1, 0)), sparse.csr_matrix(X), y)
+    assert sparse_score == pytest.approx(1.0)
+    assert get_da_scorer("neighborhood_agreement").n_neighbors == 10
 
 
 def test_balanced_circular_is_not_fooled_by_the_majority_class():
@@ -307,9 +341,7 @@ def test_selector_few_label_mode(k, noise_strategy):
     assert sel.selected_strategy_ != "test_noise"
     # the target-only baseline competes, judged on the same held-out target labels
     assert "target_only" in sel.report_.strategies
-    assert [r.metric for r in sel.reports_][1:] == [
-        repr(get_da_scorer(s)) for s in ("importance_weighted", "entropy", "snd", "mixval")
-    ]
+    assert [r.metric for r in sel.reports_][1:] == [repr(get_da_scorer(s)) for s in DEFAULT_SCORING]
     n_folds = 2 * max(2, k)
     assert sel.report_.scores["coral"].shape == (n_folds,)
     # without labelled target rows: unsupervised; without target rows: no_target

@@ -38,12 +38,15 @@ from ._split import DomainShuffleSplit
 __all__ = ["TransferSelector"]
 
 
-#: Default scorers of the selector (``rule="rank"`` averages their ranks): one that
-#: weights source rows (it collapses when the domains are nearly separable), two on the
-#: confidence of the target predictions (guarded against collapse), one on their
-#: consistency under mixup (MixVal). Chosen on a few benchmark tasks
-#: (``benchmarks/bench_selection.py``), so those figures are not held-out.
-DEFAULT_SCORING = ("importance_weighted", "entropy", "snd", "mixval")
+#: Default scorers of the selector (``rule="rank"`` averages their ranks), one per kind
+#: of evidence: source labels weighted towards the target (they collapse when the
+#: domains are nearly separable), the confidence of the target predictions (guarded
+#: against collapse; it favours sharp models), their consistency under mixup (MixVal),
+#: and their agreement over the target's own neighbourhoods (it favours smooth models).
+#: Chosen on the benchmark's tasks (``benchmarks/bench_selection.py``): soft
+#: neighbourhood density, a second confidence scorer, gave way to the neighbourhood
+#: agreement there, so those figures are not held-out.
+DEFAULT_SCORING = ("importance_weighted", "entropy", "mixval", "neighborhood_agreement")
 
 
 def gain_p_value(scores, base, *, test_ratio=0.0):
