@@ -451,18 +451,25 @@ def test_selector_rejects_bad_rule_parameters(params, match):
         TransferSelector(LogisticRegression(), strategies=["coral"], **params).fit(X, y)
 
 
-def test_importance_weights_are_reused_only_on_the_same_fold():
-    from skxfer.model_selection import ImportanceWeightedScorer
+@pytest.mark.parametrize(
+    "make", [lambda: get_da_scorer("importance_weighted"), NeighborhoodAgreementScorer]
+)
+def test_per_fold_quantities_are_reused_only_on_the_same_fold(make, monkeypatch):
+    import skxfer.model_selection._scorers as scorers
 
     X, y, _, _ = make_task()
     X2, y2, _, _ = make_task(seed=1)
     good = LabelledOnly(LogisticRegression()).fit(X, y)
-    shared = ImportanceWeightedScorer()
+    shared = make()
     first = [shared(good, X, y), shared(good, X2, y2), shared(good, X, y)]
-    fresh = [ImportanceWeightedScorer()(good, X, y), ImportanceWeightedScorer()(good, X2, y2)]
+    fresh = [make()(good, X, y), make()(good, X2, y2)]
     assert first == [fresh[0], fresh[1], fresh[0]]
     assert len(shared._cache) == 2
     assert "_cache" not in repr(shared)
+    # a cached fold computes nothing again (importance weights, neighbourhoods)
+    for name in ("density_ratio", "_neighbors"):
+        monkeypatch.setattr(scorers, name, lambda *a, **k: pytest.fail("recomputed"))
+    assert shared(good, X, y) == fresh[0]
 
 
 def test_few_labels_rule_out_what_they_can_and_the_scorers_decide_the_rest():
