@@ -5,7 +5,9 @@ On the tasks of ``bench_finetune.py --suite defaults`` (same loading, same seede
 fitted once with the ensemble forced (every member trained on all labelled rows); each
 member's inner out-of-fold probabilities and its probabilities on the remaining target
 rows are kept, and every rule below combines the same members (then the switching rule of
-the safety net, z = 2 paired standard errors on out-of-fold accuracy, runs on top):
+the safety net when these rules were compared, z = 2 paired standard errors on out-of-fold
+accuracy, runs on top; the safety net now compares calibrated per-row log likelihoods,
+``skxfer.deep._finetune._SWITCH_ON_LOG_LOSS``):
 
 - ``mean``: the plain mean (the safety net before issue 16's calibration step);
 - ``ts``: each member temperature-scaled on its out-of-fold probabilities, plain mean;
@@ -89,8 +91,13 @@ def _stack_weights(probas, y):
 
 def combine(rule, oof, test, y):
     """Test probabilities of ``rule`` (then the safety net's switching rule)."""
-    from skxfer.deep._finetune_selection import SWITCH_Z, calibrate_members, temper
-    from skxfer.utils._inner_validation import keep_unless_clearly_beaten, row_scores
+    from skxfer.utils._inner_validation import (
+        SWITCH_Z,
+        calibrate_members,
+        keep_unless_clearly_beaten,
+        row_scores,
+        temper,
+    )
 
     names = list(test)
     if oof is None:

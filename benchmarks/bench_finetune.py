@@ -43,7 +43,8 @@ weights after temperature scaling, its 5 inner folds; chosen on this suite's
 digits 0-4 -> 5-9 task and ``bench_taxonomy.py --parts b``), and DANN's balanced label
 loss (``balance_label_loss=True``) and base learning rate (``lr=None``: 3e-3 for the
 default MLP) on flat MNIST-USPS. ``--skip dann`` leaves out the DANN rows;
-``--skip finetune`` the fine-tuning rows.
+``--skip adda`` the ADDA rows (ADDA and its ``adversarial_lr=0`` twin, every target label
+masked: ADDA does not learn from them); ``--skip finetune`` the fine-tuning rows.
 
 Example::
 
@@ -95,7 +96,7 @@ def parse_args():
         "--skip",
         nargs="+",
         default=[],
-        choices=["target_net", "source_only", "finetune", "dann"],
+        choices=["target_net", "source_only", "finetune", "dann", "adda"],
         help="defaults suite: methods not to run (their columns stay empty)",
     )
     a = p.parse_args()
