@@ -133,37 +133,25 @@ def run_one(name, Xs, ys, Xt, yt, k, seed, skip=()):
     X_all = np.concatenate([Xs, Xl, Xe])
     y_all = np.concatenate([ys, yl, -np.ones(nu, dtype=np.int64)])
     sd_all = np.r_[np.ones(ns, dtype=np.int64), -np.ones(nl + nu, dtype=np.int64)]
-    # (with disjoint label sets DANN predicts source classes: not run)
-    if same_labels and "dann" not in skip:
-        timed(
-            "dann_semi",
-            lambda: acc(DANNClassifier(random_state=seed).fit(X_all, y_all, sample_domain=sd_all)),
-        )
-        timed(
-            "dann_w0",
-            lambda: acc(
-                DANNClassifier(alignment_weight=0.0, random_state=seed).fit(
-                    X_all, y_all, sample_domain=sd_all
-                )
-            ),
-        )
     # ADDA never learns from target labels (its tags: ``uses_target_labels=False``): the
     # same rows as DANN, every target label masked; its twin never moves the target
     # extractor (``adversarial_lr=0``: the adversarial stage runs, its steps are zero)
     y_unl = np.concatenate([ys, -np.ones(nl + nu, dtype=np.int64)])
-    if same_labels and "adda" not in skip:
-        timed(
-            "adda",
-            lambda: acc(ADDAClassifier(random_state=seed).fit(X_all, y_unl, sample_domain=sd_all)),
-        )
-        timed(
-            "adda_twin",
-            lambda: acc(
-                ADDAClassifier(adversarial_lr=0.0, random_state=seed).fit(
-                    X_all, y_unl, sample_domain=sd_all
-                )
-            ),
-        )
+    adversarial = {  # method -> (its column, its twin's column, class, twin's params, labels)
+        "dann": ("dann_semi", "dann_w0", DANNClassifier, {"alignment_weight": 0.0}, y_all),
+        "adda": ("adda", "adda_twin", ADDAClassifier, {"adversarial_lr": 0.0}, y_unl),
+    }
+    # (with disjoint label sets DANN and ADDA predict source classes: not run)
+    for method, (key, twin_key, cls, twin_params, y_fit) in adversarial.items():
+        if not same_labels or method in skip:
+            continue
+        for column, params in ((key, {}), (twin_key, twin_params)):
+            timed(
+                column,
+                lambda params=params, cls=cls, y_fit=y_fit: acc(
+                    cls(random_state=seed, **params).fit(X_all, y_fit, sample_domain=sd_all)
+                ),
+            )
     if not same_labels:
         timed("relation", lambda: flat_acc(RelationTransferClassifier(), X_sl, y_sl, sd_sl))
     res["times"] = times
