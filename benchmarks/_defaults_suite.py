@@ -175,11 +175,20 @@ COLUMNS = [
 def main(a, home):
     import torch
 
+    import skxfer.deep._finetune as finetune
+
     torch.set_num_threads(a.threads)
     warnings.filterwarnings("ignore")
+    # the safety net's alternatives studied for issue 16 (the defaults unless asked)
+    if a.ft_weights is not None:
+        finetune._WEIGHTED = a.ft_weights == "inverse_log_loss"
+    if a.ft_inner_folds is not None:
+        finetune._INNER_FOLDS = a.ft_inner_folds
     print(
         f"# suite=defaults tasks={a.tasks} ks={a.ks} seeds={a.seeds} "
-        f"raw digits subsampled to {a.raw_max_rows} rows per domain; {a.threads} thread(s)",
+        f"raw digits subsampled to {a.raw_max_rows} rows per domain; {a.threads} thread(s); "
+        f"FineTune safety net: weighted={finetune._WEIGHTED}, "
+        f"at most {finetune._INNER_FOLDS} inner folds",
         flush=True,
     )
     rows, t_start = [], time.time()
