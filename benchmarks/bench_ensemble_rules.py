@@ -5,9 +5,7 @@ On the tasks of ``bench_finetune.py --suite defaults`` (same loading, same seede
 fitted once with the ensemble forced (every member trained on all labelled rows); each
 member's inner out-of-fold probabilities and its probabilities on the remaining target
 rows are kept, and every rule below combines the same members (then the switching rule of
-the safety net when these rules were compared, z = 2 paired standard errors on out-of-fold
-accuracy, runs on top; the safety net now compares calibrated per-row log likelihoods,
-``skxfer.deep._finetune._SWITCH_ON_LOG_LOSS``):
+the safety net, z = 2 paired standard errors on out-of-fold accuracy, runs on top):
 
 - ``mean``: the plain mean (the safety net before issue 16's calibration step);
 - ``ts``: each member temperature-scaled on its out-of-fold probabilities, plain mean;
@@ -16,6 +14,14 @@ accuracy, runs on top; the safety net now compares calibrated per-row log likeli
 - ``invnll``: inverse out-of-fold log loss weights, no temperature;
 - ``stack``, ``ts_stack``: convex weights minimising the out-of-fold log loss of the
   mixture (Nelder-Mead on softmax weights), without / with temperatures.
+
+Two more rows keep ``ts_invnll`` and change the switching test's per-row score (studied
+after issue 16's calibration step; neither was kept):
+
+- ``ts_invnll+ll``: each row's log likelihood of the true class under the calibrated
+  member and under the (uncalibrated) weighted mean, instead of 1/0 correctness;
+- ``ts_invnll+ll_cal``: the same with the weighted mean temperature-scaled too, so that a
+  linear pool's under-confidence does not count against it.
 
 With one labelled row per class (k = 1) nothing is validated: every rule is the plain
 mean. The rules were compared on the suite's own tasks: not a held-out result.
@@ -39,7 +45,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _defaults_suite import TASKS, draw_labelled, load  # noqa: E402
 from _harness import data_home  # noqa: E402
 
-RULES = ["mean", "ts", "ts_invnll", "invnll", "stack", "ts_stack"]
+RULES = [
+    "mean",
+    "ts",
+    "ts_invnll",
+    "invnll",
+    "stack",
+    "ts_stack",
+    "ts_invnll+ll",
+    "ts_invnll+ll_cal",
+]
 
 
 def member_probabilities(name, Xs, ys, Xt, yt, k, seed):
@@ -89,16 +104,37 @@ def _stack_weights(probas, y):
     return w / w.sum()
 
 
+def _log_likelihoods(p, y):
+    return np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))
+
+
+def _switch_rows(switch, oof_calibrated, oof_mixture, y):
+    """Per-row scores of the members and of the mixture for the switching test."""
+    from skxfer.utils._inner_validation import TEMPERATURES, row_scores, temper
+
+    if switch == "accuracy":
+        rows = {n: row_scores(p, y, True) for n, p in oof_calibrated.items()}
+        rows["ensemble"] = row_scores(oof_mixture, y, True)
+        return rows
+    rows = {n: _log_likelihoods(p, y) for n, p in oof_calibrated.items()}
+    if switch == "ll_cal":
+        t = min(TEMPERATURES, key=lambda t: _nll(temper(oof_mixture, t), y))
+        oof_mixture = temper(oof_mixture, t)
+    rows["ensemble"] = _log_likelihoods(oof_mixture, y)
+    return rows
+
+
 def combine(rule, oof, test, y):
-    """Test probabilities of ``rule`` (then the safety net's switching rule)."""
+    """Test probabilities of ``rule`` (then the switching rule, on 1/0 correctness unless
+    the rule names another per-row score after a ``+``)."""
     from skxfer.utils._inner_validation import (
         SWITCH_Z,
         calibrate_members,
         keep_unless_clearly_beaten,
-        row_scores,
         temper,
     )
 
+    rule, _, switch = rule.partition("+")
     names = list(test)
     if oof is None:
         return np.mean([test[n] for n in names], axis=0)
@@ -114,8 +150,8 @@ def combine(rule, oof, test, y):
         w = _stack_weights(o, y)
     else:
         w = np.full(len(names), 1.0 / len(names))
-    rows = {n: row_scores(oof[n], y, True) for n in names}
-    rows["ensemble"] = row_scores(sum(wi * p for wi, p in zip(w, o, strict=True)), y, True)
+    mixture = sum(wi * p for wi, p in zip(w, o, strict=True))
+    rows = _switch_rows(switch or "accuracy", dict(zip(names, o, strict=True)), mixture, y)
     chosen = keep_unless_clearly_beaten(rows, "ensemble", z=SWITCH_Z)
     if chosen != "ensemble":
         return test[chosen]
