@@ -24,7 +24,12 @@ after issue 16's calibration step; neither was kept):
   linear pool's under-confidence does not count against it.
 
 With one labelled row per class (k = 1) nothing is validated: every rule is the plain
-mean. The rules were compared on the suite's own tasks: not a held-out result.
+mean. Priors that need no validation are compared there instead (``K1_PRIORS``, none of
+them kept): ``geo`` (the mean of the log probabilities), ``transfer_only`` (the members
+that start from the source network), ``two_groups`` (the transfer members and the
+no-transfer members weigh half each), and ``source_cal`` (the plain mean with the source
+classifier temperature-scaled on the labelled target rows, which it never saw). The rules
+were compared on the suite's own tasks: not a held-out result.
 
 Example::
 
@@ -58,7 +63,8 @@ RULES = [
 
 
 def member_probabilities(name, Xs, ys, Xt, yt, k, seed):
-    """Each member's out-of-fold (or None) and test probabilities, and the codes."""
+    """Each member's out-of-fold (or None) and test probabilities, the codes, and each
+    member's probabilities on the labelled target rows."""
     import skxfer.deep._finetune as ftmod
     from skxfer.deep import FineTuneClassifier
 
@@ -80,14 +86,15 @@ def member_probabilities(name, Xs, ys, Xt, yt, k, seed):
         ftmod.out_of_fold, ftmod.SWITCH_Z = original, switch_z
     names = list(ft.ensemble_)
     ft.ensemble_temperatures_ = None  # members' own probabilities
-    test = {}
+    test, labelled = {}, {}
     for m in names:
         ft.ensemble_ = [m]
         test[m] = ft.predict_proba(Xt[rest])
+        labelled[m] = ft.predict_proba(Xt[lab])
     oof = captured.get("oof")
     oof = None if oof is None else {m: oof[m] for m in names}
     enc = ft.label_encoder_
-    return oof, test, enc.transform(yt[lab]), enc.transform(yt[rest])
+    return oof, test, enc.transform(yt[lab]), enc.transform(yt[rest]), labelled
 
 
 def _nll(p, y):
@@ -122,6 +129,29 @@ def _switch_rows(switch, oof_calibrated, oof_mixture, y):
         oof_mixture = temper(oof_mixture, t)
     rows["ensemble"] = _log_likelihoods(oof_mixture, y)
     return rows
+
+
+K1_PRIORS = ["geo", "transfer_only", "two_groups", "source_cal"]
+_TRANSFER = ("finetune", "source", "head")
+
+
+def k1_prior(prior, test, labelled, y):
+    """Test probabilities of a prior that needs no inner validation (k = 1)."""
+    from skxfer.utils._inner_validation import TEMPERATURES, temper
+
+    if prior == "geo":
+        return np.mean([np.log(np.clip(p, 1e-12, None)) for p in test.values()], axis=0)
+    transfer = [p for n, p in test.items() if n in _TRANSFER]
+    if prior == "transfer_only":
+        return np.mean(transfer, axis=0)
+    if prior == "two_groups":
+        other = [p for n, p in test.items() if n not in _TRANSFER]
+        return 0.5 * np.mean(transfer, axis=0) + 0.5 * np.mean(other, axis=0)
+    members = dict(test)
+    if "source" in members:  # its temperature from the labelled rows it never saw
+        t = min(TEMPERATURES, key=lambda t: _nll(temper(labelled["source"], t), y))
+        members["source"] = temper(members["source"], t)
+    return np.mean(list(members.values()), axis=0)
 
 
 def combine(rule, oof, test, y):
@@ -176,16 +206,23 @@ def main():
         min_count = int(np.bincount(yt - yt.min()).min())
         for k in [k for k in a.ks if k < min_count]:
             for seed in a.seeds:
-                oof, test, y_in, y_test = member_probabilities(name, Xs, ys, Xt, yt, k, seed)
+                oof, test, y_in, y_test, labelled = member_probabilities(
+                    name, Xs, ys, Xt, yt, k, seed
+                )
+                for prior in K1_PRIORS if oof is None else []:
+                    proba = k1_prior(prior, test, labelled, y_in)
+                    acc[name, k, prior].append(100.0 * np.mean(proba.argmax(1) == y_test))
                 for rule in RULES:
                     proba = combine(rule, oof, test, y_in)
                     acc[name, k, rule].append(100.0 * np.mean(proba.argmax(1) == y_test))
                 for m, proba in test.items():
                     acc[name, k, m].append(100.0 * np.mean(proba.argmax(1) == y_test))
-            members = sorted({key[2] for key in acc if key[:2] == (name, k)} - set(RULES))
+            done = {key[2] for key in acc if key[:2] == (name, k)}
+            members = sorted(done - set(RULES) - set(K1_PRIORS))
+            shown = RULES + [p for p in K1_PRIORS if p in done]
             print(
                 f"{name} k={k}: "
-                + ", ".join(f"{r} {np.mean(acc[name, k, r]):.2f}" for r in RULES)
+                + ", ".join(f"{r} {np.mean(acc[name, k, r]):.2f}" for r in shown)
                 + " | members: "
                 + ", ".join(f"{m} {np.mean(acc[name, k, m]):.2f}" for m in members),
                 flush=True,
