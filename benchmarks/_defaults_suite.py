@@ -9,8 +9,12 @@ trained on the source rows), ``finetune`` (:class:`FineTuneClassifier`, its safe
 choice in ``ft_selected`` and its candidates' inner out-of-fold accuracy in ``inner``),
 ``dann_semi`` (:class:`DANNClassifier` with the labelled and unlabelled target rows) and
 its ``alignment_weight=0`` twin ``dann_w0`` (same data, same network; not run where the
-label sets differ), ``relation`` (:class:`RelationTransferClassifier`, tasks whose label
-sets differ), and ``oracle``
+label sets differ), ``adda`` (:class:`ADDAClassifier` on the same rows with every target
+label masked: ADDA does not learn from target labels, so its ``balance_label_loss`` has
+nothing to balance) and its twin ``adda_twin`` (``adversarial_lr=0``: the same training,
+the target extractor never moves from the source one; not run where the label sets
+differ), ``relation`` (:class:`RelationTransferClassifier`, tasks whose label sets
+differ), and ``oracle``
 (``LogisticRegression``, 3-fold cross-validated on every target row with its label).
 """
 
@@ -75,7 +79,12 @@ def draw_labelled(yt, k, seed):
 
 def run_one(name, Xs, ys, Xt, yt, k, seed, skip=()):
     from skxfer import RelationTransferClassifier
-    from skxfer.deep import DANNClassifier, DeepDAClassifier, FineTuneClassifier
+    from skxfer.deep import (
+        ADDAClassifier,
+        DANNClassifier,
+        DeepDAClassifier,
+        FineTuneClassifier,
+    )
 
     classes = np.unique(yt)
     lab, rest = draw_labelled(yt, k, seed)
@@ -124,20 +133,25 @@ def run_one(name, Xs, ys, Xt, yt, k, seed, skip=()):
     X_all = np.concatenate([Xs, Xl, Xe])
     y_all = np.concatenate([ys, yl, -np.ones(nu, dtype=np.int64)])
     sd_all = np.r_[np.ones(ns, dtype=np.int64), -np.ones(nl + nu, dtype=np.int64)]
-    # (with disjoint label sets DANN predicts source classes: not run)
-    if same_labels and "dann" not in skip:
-        timed(
-            "dann_semi",
-            lambda: acc(DANNClassifier(random_state=seed).fit(X_all, y_all, sample_domain=sd_all)),
-        )
-        timed(
-            "dann_w0",
-            lambda: acc(
-                DANNClassifier(alignment_weight=0.0, random_state=seed).fit(
-                    X_all, y_all, sample_domain=sd_all
-                )
-            ),
-        )
+    # ADDA never learns from target labels (its tags: ``uses_target_labels=False``): the
+    # same rows as DANN, every target label masked; its twin never moves the target
+    # extractor (``adversarial_lr=0``: the adversarial stage runs, its steps are zero)
+    y_unl = np.concatenate([ys, -np.ones(nl + nu, dtype=np.int64)])
+    adversarial = {  # method -> (its column, its twin's column, class, twin's params, labels)
+        "dann": ("dann_semi", "dann_w0", DANNClassifier, {"alignment_weight": 0.0}, y_all),
+        "adda": ("adda", "adda_twin", ADDAClassifier, {"adversarial_lr": 0.0}, y_unl),
+    }
+    # (with disjoint label sets DANN and ADDA predict source classes: not run)
+    for method, (key, twin_key, cls, twin_params, y_fit) in adversarial.items():
+        if not same_labels or method in skip:
+            continue
+        for column, params in ((key, {}), (twin_key, twin_params)):
+            timed(
+                column,
+                lambda params=params, cls=cls, y_fit=y_fit: acc(
+                    cls(random_state=seed, **params).fit(X_all, y_fit, sample_domain=sd_all)
+                ),
+            )
     if not same_labels:
         timed("relation", lambda: flat_acc(RelationTransferClassifier(), X_sl, y_sl, sd_sl))
     res["times"] = times
@@ -151,6 +165,8 @@ COLUMNS = [
     "finetune",
     "dann_semi",
     "dann_w0",
+    "adda",
+    "adda_twin",
     "relation",
     "oracle",
 ]
@@ -159,11 +175,20 @@ COLUMNS = [
 def main(a, home):
     import torch
 
+    import skxfer.deep._finetune as finetune
+
     torch.set_num_threads(a.threads)
     warnings.filterwarnings("ignore")
+    # the safety net's alternatives studied for issue 16 (the defaults unless asked)
+    if a.ft_weights is not None:
+        finetune._WEIGHTED = a.ft_weights == "inverse_log_loss"
+    if a.ft_inner_folds is not None:
+        finetune._INNER_FOLDS = a.ft_inner_folds
     print(
         f"# suite=defaults tasks={a.tasks} ks={a.ks} seeds={a.seeds} "
-        f"raw digits subsampled to {a.raw_max_rows} rows per domain; {a.threads} thread(s)",
+        f"raw digits subsampled to {a.raw_max_rows} rows per domain; {a.threads} thread(s); "
+        f"FineTune safety net: weighted={finetune._WEIGHTED}, "
+        f"at most {finetune._INNER_FOLDS} inner folds",
         flush=True,
     )
     rows, t_start = [], time.time()
@@ -199,9 +224,9 @@ def main(a, home):
     print(
         "| task | k | "
         + " | ".join(COLUMNS)
-        + " | FT >= best target-only | FT >= source-only | DANN - twin |"
+        + " | FT >= best target-only | FT >= source-only | DANN - twin | ADDA - twin |"
     )
-    print("|" + "---|" * (len(COLUMNS) + 5))
+    print("|" + "---|" * (len(COLUMNS) + 6))
     for name in a.tasks:
         for k in a.ks:
             sel = [r for r in rows if r["task"] == name and r["k"] == k]
@@ -211,10 +236,15 @@ def main(a, home):
             cells = [f"{mean[c]:.1f}" if c in mean else "" for c in COLUMNS]
             best_t = max(mean["logreg_target"], mean.get("target_net", -1.0))
             gain = f"{mean['dann_semi'] - mean['dann_w0']:+.1f}" if "dann_semi" in mean else ""
+            gain_adda = f"{mean['adda'] - mean['adda_twin']:+.1f}" if "adda" in mean else ""
             vs_best, vs_src = "", ""
             if "finetune" in mean:
                 vs_best = "yes" if mean["finetune"] >= best_t else "NO"
                 if "source_only" in mean:
                     vs_src = "yes" if mean["finetune"] >= mean["source_only"] else "NO"
-            print(f"| {name} | {k} | " + " | ".join(cells) + f" | {vs_best} | {vs_src} | {gain} |")
+            print(
+                f"| {name} | {k} | "
+                + " | ".join(cells)
+                + f" | {vs_best} | {vs_src} | {gain} | {gain_adda} |"
+            )
     print(f"\n(total wall {time.time() - t_start:.0f} s)")

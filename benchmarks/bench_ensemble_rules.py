@@ -15,8 +15,21 @@ the safety net, z = 2 paired standard errors on out-of-fold accuracy, runs on to
 - ``stack``, ``ts_stack``: convex weights minimising the out-of-fold log loss of the
   mixture (Nelder-Mead on softmax weights), without / with temperatures.
 
+Two more rows keep ``ts_invnll`` and change the switching test's per-row score (studied
+after issue 16's calibration step; neither was kept):
+
+- ``ts_invnll+ll``: each row's log likelihood of the true class under the calibrated
+  member and under the (uncalibrated) weighted mean, instead of 1/0 correctness;
+- ``ts_invnll+ll_cal``: the same with the weighted mean temperature-scaled too, so that a
+  linear pool's under-confidence does not count against it.
+
 With one labelled row per class (k = 1) nothing is validated: every rule is the plain
-mean. The rules were compared on the suite's own tasks: not a held-out result.
+mean. Priors that need no validation are compared there instead (``K1_PRIORS``, none of
+them kept): ``geo`` (the mean of the log probabilities), ``transfer_only`` (the members
+that start from the source network), ``two_groups`` (the transfer members and the
+no-transfer members weigh half each), and ``source_cal`` (the plain mean with the source
+classifier temperature-scaled on the labelled target rows, which it never saw). The rules
+were compared on the suite's own tasks: not a held-out result.
 
 Example::
 
@@ -37,11 +50,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _defaults_suite import TASKS, draw_labelled, load  # noqa: E402
 from _harness import data_home  # noqa: E402
 
-RULES = ["mean", "ts", "ts_invnll", "invnll", "stack", "ts_stack"]
+RULES = [
+    "mean",
+    "ts",
+    "ts_invnll",
+    "invnll",
+    "stack",
+    "ts_stack",
+    "ts_invnll+ll",
+    "ts_invnll+ll_cal",
+]
 
 
 def member_probabilities(name, Xs, ys, Xt, yt, k, seed):
-    """Each member's out-of-fold (or None) and test probabilities, and the codes."""
+    """Each member's out-of-fold (or None) and test probabilities, the codes, and each
+    member's probabilities on the labelled target rows."""
     import skxfer.deep._finetune as ftmod
     from skxfer.deep import FineTuneClassifier
 
@@ -63,14 +86,15 @@ def member_probabilities(name, Xs, ys, Xt, yt, k, seed):
         ftmod.out_of_fold, ftmod.SWITCH_Z = original, switch_z
     names = list(ft.ensemble_)
     ft.ensemble_temperatures_ = None  # members' own probabilities
-    test = {}
+    test, labelled = {}, {}
     for m in names:
         ft.ensemble_ = [m]
         test[m] = ft.predict_proba(Xt[rest])
+        labelled[m] = ft.predict_proba(Xt[lab])
     oof = captured.get("oof")
     oof = None if oof is None else {m: oof[m] for m in names}
     enc = ft.label_encoder_
-    return oof, test, enc.transform(yt[lab]), enc.transform(yt[rest])
+    return oof, test, enc.transform(yt[lab]), enc.transform(yt[rest]), labelled
 
 
 def _nll(p, y):
@@ -87,11 +111,60 @@ def _stack_weights(probas, y):
     return w / w.sum()
 
 
-def combine(rule, oof, test, y):
-    """Test probabilities of ``rule`` (then the safety net's switching rule)."""
-    from skxfer.deep._finetune_selection import SWITCH_Z, calibrate_members, temper
-    from skxfer.utils._inner_validation import keep_unless_clearly_beaten, row_scores
+def _log_likelihoods(p, y):
+    return np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))
 
+
+def _switch_rows(switch, oof_calibrated, oof_mixture, y):
+    """Per-row scores of the members and of the mixture for the switching test."""
+    from skxfer.utils._inner_validation import TEMPERATURES, row_scores, temper
+
+    if switch == "accuracy":
+        rows = {n: row_scores(p, y, True) for n, p in oof_calibrated.items()}
+        rows["ensemble"] = row_scores(oof_mixture, y, True)
+        return rows
+    rows = {n: _log_likelihoods(p, y) for n, p in oof_calibrated.items()}
+    if switch == "ll_cal":
+        t = min(TEMPERATURES, key=lambda t: _nll(temper(oof_mixture, t), y))
+        oof_mixture = temper(oof_mixture, t)
+    rows["ensemble"] = _log_likelihoods(oof_mixture, y)
+    return rows
+
+
+K1_PRIORS = ["geo", "transfer_only", "two_groups", "source_cal"]
+_TRANSFER = ("finetune", "source", "head")
+
+
+def k1_prior(prior, test, labelled, y):
+    """Test probabilities of a prior that needs no inner validation (k = 1)."""
+    from skxfer.utils._inner_validation import TEMPERATURES, temper
+
+    if prior == "geo":
+        return np.mean([np.log(np.clip(p, 1e-12, None)) for p in test.values()], axis=0)
+    transfer = [p for n, p in test.items() if n in _TRANSFER]
+    if prior == "transfer_only":
+        return np.mean(transfer, axis=0)
+    if prior == "two_groups":
+        other = [p for n, p in test.items() if n not in _TRANSFER]
+        return 0.5 * np.mean(transfer, axis=0) + 0.5 * np.mean(other, axis=0)
+    members = dict(test)
+    if "source" in members:  # its temperature from the labelled rows it never saw
+        t = min(TEMPERATURES, key=lambda t: _nll(temper(labelled["source"], t), y))
+        members["source"] = temper(members["source"], t)
+    return np.mean(list(members.values()), axis=0)
+
+
+def combine(rule, oof, test, y):
+    """Test probabilities of ``rule`` (then the switching rule, on 1/0 correctness unless
+    the rule names another per-row score after a ``+``)."""
+    from skxfer.utils._inner_validation import (
+        SWITCH_Z,
+        calibrate_members,
+        keep_unless_clearly_beaten,
+        temper,
+    )
+
+    rule, _, switch = rule.partition("+")
     names = list(test)
     if oof is None:
         return np.mean([test[n] for n in names], axis=0)
@@ -107,8 +180,8 @@ def combine(rule, oof, test, y):
         w = _stack_weights(o, y)
     else:
         w = np.full(len(names), 1.0 / len(names))
-    rows = {n: row_scores(oof[n], y, True) for n in names}
-    rows["ensemble"] = row_scores(sum(wi * p for wi, p in zip(w, o, strict=True)), y, True)
+    mixture = sum(wi * p for wi, p in zip(w, o, strict=True))
+    rows = _switch_rows(switch or "accuracy", dict(zip(names, o, strict=True)), mixture, y)
     chosen = keep_unless_clearly_beaten(rows, "ensemble", z=SWITCH_Z)
     if chosen != "ensemble":
         return test[chosen]
@@ -133,16 +206,23 @@ def main():
         min_count = int(np.bincount(yt - yt.min()).min())
         for k in [k for k in a.ks if k < min_count]:
             for seed in a.seeds:
-                oof, test, y_in, y_test = member_probabilities(name, Xs, ys, Xt, yt, k, seed)
+                oof, test, y_in, y_test, labelled = member_probabilities(
+                    name, Xs, ys, Xt, yt, k, seed
+                )
+                for prior in K1_PRIORS if oof is None else []:
+                    proba = k1_prior(prior, test, labelled, y_in)
+                    acc[name, k, prior].append(100.0 * np.mean(proba.argmax(1) == y_test))
                 for rule in RULES:
                     proba = combine(rule, oof, test, y_in)
                     acc[name, k, rule].append(100.0 * np.mean(proba.argmax(1) == y_test))
                 for m, proba in test.items():
                     acc[name, k, m].append(100.0 * np.mean(proba.argmax(1) == y_test))
-            members = sorted({key[2] for key in acc if key[:2] == (name, k)} - set(RULES))
+            done = {key[2] for key in acc if key[:2] == (name, k)}
+            members = sorted(done - set(RULES) - set(K1_PRIORS))
+            shown = RULES + [p for p in K1_PRIORS if p in done]
             print(
                 f"{name} k={k}: "
-                + ", ".join(f"{r} {np.mean(acc[name, k, r]):.2f}" for r in RULES)
+                + ", ".join(f"{r} {np.mean(acc[name, k, r]):.2f}" for r in shown)
                 + " | members: "
                 + ", ".join(f"{m} {np.mean(acc[name, k, m]):.2f}" for m in members),
                 flush=True,

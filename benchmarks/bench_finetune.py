@@ -43,7 +43,11 @@ weights after temperature scaling, its 5 inner folds; chosen on this suite's
 digits 0-4 -> 5-9 task and ``bench_taxonomy.py --parts b``), and DANN's balanced label
 loss (``balance_label_loss=True``) and base learning rate (``lr=None``: 3e-3 for the
 default MLP) on flat MNIST-USPS. ``--skip dann`` leaves out the DANN rows;
-``--skip finetune`` the fine-tuning rows.
+``--skip adda`` the ADDA rows (ADDA and its ``adversarial_lr=0`` twin, every target label
+masked: ADDA does not learn from them); ``--skip finetune`` the fine-tuning rows.
+``--ft-weights equal`` and ``--ft-inner-folds 5`` run the fine-tuning rows with the
+alternatives to the safety net's rule that were measured and not kept (Relation's equal
+weights after temperature scaling, and its 5 inner folds).
 
 Example::
 
@@ -95,8 +99,22 @@ def parse_args():
         "--skip",
         nargs="+",
         default=[],
-        choices=["target_net", "source_only", "finetune", "dann"],
+        choices=["target_net", "source_only", "finetune", "dann", "adda"],
         help="defaults suite: methods not to run (their columns stay empty)",
+    )
+    p.add_argument(
+        "--ft-weights",
+        choices=["inverse_log_loss", "equal"],
+        default=None,
+        help="defaults suite: weights of FineTuneClassifier's safety-net members after "
+        "temperature scaling (default: the estimator's, inverse log loss)",
+    )
+    p.add_argument(
+        "--ft-inner-folds",
+        type=int,
+        default=None,
+        help="defaults suite: most inner folds of FineTuneClassifier's safety net "
+        "(default: the estimator's, 3)",
     )
     a = p.parse_args()
     if a.suite == "defaults":

@@ -505,3 +505,32 @@ def test_one_labelled_target_class_leaves_the_target_only_model_out():
     assert one.target_only_estimator_ is None
     assert "target_only" in two.ensemble_
     assert two.predict_proba(X[60:]).shape == (20, 2)
+
+
+def test_safety_net_weighting_and_inner_folds_follow_their_module_settings(monkeypatch):
+    # the rule's alternatives measured by bench_finetune.py (--ft-weights equal,
+    # --ft-inner-folds 5) reach the hedge: equal weights after temperature scaling, and
+    # as many inner folds as asked when every class has that many labelled rows
+    import skxfer.deep._finetune as ftmod
+
+    X, y, sd = make_contract_task(n_source=40, n_target=30)
+    y = y.copy()
+    y[40:60] = np.arange(20) % 2  # 10 labelled target rows per class
+    folds = []
+    original = ftmod.out_of_fold
+
+    def counting(fit_output, names, splits, n_rows):
+        folds.append(len(splits))
+        return original(fit_output, names, splits, n_rows)
+
+    monkeypatch.setattr(ftmod, "out_of_fold", counting)
+    default = FineTuneClassifier(**TINY).fit(X, y, sample_domain=sd)
+    assert folds == [3] and len(set(default.ensemble_weights_.values())) > 1
+    monkeypatch.setattr(ftmod, "_WEIGHTED", False)
+    monkeypatch.setattr(ftmod, "_INNER_FOLDS", 5)
+    equal = FineTuneClassifier(**TINY).fit(X, y, sample_domain=sd)
+    assert folds == [3, 5]
+    n = len(equal.ensemble_weights_)
+    assert all(abs(w - 1.0 / n) < 1e-12 for w in equal.ensemble_weights_.values())
+    # the temperatures still come from each member's out-of-fold log loss
+    assert equal.ensemble_temperatures_ is not None
