@@ -687,11 +687,12 @@ class NeighborhoodAgreementScorer(_DAScorer):
 
     It favours models whose predictions are smooth over the target rows (e.g. strongly
     regularised transport), and it is only informative where the classes form
-    neighbourhoods in the input space: on text and on pixels (the shared 20 Newsgroups,
-    Amazon and MNIST-USPS tasks) it picked within a point of the best candidate on 16 of
-    17 tasks alone, on Office-Caltech SURF (10 classes, bag-of-words of local
-    descriptors) on none of 12. :class:`~skxfer.model_selection.TransferSelector` uses it
-    as one voice among several.
+    neighbourhoods in the input space: alone, among 16 candidates, it picked within a
+    point of the best on 18 of the 20 shared text and pixel tasks (20 Newsgroups, Amazon
+    reviews, MNIST-USPS) but on none of the 12 Office-Caltech SURF tasks (10 classes,
+    bags of local descriptors; ``benchmarks/bench_selection.py``).
+    :class:`~skxfer.model_selection.TransferSelector` uses it as one voice among
+    several.
 
     Parameters
     ----------
