@@ -109,6 +109,14 @@ def _balanced_classes(estimator):
     return estimator.set_params(**params) if params else estimator
 
 
+def _at_most(rows, max_samples, random_state):
+    """``rows``, or ``max_samples`` of them drawn without replacement (kept in order)."""
+    if rows.size <= max_samples:
+        return rows
+    rng = check_random_state(random_state)
+    return np.sort(rng.choice(rows, max_samples, replace=False))
+
+
 def _mix(X, i, j, lam):
     """Rows ``lam * X[i] + (1 - lam) * X[j]`` (dense, sparse or pandas ``X``)."""
     if sparse.issparse(X):
@@ -579,9 +587,7 @@ class SoftNeighborhoodDensityScorer(_DAScorer):
 
     def _evaluate(self, estimator, X, y, source, target):
         self._need_target(target)
-        if target.size > self.max_samples:
-            rng = check_random_state(self.random_state)
-            target = np.sort(rng.choice(target, self.max_samples, replace=False))
+        target = _at_most(target, self.max_samples, self.random_state)
         p = _proba(estimator, _rows(X, target))
         n = p.shape[0]
         if n < 3:
@@ -724,9 +730,7 @@ class NeighborhoodAgreementScorer(_DAScorer):
 
     def _evaluate(self, estimator, X, y, source, target):
         self._need_target(target)
-        if target.size > self.max_samples:
-            rng = check_random_state(self.random_state)
-            target = np.sort(rng.choice(target, self.max_samples, replace=False))
+        target = _at_most(target, self.max_samples, self.random_state)
         Xt = _rows(X, target)
         _, codes = np.unique(np.asarray(estimator.predict(Xt)), return_inverse=True)
         k = min(self.n_neighbors, target.size - 1)
