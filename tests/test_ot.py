@@ -217,6 +217,7 @@ def test_gaussian_map_in_the_low_rank_span_is_the_dense_map():
     from skxfer.alignment._covariance import (
         _dense_gaussian_map,
         gaussian_map,
+        operator_matrix,
         spectral_covariance,
     )
 
@@ -225,10 +226,26 @@ def test_gaussian_map_in_the_low_rank_span_is_the_dense_map():
     cs = spectral_covariance(rng.normal(size=(12, 60)), reg=0.3)
     ct = spectral_covariance(2.0 * rng.normal(size=(9, 60)) + 1.0, reg=0.7)
     assert cs.vectors.shape[1] + ct.vectors.shape[1] < 60
-    A = gaussian_map(cs, ct)
-    np.testing.assert_allclose(A, _dense_gaussian_map(cs, ct), atol=1e-10)
+    scale, U, coef = gaussian_map(cs, ct)
+    assert U.shape[1] <= 21  # in the span of the two low-rank parts, no 60 x 60 factor
+    A = operator_matrix(scale, U, coef)
+    P, c = _dense_gaussian_map(cs, ct)
+    np.testing.assert_allclose(A, (P * c) @ P.T, atol=1e-10)
     # it is the OT map: it carries the source covariance onto the target's
     np.testing.assert_allclose(A.T @ cs.dense_power(1.0) @ A, ct.dense_power(1.0), atol=1e-8)
+
+
+def test_linear_map_on_wide_data_never_forms_a_features_by_features_matrix():
+    rng = np.random.RandomState(0)
+    d = 3000  # more features than rows and than DENSE_MAX_FEATURES: low-rank route
+    Xs, Xt = rng.normal(size=(30, d)), 2.0 * rng.normal(size=(25, d)) + 1.0
+    X, sd = np.vstack([Xs, Xt]), np.r_[np.ones(30), -np.ones(25)].astype(int)
+    est = OTAligner(method="linear").fit(X, sample_domain=sd)
+    scale, U, coef = est.map_
+    assert U.shape[0] == d and U.shape[1] <= 55 and coef.shape == (U.shape[1],)  # ranks of the rows
+    mapped = est.transform(Xs, sample_domain=np.ones(30, dtype=int))
+    dense = (Xs - est.source_mean_) @ est.A_ + est.target_mean_
+    np.testing.assert_allclose(mapped, dense, atol=1e-8)
 
 
 def test_dense_gaussian_map_is_the_closed_form():
@@ -243,7 +260,8 @@ def test_dense_gaussian_map_is_the_closed_form():
     Cs12 = np.real(sqrtm(Cs))
     Cs_12 = np.linalg.inv(Cs12)
     expected = Cs_12 @ np.real(sqrtm(Cs12 @ Ct @ Cs12)) @ Cs_12
-    np.testing.assert_allclose(_dense_gaussian_map(cs, ct), expected, atol=1e-8)
+    P, c = _dense_gaussian_map(cs, ct)
+    np.testing.assert_allclose((P * c) @ P.T, expected, atol=1e-8)
 
 
 def test_isolated_rows_do_not_send_sinkhorn_to_the_log_domain(monkeypatch):

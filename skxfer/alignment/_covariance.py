@@ -34,8 +34,7 @@ class SpectralCovariance:
 
     def dense_power(self, p):
         """``C**p`` as a dense ``d x d`` array (only for moderate ``d``)."""
-        scale, U, coef = self.power_operator(p)
-        return scale * np.eye(U.shape[0]) + (U * coef) @ U.T
+        return operator_matrix(*self.power_operator(p))
 
 
 def ledoit_wolf_shrinkage(Xc):
@@ -124,6 +123,11 @@ def apply_operator(X, scale, U, coef):
     return scale * X + ((X @ U) * coef) @ U.T
 
 
+def operator_matrix(scale, U, coef):
+    """``scale * I + U diag(coef) U^T`` as a dense ``d x d`` array."""
+    return scale * np.eye(U.shape[0]) + (U * coef) @ U.T
+
+
 def _restricted(cov, Q):
     """``Q^T C Q`` for orthonormal ``Q`` whose span holds ``cov``'s low-rank part."""
     B = Q.T @ cov.vectors
@@ -134,12 +138,12 @@ def _restricted(cov, Q):
 
 
 def _dense_gaussian_map(cs, ct):
-    """``Cs^{-1/2} (Cs^{1/2} Ct Cs^{1/2})^{1/2} Cs^{-1/2}`` with dense matrices.
+    """``Cs^{-1/2} (Cs^{1/2} Ct Cs^{1/2})^{1/2} Cs^{-1/2}`` as ``P diag(c) P^T``.
 
     Worked in ``Cs``'s eigenbasis ``U`` (``Cs = U diag(s) U^T``): with
     ``Z diag(w) Z^T`` the eigendecomposition of ``diag(s^1/2) U^T Ct U diag(s^1/2)``,
-    the map is ``P diag(w^1/2) P^T`` for ``P = U diag(s^-1/2) Z``: one ``d x d``
-    eigendecomposition and four products instead of eight.
+    ``P = U diag(s^-1/2) Z`` and ``c = w^1/2``: one ``d x d`` eigendecomposition and
+    three products. Returns ``(P, c)``.
     """
     s, U = cs.values, cs.vectors
     if U.shape[1] < U.shape[0]:  # "floor + low rank": complete the eigenbasis
@@ -150,19 +154,19 @@ def _dense_gaussian_map(cs, ct):
     root = np.sqrt(s)
     mid = root[:, None] * inner * root[None, :]
     w, Z = linalg.eigh((mid + mid.T) / 2.0)
-    P = (U / root) @ Z
-    return (P * np.sqrt(np.clip(w, 0.0, None))) @ P.T
+    return (U / root) @ Z, np.sqrt(np.clip(w, 0.0, None))
 
 
 def gaussian_map(cs, ct):
-    """Matrix ``A`` of the optimal transport map between two Gaussians.
+    """The optimal transport map between two Gaussians, as an operator.
 
     The map from ``N(ms, Cs)`` to ``N(mt, Ct)`` is ``x -> (x - ms) A + mt`` with
     ``A = Cs^{-1/2} (Cs^{1/2} Ct Cs^{1/2})^{1/2} Cs^{-1/2}``. When both covariances are
     "floor times identity + low rank" (more features than rows), every factor keeps
     that form in the span ``Q`` of the two low-rank parts, and off it ``A`` is
     ``sqrt(floor_t / floor_s)`` times the identity: the powers are taken on
-    ``r x r`` matrices (``r`` at most the two ranks together) instead of ``d x d``.
+    ``r x r`` matrices (``r`` at most the two ranks together) instead of ``d x d``,
+    and ``A`` is returned in that form, so no ``d x d`` matrix is ever formed.
 
     Parameters
     ----------
@@ -171,21 +175,26 @@ def gaussian_map(cs, ct):
 
     Returns
     -------
-    A : ndarray of shape (d, d)
+    scale, U, coef : float, ndarray of shape (d, r), ndarray of shape (r,)
+        ``A = scale * I + U diag(coef) U^T``; apply it with :func:`apply_operator`,
+        densify it with :func:`operator_matrix`.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from skxfer.alignment._covariance import SpectralCovariance, gaussian_map
+    >>> from skxfer.alignment._covariance import (
+    ...     SpectralCovariance, gaussian_map, operator_matrix)
     >>> def iso(var, d=3):
     ...     return SpectralCovariance(np.zeros(d), np.eye(d), np.full(d, var), var)
-    >>> np.round(gaussian_map(iso(1.0), iso(4.0)), 6).tolist()[0]
+    >>> np.round(operator_matrix(*gaussian_map(iso(1.0), iso(4.0))), 6).tolist()[0]
     [2.0, 0.0, 0.0]
     """
     d, rank = cs.vectors.shape[0], cs.vectors.shape[1] + ct.vectors.shape[1]
     if rank >= d or cs.floor <= 0 or ct.floor <= 0:
-        return _dense_gaussian_map(cs, ct)
+        return (0.0, *_dense_gaussian_map(cs, ct))
     Q = linalg.orth(np.hstack([cs.vectors, ct.vectors]))
-    inside = _dense_gaussian_map(_restricted(cs, Q), _restricted(ct, Q))
+    P, c = _dense_gaussian_map(_restricted(cs, Q), _restricted(ct, Q))
     off = np.sqrt(ct.floor / cs.floor)
-    return off * np.eye(d) + Q @ (inside - off * np.eye(Q.shape[1])) @ Q.T
+    inside = (P * c) @ P.T - off * np.eye(Q.shape[1])
+    coef, V = linalg.eigh((inside + inside.T) / 2.0)
+    return off, Q @ V, coef

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._domains import is_masked
 from ..base import BaseAdapter
-from ._covariance import gaussian_map, spectral_covariance
+from ._covariance import apply_operator, gaussian_map, operator_matrix, spectral_covariance
 
 __all__ = ["OTAligner", "LinearOTAligner"]
 
@@ -188,8 +188,14 @@ class OTAligner(BaseAdapter):
         Training source rows (not for ``"linear"``).
     displacement_ : ndarray of shape (n_source, n_features)
         Barycentric displacement of each training source row (not for ``"linear"``).
+    map_ : tuple (scale, U, coef)
+        Linear map ``A = scale * I + U diag(coef) U^T`` of
+        ``x -> (x - source_mean_) A + target_mean_`` (``"linear"`` only). With more
+        features than rows ``U`` has one column per row of the two domains at most, so
+        the map never needs an ``n_features x n_features`` matrix.
     A_ : ndarray of shape (n_features, n_features)
-        Linear map, ``x -> (x - source_mean_) A_ + target_mean_`` (``"linear"`` only).
+        ``A`` as a dense matrix, formed when read (``"linear"`` only): avoid it on
+        wide data (25,000 features take 5 GB).
     source_mean_, target_mean_ : ndarray of shape (n_features,)
         Domain means (``"linear"`` only).
     n_features_in_ : int
@@ -316,7 +322,7 @@ class OTAligner(BaseAdapter):
     def _fit_linear(self, Xs, Xt):
         cs = spectral_covariance(Xs, "auto")
         ct = spectral_covariance(Xt, "auto")
-        self.A_ = gaussian_map(cs, ct)
+        self.map_ = gaussian_map(cs, ct)
         self.source_mean_ = cs.mean
         self.target_mean_ = ct.mean
 
@@ -346,6 +352,11 @@ class OTAligner(BaseAdapter):
         X[idx] += self.displacement_
         return X
 
+    @property
+    def A_(self):
+        """The linear map as a dense ``(n_features, n_features)`` matrix (``"linear"``)."""
+        return operator_matrix(*self.map_)
+
     def _transform(self, X, sample_domain):
         X = np.array(X, dtype=np.float64)
         source = sample_domain > 0
@@ -353,7 +364,7 @@ class OTAligner(BaseAdapter):
             return X
         Xs = X[source]
         if self.solver_ == "linear":
-            X[source] = (Xs - self.source_mean_) @ self.A_ + self.target_mean_
+            X[source] = apply_operator(Xs - self.source_mean_, *self.map_) + self.target_mean_
         else:
             nearest = self.nn_.kneighbors(Xs, return_distance=False)[:, 0]
             X[source] = Xs + self.displacement_[nearest]
