@@ -466,10 +466,25 @@ def test_per_fold_quantities_are_reused_only_on_the_same_fold(make, monkeypatch)
     assert first == [fresh[0], fresh[1], fresh[0]]
     assert len(shared._cache) == 2
     assert "_cache" not in repr(shared)
+    # warmed before any model is scored (what the selector does before sending copies of
+    # its scorers to parallel workers), a scorer holds the fold's quantity already
+    warmed = make()
+    warmed.warm(X, y)
     # a cached fold computes nothing again (importance weights, neighbourhoods)
     for name in ("density_ratio", "_neighbors"):
         monkeypatch.setattr(scorers, name, lambda *a, **k: pytest.fail("recomputed"))
     assert shared(good, X, y) == fresh[0]
+    assert warmed(good, X, y) == fresh[0]
+
+
+def test_selector_scores_the_same_in_parallel_with_warmed_scorers():
+    X, y, _, _ = make_task()
+    kw = {"strategies": ["coral", "sa"], "cv": 3}
+    one = TransferSelector(LogisticRegression(), **kw).fit(X, y)
+    two = TransferSelector(LogisticRegression(), n_jobs=2, **kw).fit(X, y)
+    for a, b in zip(one.reports_, two.reports_, strict=True):
+        for name in a.scores:
+            np.testing.assert_allclose(a.scores[name], b.scores[name])
 
 
 def test_few_labels_rule_out_what_they_can_and_the_scorers_decide_the_rest():

@@ -232,14 +232,29 @@ class _DAScorer(_BaseScorer):
         return self._score(None, estimator, X, y_true, sample_domain=sample_domain)
 
     def _score(self, method_caller, estimator, X, y_true=None, sample_domain=None, **kwargs):
+        y, source, target = self._fold_rows(X, y_true, sample_domain)
+        return float(self._evaluate(estimator, X, y, source, target))
+
+    def _fold_rows(self, X, y_true, sample_domain):
+        """Labels, labelled source rows and target rows of a validation fold."""
         sd = resolve_domains(X, y_true, sample_domain)
         y = None if y_true is None else np.asarray(y_true)
         if y is not None and y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()
         labelled = np.zeros(sd.shape[0], bool) if y is None else ~is_masked(y)
-        source = np.flatnonzero((sd > 0) & labelled)
-        target = np.flatnonzero(sd < 0)
-        return float(self._evaluate(estimator, X, y, source, target))
+        return y, np.flatnonzero((sd > 0) & labelled), np.flatnonzero(sd < 0)
+
+    def warm(self, X, y_true=None, sample_domain=None):
+        """Compute now what depends on the fold's rows alone, not on a model (importance
+        weights, neighbourhoods), so that copies of this scorer sent to parallel workers
+        carry it instead of each computing it again. A no-op for scorers without such a
+        quantity. Arguments as for calling the scorer."""
+        y, source, target = self._fold_rows(X, y_true, sample_domain)
+        if target.size:
+            self._warm(X, source, target)
+
+    def _warm(self, X, source, target):
+        """Fill :meth:`_per_fold`'s cache for this fold (scorers that have one)."""
 
     def _per_fold(self, rows, params, compute):
         """``compute()``, kept for the last 16 folds seen: a quantity of the fold's rows
@@ -324,6 +339,10 @@ class ImportanceWeightedScorer(_DAScorer):
         self.metric = metric
         self.random_state = random_state
         super().__init__()
+
+    def _warm(self, X, source, target):
+        if source.size:
+            self._weights(_rows(X, source), _rows(X, target))
 
     def _evaluate(self, estimator, X, y, source, target):
         self._need_source(source)
@@ -728,17 +747,25 @@ class NeighborhoodAgreementScorer(_DAScorer):
         self.random_state = random_state
         super().__init__()
 
+    def _neighbourhoods(self, X, target):
+        """The rows scored and each one's nearest other rows (``None`` under two rows)."""
+        Xt = _rows(X, _at_most(target, self.max_samples, self.random_state))
+        k = min(self.n_neighbors, _num_rows(Xt) - 1)
+        if k < 1:
+            return Xt, None
+        return Xt, self._per_fold((Xt,), (k, self.metric), lambda: _neighbors(Xt, k, self.metric))
+
+    def _warm(self, X, source, target):
+        self._neighbourhoods(X, target)
+
     def _evaluate(self, estimator, X, y, source, target):
         self._need_target(target)
-        target = _at_most(target, self.max_samples, self.random_state)
-        Xt = _rows(X, target)
+        Xt, others = self._neighbourhoods(X, target)
         _, codes = np.unique(np.asarray(estimator.predict(Xt)), return_inverse=True)
-        k = min(self.n_neighbors, target.size - 1)
         shares = np.bincount(codes) / codes.size
         chance = float(np.sum(shares**2))
-        if k < 1 or chance >= 1.0:
+        if others is None or chance >= 1.0:
             return 0.0
-        others = self._per_fold((Xt,), (k, self.metric), lambda: _neighbors(Xt, k, self.metric))
         agree = float(np.mean(codes[others] == codes[:, None]))
         return (agree - chance) / (1.0 - chance)
 

@@ -4,6 +4,7 @@ import numbers
 import warnings
 
 import numpy as np
+from joblib import effective_n_jobs
 from scipy import stats
 from sklearn.base import clone, is_classifier
 from sklearn.utils.validation import column_or_1d
@@ -31,7 +32,7 @@ from ._few_labels import (
     held_out_correctness,
     mean_probabilities,
 )
-from ._scorers import get_da_scorer
+from ._scorers import _DAScorer, _rows, get_da_scorer
 from ._source_selection import expand_sources
 from ._split import DomainShuffleSplit
 
@@ -674,6 +675,11 @@ class TransferSelector(BaseDAMetaEstimator):
 
         ensemble = [k for k, one in enumerate(scoring) if isinstance(one, str) and one == ENSEMBLE]
         scorers = [get_da_scorer(one) for k, one in enumerate(scoring) if k not in ensemble]
+        if effective_n_jobs(self.n_jobs) > 1:  # workers get copies: fill per-fold caches now
+            for one in scorers:
+                for _, test in splits:
+                    if isinstance(one, _DAScorer):
+                        one.warm(_rows(X, test), y[test], None if sd is None else sd[test])
         tasks = (
             delayed(_fit_and_score)(
                 name,
