@@ -676,10 +676,9 @@ class TransferSelector(BaseDAMetaEstimator):
         ensemble = [k for k, one in enumerate(scoring) if isinstance(one, str) and one == ENSEMBLE]
         scorers = [get_da_scorer(one) for k, one in enumerate(scoring) if k not in ensemble]
         if effective_n_jobs(self.n_jobs) > 1:  # workers get copies: fill per-fold caches now
-            for one in scorers:
+            for one in (s for s in scorers if isinstance(s, _DAScorer)):
                 for _, test in splits:
-                    if isinstance(one, _DAScorer):
-                        one.warm(_rows(X, test), y[test], None if sd is None else sd[test])
+                    one.warm(_rows(X, test), y[test], None if sd is None else sd[test])
         tasks = (
             delayed(_fit_and_score)(
                 name,
