@@ -283,7 +283,31 @@ def test_isolated_rows_do_not_send_sinkhorn_to_the_log_domain(monkeypatch):
         return sinkhorn(*args, method=method, **kwargs)
 
     monkeypatch.setattr(ot, "sinkhorn", spy)
-    plan = _coupling("sinkhorn", a, b, M, None, 0.1, 1.0, 1000)
+    plan = _coupling("sinkhorn", a, b, M, None, 0.1, 1.0, 1000, 1e-9)
     assert methods == ["sinkhorn"]  # the plain iterations sufficed
     np.testing.assert_allclose(plan, log_plan, atol=1e-6)
     np.testing.assert_allclose(plan.sum(axis=1), a, atol=1e-6)
+
+
+def test_sinkhorn_stops_at_tol():
+    from skxfer.alignment.ot import _coupling
+
+    rng = np.random.RandomState(0)
+    M = rng.uniform(0.0, 1.0, size=(40, 30))
+    a, b = np.full(40, 1 / 40), np.full(30, 1 / 30)
+    errors = {}
+    for tol in (1e-2, 1e-10):
+        plan = _coupling("sinkhorn", a, b, M, None, 0.05, 1.0, 10_000, tol)
+        errors[tol] = np.linalg.norm(plan.sum(axis=0) - b)
+        assert errors[tol] <= tol
+    assert errors[1e-2] > 1e-6  # the loose tolerance stopped early
+
+
+def test_tol_reaches_the_aligner():
+    X, y, sd, _ = make_shift_task()
+    loose, tight, tighter = (
+        OTAligner(reg=0.05, tol=tol).fit(X, y, sample_domain=sd).displacement_
+        for tol in (1e-1, 1e-7, 1e-9)
+    )
+    assert np.abs(loose - tighter).max() > 1e-3
+    np.testing.assert_allclose(tight, tighter, atol=1e-4)

@@ -65,8 +65,12 @@ def _shift_cost(M, nx):
     return M - nx.min(M, axis=0, keepdims=True)
 
 
-def _coupling(method, a, b, M, ys, reg, reg_class, max_iter):
-    """The OT plan between the rows behind ``a`` and ``b`` for cost ``M`` (any backend)."""
+def _coupling(method, a, b, M, ys, reg, reg_class, max_iter, tol):
+    """The OT plan between the rows behind ``a`` and ``b`` for cost ``M`` (any backend).
+
+    ``tol`` stops the Sinkhorn iterations (POT's ``stopThr``: the L2 norm of the error
+    of the plan's column marginal).
+    """
     import ot
 
     nx = ot.backend.get_backend(M)
@@ -77,10 +81,10 @@ def _coupling(method, a, b, M, ys, reg, reg_class, max_iter):
         with warnings.catch_warnings():
             # underflow of exp(-M / reg) is detected below and handled in the log domain
             warnings.simplefilter("ignore")
-            G = ot.sinkhorn(a, b, M, reg, numItermax=max_iter, stopThr=1e-7, warn=False)
+            G = ot.sinkhorn(a, b, M, reg, numItermax=max_iter, stopThr=tol, warn=False)
         if _marginal_error(G, a, b, nx) > MAX_MARGINAL_ERROR:
             G = ot.sinkhorn(
-                a, b, M, reg, method="sinkhorn_log", numItermax=max_iter, stopThr=1e-7, warn=False
+                a, b, M, reg, method="sinkhorn_log", numItermax=max_iter, stopThr=tol, warn=False
             )
         return G
     labels = nx.from_numpy(ys, type_as=M) if not isinstance(ys, type(M)) else ys
@@ -163,6 +167,14 @@ class OTAligner(BaseAdapter):
     max_solver_iter : int, default=1_000_000
         Iterations of the network simplex (``"emd"``); entropic methods use at most
         ``min(max_solver_iter, 1000)`` Sinkhorn iterations.
+    tol : float, default=1e-5
+        Sinkhorn stops when the L2 norm of the error of the plan's target marginal
+        (total mass 1) falls below ``tol`` (``"sinkhorn"`` only). With ``n`` target
+        rows each marginal entry is ``1 / n``, so ``1e-5`` keeps the mean relative
+        error of an entry below about ``1e-5 * sqrt(n)`` (0.04 % for 1,500 rows).
+        Smaller values rarely change the map but can cost many more iterations: on
+        20 Newsgroups (1,500 x 1,500 plans) ``1e-7`` is not reached within 1,000
+        iterations, where ``1e-5`` takes 150 to 420.
     solver : {"auto", "exact", "minibatch"}, default="auto"
         ``"exact"``: one dense ``n_s x n_t`` plan; ``"minibatch"``: the rows are split
         at random into pairs of source / target batches of ``batch_size`` rows, solved
@@ -223,6 +235,7 @@ class OTAligner(BaseAdapter):
         "reg_class": [Interval(Real, 0, None, closed="left")],
         "norm": [StrOptions({"median", "max"}), None],
         "max_solver_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
         "solver": [StrOptions({"auto", "exact", "minibatch"})],
         "max_dense": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
@@ -237,6 +250,7 @@ class OTAligner(BaseAdapter):
         reg_class=1.0,
         norm="median",
         max_solver_iter=1_000_000,
+        tol=1e-5,
         solver="auto",
         max_dense=4000,
         batch_size=1000,
@@ -248,6 +262,7 @@ class OTAligner(BaseAdapter):
         self.reg_class = reg_class
         self.norm = norm
         self.max_solver_iter = max_solver_iter
+        self.tol = tol
         self.solver = solver
         self.max_dense = max_dense
         self.batch_size = batch_size
@@ -316,7 +331,7 @@ class OTAligner(BaseAdapter):
         max_iter = self.max_solver_iter
         if self.method != "emd":
             max_iter = min(max_iter, 1000)
-        G = _coupling(self.method, a, b, M, ys_b, self.reg, self.reg_class, max_iter)
+        G = _coupling(self.method, a, b, M, ys_b, self.reg, self.reg_class, max_iter, self.tol)
         return nx.to_numpy(_barycentric_displacement(G, Xs_b, Xt_b, nx))
 
     def _fit_linear(self, Xs, Xt):
@@ -392,6 +407,7 @@ class LinearOTAligner(OTAligner):
         reg_class=1.0,
         norm="median",
         max_solver_iter=1_000_000,
+        tol=1e-5,
         solver="auto",
         max_dense=4000,
         batch_size=1000,
@@ -404,6 +420,7 @@ class LinearOTAligner(OTAligner):
             reg_class=reg_class,
             norm=norm,
             max_solver_iter=max_solver_iter,
+            tol=tol,
             solver=solver,
             max_dense=max_dense,
             batch_size=batch_size,
