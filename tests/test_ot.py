@@ -229,7 +229,7 @@ def test_gaussian_map_in_the_low_rank_span_is_the_dense_map():
     scale, U, coef = gaussian_map(cs, ct)
     assert U.shape[1] <= 21  # in the span of the two low-rank parts, no 60 x 60 factor
     A = operator_matrix(scale, U, coef)
-    P, c = _dense_gaussian_map(cs, ct)
+    P, c = _dense_gaussian_map(cs.dense_power(1.0), ct.dense_power(1.0))
     np.testing.assert_allclose(A, (P * c) @ P.T, atol=1e-10)
     # it is the OT map: it carries the source covariance onto the target's
     np.testing.assert_allclose(A.T @ cs.dense_power(1.0) @ A, ct.dense_power(1.0), atol=1e-8)
@@ -260,8 +260,40 @@ def test_dense_gaussian_map_is_the_closed_form():
     Cs12 = np.real(sqrtm(Cs))
     Cs_12 = np.linalg.inv(Cs12)
     expected = Cs_12 @ np.real(sqrtm(Cs12 @ Ct @ Cs12)) @ Cs_12
-    P, c = _dense_gaussian_map(cs, ct)
+    P, c = _dense_gaussian_map(Cs, Ct)
     np.testing.assert_allclose((P * c) @ P.T, expected, atol=1e-8)
+
+
+def test_dense_linear_map_decomposes_once_and_matches_the_spectral_route(monkeypatch):
+    from scipy import linalg
+
+    from skxfer.alignment import _covariance
+    from skxfer.alignment._covariance import (
+        gaussian_map,
+        linear_ot_map,
+        operator_matrix,
+        spectral_covariance,
+    )
+
+    rng = np.random.RandomState(2)
+    Xs = rng.normal(size=(40, 30)) @ rng.normal(size=(30, 30))  # dense route: d <= n
+    Xt = rng.normal(size=(35, 30)) @ rng.normal(size=(30, 30)) + 2.0
+    expected = operator_matrix(
+        *gaussian_map(spectral_covariance(Xs, "auto"), spectral_covariance(Xt, "auto"))
+    )
+    calls = []
+    eigh = linalg.eigh
+
+    def spy(*args, **kwargs):
+        calls.append(args[0].shape)
+        return eigh(*args, **kwargs)
+
+    monkeypatch.setattr(_covariance.linalg, "eigh", spy)
+    operator, ms, mt = linear_ot_map(Xs, Xt)
+    assert calls == [(30, 30)]  # neither covariance is decomposed, only L^T Ct L
+    np.testing.assert_allclose(operator_matrix(*operator), expected, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(ms, Xs.mean(axis=0))
+    np.testing.assert_allclose(mt, Xt.mean(axis=0))
 
 
 def test_isolated_rows_do_not_send_sinkhorn_to_the_log_domain(monkeypatch):

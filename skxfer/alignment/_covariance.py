@@ -5,7 +5,9 @@ decomposition gives every power. When there are more features than rows, the
 covariance is computed from the ``n x n`` Gram matrix instead of the ``d x d`` one, and
 the power is applied as ``a I + U diag(c) U^T`` without ever forming a ``d x d`` matrix;
 the linear OT map between two such covariances is computed in the span of their two
-low-rank parts (:func:`gaussian_map`).
+low-rank parts (:func:`gaussian_map`). Between two dense covariances the map needs no
+square root of either: a Cholesky factor of the source covariance and one
+eigendecomposition give it (:func:`linear_ot_map`).
 """
 
 from dataclasses import dataclass
@@ -62,6 +64,39 @@ def ledoit_wolf_shrinkage(Xc):
 DENSE_MAX_FEATURES = 2000
 
 
+def _dense_route(X, reg):
+    """Whether ``reg="auto"`` shrinks ``X``'s covariance as a dense ``d x d`` matrix."""
+    n, d = X.shape
+    return isinstance(reg, str) and (d <= n or d <= DENSE_MAX_FEATURES)
+
+
+def shrunk_covariance(X):
+    """Mean and dense Ledoit-Wolf covariance of ``X``, shrunk towards its diagonal.
+
+    Ledoit-Wolf shrinks the *correlation* matrix towards the identity, so the covariance
+    is shrunk towards its own diagonal (scale-equivariant, as SKADA's CORAL does).
+    ``1e-10`` times the mean variance is added to the diagonal, so that the result is
+    positive definite even when the shrinkage is 0 with fewer rows than features.
+
+    Returns
+    -------
+    mean : ndarray of shape (d,)
+    cov : ndarray of shape (d, d)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n, d = X.shape
+    mean = X.mean(axis=0)
+    Xc = X - mean
+    scale = Xc.std(axis=0)
+    scale[scale <= 0] = 1.0
+    Z = Xc / scale
+    shrinkage, mu = ledoit_wolf_shrinkage(Z)
+    cov = (1.0 - shrinkage) * (Z.T @ Z / n) + shrinkage * mu * np.eye(d)
+    cov = scale[:, None] * cov * scale[None, :]
+    cov.flat[:: d + 1] += max(1e-10 * float(np.trace(cov)) / d, 1e-300)
+    return mean, cov
+
+
 def spectral_covariance(X, reg="auto", rtol=1e-10):
     """Regularised covariance of ``X`` in spectral form.
 
@@ -70,11 +105,10 @@ def spectral_covariance(X, reg="auto", rtol=1e-10):
     X : ndarray of shape (n, d)
     reg : "auto" or float
         ``"auto"``: Ledoit-Wolf shrinkage. Up to ``DENSE_MAX_FEATURES`` features (or
-        with at least as many rows as features) it shrinks the *correlation* matrix
-        towards the identity, so the covariance is shrunk towards its own diagonal
-        (scale-equivariant, as SKADA's CORAL does); with more features than that and
-        than rows, the covariance towards ``mu I`` through the Gram matrix (no ``d x d``
-        matrix is formed). A float: ``S + reg * I``.
+        with at least as many rows as features) :func:`shrunk_covariance`, decomposed;
+        with more features than that and than rows, the covariance towards ``mu I``
+        through the Gram matrix (no ``d x d`` matrix is formed). A float:
+        ``S + reg * I``.
 
     Returns
     -------
@@ -82,21 +116,17 @@ def spectral_covariance(X, reg="auto", rtol=1e-10):
     """
     X = np.asarray(X, dtype=np.float64)
     n, d = X.shape
-    mean = X.mean(axis=0)
-    Xc = X - mean
-    if isinstance(reg, str) and (d <= n or d <= DENSE_MAX_FEATURES):
-        scale = Xc.std(axis=0)
-        scale[scale <= 0] = 1.0
-        Z = Xc / scale
-        shrinkage, mu = ledoit_wolf_shrinkage(Z)
-        cov = (1.0 - shrinkage) * (Z.T @ Z / n) + shrinkage * mu * np.eye(d)
-        values, vectors = linalg.eigh(scale[:, None] * cov * scale[None, :])
+    if _dense_route(X, reg):
+        mean, cov = shrunk_covariance(X)
+        values, vectors = linalg.eigh(cov)
         # the decomposition is complete, so any positive floor represents C exactly; the
         # smallest eigenvalue keeps C**p = floor**p I + U diag(...) U^T well conditioned
         values = np.clip(values, max(1e-10 * float(np.mean(values)), 1e-300), None)
         return SpectralCovariance(
             mean=mean, vectors=vectors, values=values, floor=float(values.min())
         )
+    mean = X.mean(axis=0)
+    Xc = X - mean
     if isinstance(reg, str):
         shrinkage, mu = ledoit_wolf_shrinkage(Xc)
         # a tiny floor keeps a rank-deficient covariance invertible when LW picks 0
@@ -129,32 +159,26 @@ def operator_matrix(scale, U, coef):
 
 
 def _restricted(cov, Q):
-    """``Q^T C Q`` for orthonormal ``Q`` whose span holds ``cov``'s low-rank part."""
+    """``Q^T C Q`` (dense) for orthonormal ``Q`` whose span holds ``cov``'s low-rank part."""
     B = Q.T @ cov.vectors
-    dense = cov.floor * np.eye(Q.shape[1]) + (B * (cov.values - cov.floor)) @ B.T
-    values, vectors = linalg.eigh((dense + dense.T) / 2.0)
-    values = np.clip(values, cov.floor, None)
-    return SpectralCovariance(mean=cov.mean, vectors=vectors, values=values, floor=cov.floor)
+    return cov.floor * np.eye(Q.shape[1]) + (B * (cov.values - cov.floor)) @ B.T
 
 
-def _dense_gaussian_map(cs, ct):
+def _dense_gaussian_map(Cs, Ct):
     """``Cs^{-1/2} (Cs^{1/2} Ct Cs^{1/2})^{1/2} Cs^{-1/2}`` as ``P diag(c) P^T``.
 
-    Worked in ``Cs``'s eigenbasis ``U`` (``Cs = U diag(s) U^T``): with
-    ``Z diag(w) Z^T`` the eigendecomposition of ``diag(s^1/2) U^T Ct U diag(s^1/2)``,
-    ``P = U diag(s^-1/2) Z`` and ``c = w^1/2``: one ``d x d`` eigendecomposition and
-    three products. Returns ``(P, c)``.
+    ``A`` is the unique symmetric positive definite solution of ``A Cs A = Ct``, which
+    any factor ``Cs = L L^T`` gives as ``L^{-T} (L^T Ct L)^{1/2} L^{-1}``. With the
+    Cholesky factor ``L`` and ``V diag(w) V^T`` the eigendecomposition of ``L^T Ct L``:
+    ``P = L^{-T} V`` and ``c = w^{1/2}``. One ``d x d`` eigendecomposition (a symmetric
+    square root would need three). ``Cs`` and ``Ct`` are dense and positive definite.
+    Returns ``(P, c)``.
     """
-    s, U = cs.values, cs.vectors
-    if U.shape[1] < U.shape[0]:  # "floor + low rank": complete the eigenbasis
-        s, U = linalg.eigh(cs.dense_power(1.0))
-        s = np.clip(s, cs.floor, None)
-    W = U.T @ ct.vectors
-    inner = ct.floor * np.eye(U.shape[1]) + (W * (ct.values - ct.floor)) @ W.T
-    root = np.sqrt(s)
-    mid = root[:, None] * inner * root[None, :]
-    w, Z = linalg.eigh((mid + mid.T) / 2.0)
-    return (U / root) @ Z, np.sqrt(np.clip(w, 0.0, None))
+    L = linalg.cholesky(Cs, lower=True)
+    M = L.T @ Ct @ L
+    w, V = linalg.eigh((M + M.T) / 2.0)
+    P = linalg.solve_triangular(L, V, lower=True, trans="T")
+    return P, np.sqrt(np.clip(w, 0.0, None))
 
 
 def gaussian_map(cs, ct):
@@ -191,10 +215,32 @@ def gaussian_map(cs, ct):
     """
     d, rank = cs.vectors.shape[0], cs.vectors.shape[1] + ct.vectors.shape[1]
     if rank >= d or cs.floor <= 0 or ct.floor <= 0:
-        return (0.0, *_dense_gaussian_map(cs, ct))
+        return (0.0, *_dense_gaussian_map(cs.dense_power(1.0), ct.dense_power(1.0)))
     Q = linalg.orth(np.hstack([cs.vectors, ct.vectors]))
     P, c = _dense_gaussian_map(_restricted(cs, Q), _restricted(ct, Q))
     off = np.sqrt(ct.floor / cs.floor)
     inside = (P * c) @ P.T - off * np.eye(Q.shape[1])
     coef, V = linalg.eigh((inside + inside.T) / 2.0)
     return off, Q @ V, coef
+
+
+def linear_ot_map(Xs, Xt):
+    """The linear OT map between the Gaussian approximations of ``Xs`` and ``Xt``.
+
+    Both covariances are Ledoit-Wolf shrunk (``reg="auto"`` of
+    :func:`spectral_covariance`). When both are dense (:func:`shrunk_covariance`), the
+    map is computed from the dense matrices without decomposing them; otherwise by
+    :func:`gaussian_map` from their spectral forms.
+
+    Returns
+    -------
+    operator : tuple (scale, U, coef)
+        ``A = scale * I + U diag(coef) U^T`` of ``x -> (x - mean_s) A + mean_t``.
+    mean_s, mean_t : ndarray of shape (d,)
+    """
+    Xs, Xt = np.asarray(Xs, dtype=np.float64), np.asarray(Xt, dtype=np.float64)
+    if _dense_route(Xs, "auto") and _dense_route(Xt, "auto"):
+        (ms, Cs), (mt, Ct) = shrunk_covariance(Xs), shrunk_covariance(Xt)
+        return (0.0, *_dense_gaussian_map(Cs, Ct)), ms, mt
+    cs, ct = spectral_covariance(Xs, "auto"), spectral_covariance(Xt, "auto")
+    return gaussian_map(cs, ct), cs.mean, ct.mean

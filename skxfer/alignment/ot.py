@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._domains import is_masked
 from ..base import BaseAdapter
-from ._covariance import apply_operator, gaussian_map, operator_matrix, spectral_covariance
+from ._covariance import apply_operator, linear_ot_map, operator_matrix
 
 __all__ = ["OTAligner", "LinearOTAligner"]
 
@@ -335,11 +335,7 @@ class OTAligner(BaseAdapter):
         return nx.to_numpy(_barycentric_displacement(G, Xs_b, Xt_b, nx))
 
     def _fit_linear(self, Xs, Xt):
-        cs = spectral_covariance(Xs, "auto")
-        ct = spectral_covariance(Xt, "auto")
-        self.map_ = gaussian_map(cs, ct)
-        self.source_mean_ = cs.mean
-        self.target_mean_ = ct.mean
+        self.map_, self.source_mean_, self.target_mean_ = linear_ot_map(Xs, Xt)
 
     def fit_transform(self, X, y=None, sample_domain=None):
         """Fit, then move the training source rows (input order kept; target unchanged).
