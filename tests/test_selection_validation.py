@@ -470,11 +470,17 @@ def test_per_fold_quantities_are_reused_only_on_the_same_fold(make, monkeypatch)
     # its scorers to parallel workers), a scorer holds the fold's quantity already
     warmed = make()
     warmed.warm(X, y)
+    # or the entries a parallel worker computed for it (the original is left untouched)
+    worker_copy = make()
+    absorbed = make()
+    absorbed._absorb(worker_copy._fold_cache(X, y))
+    assert "_cache" not in vars(worker_copy) and len(absorbed._cache) == 1
     # a cached fold computes nothing again (importance weights, neighbourhoods)
     for name in ("density_ratio", "_neighbors"):
         monkeypatch.setattr(scorers, name, lambda *a, **k: pytest.fail("recomputed"))
     assert shared(good, X, y) == fresh[0]
     assert warmed(good, X, y) == fresh[0]
+    assert absorbed(good, X, y) == fresh[0]
 
 
 def test_selector_scores_the_same_in_parallel_with_warmed_scorers():

@@ -73,8 +73,12 @@ class CORALAligner(BaseAdapter):
         return self
 
     def _transform(self, X, sample_domain):
-        X = np.array(X, dtype=np.float64)
         source = sample_domain > 0
+        if not source.any():  # target rows only (e.g. predict): one pass, no masking
+            if self.center:
+                return np.asarray(X, dtype=np.float64) - self.target_cov_.mean
+            return np.array(X, dtype=np.float64)
+        X = np.array(X, dtype=np.float64)
         if self.center:
             X[~source] -= self.target_cov_.mean
         if source.any():

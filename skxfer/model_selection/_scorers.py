@@ -18,6 +18,8 @@ density) are penalised by the diversity of the predicted class marginal, so a mo
 that predicts one class everywhere cannot score best.
 """
 
+import copy
+
 import numpy as np
 from scipy import sparse
 from scipy.special import softmax
@@ -259,11 +261,27 @@ class _DAScorer(_BaseScorer):
     def _warm(self, X, source, target):
         """Fill :meth:`_per_fold`'s cache for this fold (scorers that have one)."""
 
+    @property
+    def _has_fold_cache(self):
+        return type(self)._warm is not _DAScorer._warm
+
+    def _fold_cache(self, X, y_true=None, sample_domain=None):
+        """The cache entries :meth:`warm` computes for this fold, from a fresh copy (a
+        parallel worker returns them; :meth:`_absorb` adds them to the original)."""
+        fresh = copy.copy(self)
+        fresh.__dict__["_cache"] = {}
+        fresh.warm(X, y_true, sample_domain)
+        return fresh.__dict__["_cache"]
+
+    def _absorb(self, entries):
+        self.__dict__.setdefault("_cache", {}).update(entries)
+
     def _per_fold(self, rows, params, compute):
-        """``compute()``, kept for the last 16 folds seen: a quantity of the fold's rows
-        alone (not of the model) is computed once per fold, however many candidates are
-        scored on it. Keyed by a digest of ``rows`` (dense arrays; other inputs are not
-        kept) and ``params``."""
+        """``compute()``, cached: a quantity of the fold's rows alone (not of the model)
+        is computed once per fold, however many candidates are scored on it. The last
+        16 folds computed are kept, and every fold absorbed from parallel workers.
+        Keyed by a digest of ``rows`` (dense arrays; other inputs are not kept) and
+        ``params``."""
         if any(sparse.issparse(part) or hasattr(part, "iloc") for part in rows):
             return compute()
         import hashlib

@@ -676,9 +676,7 @@ class TransferSelector(BaseDAMetaEstimator):
         ensemble = [k for k, one in enumerate(scoring) if isinstance(one, str) and one == ENSEMBLE]
         scorers = [get_da_scorer(one) for k, one in enumerate(scoring) if k not in ensemble]
         if effective_n_jobs(self.n_jobs) > 1:  # workers get copies: fill per-fold caches now
-            for one in (s for s in scorers if isinstance(s, _DAScorer)):
-                for _, test in splits:
-                    one.warm(_rows(X, test), y[test], None if sd is None else sd[test])
+            _warm_in_parallel(scorers, X, y, sd, splits, self.n_jobs)
         tasks = (
             delayed(_fit_and_score)(
                 name,
@@ -774,3 +772,30 @@ def _plausible_by_labels(reports, correct, *, alpha):
         )
         for r in reports
     ]
+
+
+def _warm_in_parallel(scorers, X, y, sd, splits, n_jobs):
+    """Fill the per-fold caches of ``scorers`` (:meth:`_DAScorer.warm`) for every test fold
+    of ``splits``, one joblib task per (scorer, fold), before copies of the scorers go to
+    the workers that fit the candidates."""
+    from sklearn.utils.parallel import delayed
+
+    jobs = [
+        (one, test)
+        for one in scorers
+        if isinstance(one, _DAScorer) and one._has_fold_cache
+        for _, test in splits
+    ]
+    entries = _run(
+        (
+            delayed(_DAScorer._fold_cache)(
+                one, _rows(X, test), y[test], None if sd is None else sd[test]
+            )
+            for one, test in jobs
+        ),
+        n_jobs,
+        False,
+        "",
+    )
+    for (one, _), new in zip(jobs, entries, strict=True):
+        one._absorb(new)
