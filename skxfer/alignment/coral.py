@@ -81,10 +81,9 @@ class CORALAligner(BaseAdapter):
         X = np.array(X, dtype=np.float64)
         if self.center:
             X[~source] -= self.target_cov_.mean
-        if source.any():
-            Xs = X[source]
-            if self.center:
-                Xs = Xs - self.source_cov_.mean
-            Xs = apply_operator(Xs, *self.source_cov_.power_operator(-0.5))
-            X[source] = apply_operator(Xs, *self.target_cov_.power_operator(0.5))
+        Xs = X[source]
+        if self.center:
+            Xs = Xs - self.source_cov_.mean
+        Xs = apply_operator(Xs, *self.source_cov_.power_operator(-0.5))
+        X[source] = apply_operator(Xs, *self.target_cov_.power_operator(0.5))
         return X
