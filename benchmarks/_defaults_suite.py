@@ -77,7 +77,7 @@ def draw_labelled(yt, k, seed):
     return lab, np.setdiff1d(np.arange(len(yt)), lab)
 
 
-def run_one(name, Xs, ys, Xt, yt, k, seed, skip=()):
+def run_one(name, Xs, ys, Xt, yt, k, seed, skip=(), dann_params=None):
     from skxfer import RelationTransferClassifier
     from skxfer.deep import (
         ADDAClassifier,
@@ -141,11 +141,15 @@ def run_one(name, Xs, ys, Xt, yt, k, seed, skip=()):
         "dann": ("dann_semi", "dann_w0", DANNClassifier, {"alignment_weight": 0.0}, y_all),
         "adda": ("adda", "adda_twin", ADDAClassifier, {"adversarial_lr": 0.0}, y_unl),
     }
+    shared = {"dann": dict(dann_params or {}), "adda": {}}  # given to a method and its twin
     # (with disjoint label sets DANN and ADDA predict source classes: not run)
     for method, (key, twin_key, cls, twin_params, y_fit) in adversarial.items():
         if not same_labels or method in skip:
             continue
-        for column, params in ((key, {}), (twin_key, twin_params)):
+        for column, params in (
+            (key, shared[method]),
+            (twin_key, {**shared[method], **twin_params}),
+        ):
             timed(
                 column,
                 lambda params=params, cls=cls, y_fit=y_fit: acc(
@@ -188,7 +192,7 @@ def main(a, home):
         f"# suite=defaults tasks={a.tasks} ks={a.ks} seeds={a.seeds} "
         f"raw digits subsampled to {a.raw_max_rows} rows per domain; {a.threads} thread(s); "
         f"FineTune safety net: weighted={finetune._WEIGHTED}, "
-        f"at most {finetune._INNER_FOLDS} inner folds",
+        f"at most {finetune._INNER_FOLDS} inner folds; DANN and twin params {a.dann_params}",
         flush=True,
     )
     rows, t_start = [], time.time()
@@ -207,7 +211,7 @@ def main(a, home):
                 print(f"{name} k={k}: skipped (a target class has only {min_count} rows)")
                 continue
             for seed in a.seeds:
-                res = run_one(name, Xs, ys, Xt, yt, k, seed, a.skip)
+                res = run_one(name, Xs, ys, Xt, yt, k, seed, a.skip, a.dann_params)
                 res.update(task=name, k=k, seed=seed, oracle=oracle)
                 rows.append(res)
                 print(
