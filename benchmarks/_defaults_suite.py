@@ -13,7 +13,9 @@ label sets differ), ``adda`` (:class:`ADDAClassifier` on the same rows with ever
 label masked: ADDA does not learn from target labels, so its ``balance_label_loss`` has
 nothing to balance) and its twin ``adda_twin`` (``adversarial_lr=0``: the same training,
 the target extractor never moves from the source one; not run where the label sets
-differ), ``relation`` (:class:`RelationTransferClassifier`, tasks whose label sets
+differ), ``mme`` (:class:`MMEClassifier`, minimax entropy, on DANN's rows) and its
+``alignment_weight=0`` twin ``mme_w0`` (the same cosine-classifier network trained on the
+labelled rows alone), ``relation`` (:class:`RelationTransferClassifier`, tasks whose label sets
 differ), and ``oracle``
 (``LogisticRegression``, 3-fold cross-validated on every target row with its label).
 """
@@ -84,6 +86,7 @@ def run_one(name, Xs, ys, Xt, yt, k, seed, skip=(), dann_params=None):
         DANNClassifier,
         DeepDAClassifier,
         FineTuneClassifier,
+        MMEClassifier,
     )
 
     classes = np.unique(yt)
@@ -140,8 +143,13 @@ def run_one(name, Xs, ys, Xt, yt, k, seed, skip=(), dann_params=None):
     adversarial = {  # method -> (its column, its twin's column, class, twin's params, labels)
         "dann": ("dann_semi", "dann_w0", DANNClassifier, {"alignment_weight": 0.0}, y_all),
         "adda": ("adda", "adda_twin", ADDAClassifier, {"adversarial_lr": 0.0}, y_unl),
+        "mme": ("mme", "mme_w0", MMEClassifier, {"alignment_weight": 0.0}, y_all),
     }
-    shared = {"dann": dict(dann_params or {}), "adda": {}}  # given to a method and its twin
+    shared = {
+        "dann": dict(dann_params or {}),
+        "adda": {},
+        "mme": {},
+    }  # given to a method and its twin
     # (with disjoint label sets DANN and ADDA predict source classes: not run)
     for method, (key, twin_key, cls, twin_params, y_fit) in adversarial.items():
         if not same_labels or method in skip:
@@ -171,6 +179,8 @@ COLUMNS = [
     "dann_w0",
     "adda",
     "adda_twin",
+    "mme",
+    "mme_w0",
     "relation",
     "oracle",
 ]
@@ -228,9 +238,10 @@ def main(a, home):
     print(
         "| task | k | "
         + " | ".join(COLUMNS)
-        + " | FT >= best target-only | FT >= source-only | DANN - twin | ADDA - twin |"
+        + " | FT >= best target-only | FT >= source-only | DANN - twin | ADDA - twin"
+        + " | MME - twin |"
     )
-    print("|" + "---|" * (len(COLUMNS) + 6))
+    print("|" + "---|" * (len(COLUMNS) + 7))
     for name in a.tasks:
         for k in a.ks:
             sel = [r for r in rows if r["task"] == name and r["k"] == k]
@@ -241,6 +252,7 @@ def main(a, home):
             best_t = max(mean["logreg_target"], mean.get("target_net", -1.0))
             gain = f"{mean['dann_semi'] - mean['dann_w0']:+.1f}" if "dann_semi" in mean else ""
             gain_adda = f"{mean['adda'] - mean['adda_twin']:+.1f}" if "adda" in mean else ""
+            gain_mme = f"{mean['mme'] - mean['mme_w0']:+.1f}" if "mme" in mean else ""
             vs_best, vs_src = "", ""
             if "finetune" in mean:
                 vs_best = "yes" if mean["finetune"] >= best_t else "NO"
@@ -249,6 +261,6 @@ def main(a, home):
             print(
                 f"| {name} | {k} | "
                 + " | ".join(cells)
-                + f" | {vs_best} | {vs_src} | {gain} | {gain_adda} |"
+                + f" | {vs_best} | {vs_src} | {gain} | {gain_adda} | {gain_mme} |"
             )
     print(f"\n(total wall {time.time() - t_start:.0f} s)")

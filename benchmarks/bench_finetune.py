@@ -44,7 +44,9 @@ digits 0-4 -> 5-9 task and ``bench_taxonomy.py --parts b``), and DANN's balanced
 loss (``balance_label_loss=True``) and base learning rate (``lr=None``: 3e-3 for the
 default MLP) on flat MNIST-USPS. ``--skip dann`` leaves out the DANN rows;
 ``--skip adda`` the ADDA rows (ADDA and its ``adversarial_lr=0`` twin, every target label
-masked: ADDA does not learn from them); ``--skip finetune`` the fine-tuning rows.
+masked: ADDA does not learn from them); ``--skip mme`` the minimax-entropy rows
+(:class:`MMEClassifier` and its ``alignment_weight=0`` twin, whose defaults were chosen
+on flat MNIST-USPS and Amazon K->B); ``--skip finetune`` the fine-tuning rows.
 ``--ft-weights equal`` and ``--ft-inner-folds 5`` run the fine-tuning rows with the
 alternatives to the safety net's rule that were measured and not kept (Relation's equal
 weights after temperature scaling, and its 5 inner folds). ``--dann-params JSON`` gives
@@ -103,7 +105,7 @@ def parse_args():
         "--skip",
         nargs="+",
         default=[],
-        choices=["target_net", "source_only", "finetune", "dann", "adda"],
+        choices=["target_net", "source_only", "finetune", "dann", "adda", "mme"],
         help="defaults suite: methods not to run (their columns stay empty)",
     )
     p.add_argument(

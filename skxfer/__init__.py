@@ -54,6 +54,7 @@ _LAZY = {
     "DeepCORALClassifier": ".deep",
     "DeepJDOTClassifier": ".deep",
     "ADDAClassifier": ".deep",
+    "MMEClassifier": ".deep",
     "compare_strategies": ".model_selection",
     "ComparisonReport": ".model_selection",
     "TransferSelector": ".model_selection",

@@ -24,6 +24,7 @@ from skxfer.deep import (  # noqa: E402
     DeepCORALClassifier,
     DeepDAClassifier,
     DeepJDOTClassifier,
+    MMEClassifier,
 )
 from skxfer.utils.estimator_checks import check_da_contract, make_contract_task  # noqa: E402
 
@@ -62,6 +63,7 @@ XFAIL_BY_CLASS = {
         "check_methods_subset_invariance": "float32 batched matmul differs at 1e-7 by batch size",
     },
     "ADDAClassifier": {**_SKORCH_INIT, **_MASKED_CLASS},
+    "MMEClassifier": {**_SKORCH_INIT, **_MASKED_CLASS},
     "FineTuneClassifier": {
         **_SKORCH_INIT,
         **_SET_PARAMS_ODD,
@@ -94,7 +96,15 @@ def test_import_skxfer_does_not_import_torch():
 
 
 @pytest.mark.parametrize(
-    "cls", [DANNClassifier, DANClassifier, DeepCORALClassifier, DeepJDOTClassifier, ADDAClassifier]
+    "cls",
+    [
+        DANNClassifier,
+        DANClassifier,
+        DeepCORALClassifier,
+        DeepJDOTClassifier,
+        ADDAClassifier,
+        MMEClassifier,
+    ],
 )
 def test_da_contract_classifiers(cls):
     X, y, sd = make_contract_task(n_source=40, n_target=30)
@@ -113,6 +123,7 @@ def test_da_contract_regressor():
         DANNClassifier(max_epochs=3, lr=0.05, batch_size=16, random_state=0),
         DANNRegressor(max_epochs=3, lr=0.05, batch_size=16, random_state=0),
         ADDAClassifier(max_epochs=3, lr=0.05, batch_size=16, random_state=0),
+        MMEClassifier(max_epochs=3, lr=0.05, batch_size=16, random_state=0),
     ],
     expected_failed_checks=expected_failures,
 )
@@ -127,6 +138,7 @@ def test_registry_tags_and_lazy_export():
 
     assert skxfer.DANNClassifier is DANNClassifier
     assert get_strategy("dann") is DANNClassifier and get_strategy("adda") is ADDAClassifier
+    assert skxfer.MMEClassifier is MMEClassifier and get_strategy("mme") is MMEClassifier
     assert get_da_tags(DANNClassifier()).family == "adversarial"
     assert get_da_tags(DeepCORALClassifier()).family == "alignment"
     assert get_da_tags(ADDAClassifier()).kind == "estimator"

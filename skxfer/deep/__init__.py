@@ -1,5 +1,5 @@
 """Deep transfer on skorch: fine-tuning, DANN, DAN (MMD), Deep CORAL, DeepJDOT, ADDA,
-torch feature extraction.
+minimax entropy (MME), torch feature extraction.
 
 This subpackage needs the ``deep`` extra (``pip install skxfer[deep]``: torch and
 skorch). :mod:`skxfer` exports its classes lazily, so ``import skxfer`` never imports
@@ -22,6 +22,7 @@ from ._criteria import (
     Criterion,
     DomainAdversarialCriterion,
     JDOTCriterion,
+    MinimaxEntropyCriterion,
     MMDCriterion,
     ganin_schedule,
     get_criterion,
@@ -39,8 +40,10 @@ from ._feature_cache import clear_feature_cache
 from ._features import TorchFeatureExtractor
 from ._finetune import FineTuneClassifier, FineTuneRegressor
 from ._loading import load_source_model
+from ._mme import MMEClassifier
 from ._modules import (
     MLP,
+    CosineClassifier,
     Discriminator,
     DomainAdaptationNet,
     GradientReversal,
@@ -56,6 +59,7 @@ __all__ = [
     "AlignmentSchedule",
     "BaseDeepDA",
     "CORALCriterion",
+    "CosineClassifier",
     "Criterion",
     "DANClassifier",
     "DANNClassifier",
@@ -75,6 +79,8 @@ __all__ = [
     "LeNet",
     "MLP",
     "MMDCriterion",
+    "MMEClassifier",
+    "MinimaxEntropyCriterion",
     "TorchFeatureExtractor",
     "clear_feature_cache",
     "ganin_schedule",

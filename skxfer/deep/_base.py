@@ -653,6 +653,7 @@ class BaseAlignmentDA(BaseDeepDA):
                 output_source=out[:ns],
                 output_target=out[ns:],
                 is_classifier=self._is_classifier,
+                head=self.module_.backbone.get_submodule(self.module_.feature_layer),
             )
             loss = loss + a_loss
             step["alignment_loss"] = float(a_loss.detach())

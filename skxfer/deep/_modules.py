@@ -13,6 +13,7 @@ from torch import nn
 __all__ = [
     "MLP",
     "LeNet",
+    "CosineClassifier",
     "Discriminator",
     "GradientReversal",
     "grad_reverse",
@@ -180,6 +181,47 @@ class LeNet(nn.Module):
 
     def forward(self, x):
         return self.head(self.features(self.conv(x)))
+
+
+class CosineClassifier(nn.Module):
+    """Cosine-similarity output layer: ``logits = cos(features, w_c) / temperature``.
+
+    Each class has a weight vector (its prototype); a row's logit for a class is the
+    cosine of the angle between its feature vector and that prototype, divided by
+    ``temperature``. The logits are bounded by ``1 / temperature``, so a classifier
+    asked to maximise the entropy of its predictions (minimax entropy,
+    :class:`~skxfer.deep.MMEClassifier`) cannot do it by shrinking its weights.
+
+    Parameters
+    ----------
+    n_features : int
+    n_outputs : int
+        Number of classes.
+    temperature : float, default=0.05
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skxfer.deep import CosineClassifier
+    >>> head = CosineClassifier(4, 3, temperature=0.1)
+    >>> bool(head(torch.randn(5, 4)).abs().max() <= 10.0 + 1e-5)
+    True
+    """
+
+    def __init__(self, n_features, n_outputs, temperature=0.05):
+        super().__init__()
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive; got {temperature!r}.")
+        self.temperature = float(temperature)
+        self.weight = nn.Parameter(torch.empty(n_outputs, n_features))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        nn.init.normal_(self.weight, std=0.01)
+
+    def forward(self, x):
+        cosine = nn.functional.normalize(x, dim=1) @ nn.functional.normalize(self.weight, dim=1).T
+        return cosine / self.temperature
 
 
 class Discriminator(nn.Module):
