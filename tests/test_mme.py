@@ -45,7 +45,10 @@ def test_criterion_head_ascends_and_features_descend_the_entropy():
     ft = torch.randn(6, 4, requires_grad=True)
     weight = 0.3
     crit = get_criterion("mme", diversity=0.0)  # the paper's criterion
-    loss = crit(torch.randn(5, 4), ft, weight=weight, head=head, is_classifier=True)
+    out = head(ft)  # what the training step computed and passes as output_target
+    loss = crit(
+        torch.randn(5, 4), ft, weight=weight, head=head, output_target=out, is_classifier=True
+    )
     ent = _entropy(head(ft))
     assert torch.isclose(loss, -weight * ent)
     loss.backward()
@@ -69,7 +72,7 @@ def test_diversity_term_is_ascended_by_both_sides():
     def grads(crit):
         head.zero_grad()
         ft.grad = None
-        loss = crit(fs, ft, weight=weight, head=head, is_classifier=True)
+        loss = crit(fs, ft, weight=weight, head=head, output_target=head(ft), is_classifier=True)
         loss.backward()
         return loss.detach(), head.weight.grad.clone(), ft.grad.clone()
 
@@ -90,7 +93,9 @@ def test_criterion_needs_the_head_of_a_classifier():
     with pytest.raises(ValueError, match="needs the label head"):
         crit(f, f, weight=1.0, is_classifier=True)
     with pytest.raises(ValueError, match="needs the label head"):
-        crit(f, f, weight=1.0, head=nn.Linear(3, 1), is_classifier=False)
+        crit(f, f, weight=1.0, head=nn.Linear(3, 1), output_target=f, is_classifier=False)
+    with pytest.raises(ValueError, match="feature_layer to name the output head"):
+        crit(f, f, weight=1.0, head=nn.Linear(3, 5), output_target=f, is_classifier=True)
 
 
 def test_estimator_makes_the_output_layer_a_cosine_classifier():

@@ -92,8 +92,8 @@ class Criterion(nn.Module):
         **context : dict
             ``y_source`` (encoded labels, ``-1`` / NaN when unknown),
             ``output_source``, ``output_target`` (logits or predictions),
-            ``is_classifier`` and ``head`` (the submodule that maps the features to the
-            outputs).
+            ``is_classifier`` and ``head`` (the network's ``feature_layer`` submodule,
+            whose input is the features: the output head by default).
         """
         return weight * self.loss(features_source, features_target, **context)
 
@@ -277,16 +277,23 @@ class MinimaxEntropyCriterion(Criterion):
         self.diversity = diversity
 
     def forward(self, features_source, features_target, *, weight=1.0, **context):
-        head = context.get("head")
-        if head is None or not context.get("is_classifier", True):
+        head, output = context.get("head"), context.get("output_target")
+        if head is None or output is None or not context.get("is_classifier", True):
             raise ValueError(
-                "MinimaxEntropyCriterion needs the label head of a classifier in its "
-                "context (head=...); use it through MMEClassifier or DeepDAClassifier."
+                "MinimaxEntropyCriterion needs the label head of a classifier and its "
+                "target outputs in its context (head=..., output_target=...); use it "
+                "through MMEClassifier or DeepDAClassifier."
             )
-        log_p = F.log_softmax(head(grad_reverse(features_target, 1.0)), dim=1)
-        loss = -weight * _entropy(log_p).mean()
-        if self.diversity:
-            mean = F.softmax(head(features_target), dim=1).mean(dim=0, keepdim=True)
+        logits = head(grad_reverse(features_target, 1.0))
+        if logits.shape != output.shape:
+            raise ValueError(
+                f"The feature layer's submodule maps the features to shape "
+                f"{tuple(logits.shape)}, not to the network's outputs {tuple(output.shape)}: "
+                "minimax entropy needs feature_layer to name the output head."
+            )
+        loss = -weight * _entropy(F.log_softmax(logits, dim=1)).mean()
+        if self.diversity:  # on the outputs the step computed: both sides ascend it
+            mean = F.softmax(output, dim=1).mean(dim=0, keepdim=True)
             marginal = _entropy(mean.clamp_min(1e-12).log()).sum() / np.log(mean.shape[1])
             loss = loss - weight * self.diversity * marginal
         return loss
