@@ -145,18 +145,14 @@ def run_one(name, Xs, ys, Xt, yt, k, seed, skip=(), dann_params=None):
         "adda": ("adda", "adda_twin", ADDAClassifier, {"adversarial_lr": 0.0}, y_unl),
         "mme": ("mme", "mme_w0", MMEClassifier, {"alignment_weight": 0.0}, y_all),
     }
-    shared = {
-        "dann": dict(dann_params or {}),
-        "adda": {},
-        "mme": {},
-    }  # given to a method and its twin
-    # (with disjoint label sets DANN and ADDA predict source classes: not run)
+    shared = {"dann": dict(dann_params or {})}  # given to a method and its twin
+    # (with disjoint label sets DANN, ADDA and MME predict source classes: not run)
     for method, (key, twin_key, cls, twin_params, y_fit) in adversarial.items():
         if not same_labels or method in skip:
             continue
         for column, params in (
-            (key, shared[method]),
-            (twin_key, {**shared[method], **twin_params}),
+            (key, shared.get(method, {})),
+            (twin_key, {**shared.get(method, {}), **twin_params}),
         ):
             timed(
                 column,
